@@ -1,0 +1,203 @@
+package dev.strata.fault;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+
+/**
+ * Turns a {@link Throwable} into a {@link Fault}. The {@link #DEFAULT} classifier knows the JDK's
+ * network and TLS exceptions, {@link SQLException} by SQLState, {@link HttpStatusException} by
+ * status code and Strata's own exceptions; anything else is {@link FaultKind#UNCLASSIFIED}.
+ *
+ * <p>Classifiers compose: {@link #orElse(FaultClassifier)} lets a user teach Strata about an
+ * exception of their own and fall back to the default for the rest.
+ */
+@FunctionalInterface
+public interface FaultClassifier {
+
+    /**
+     * Classifies a failure.
+     *
+     * @return the fault, or null when this classifier does not recognise the throwable
+     */
+    Fault classifyOrNull(Throwable failure);
+
+    /** Classifies a failure, never returning null: unknown failures are {@link FaultKind#UNCLASSIFIED}. */
+    default Fault classify(Throwable failure) {
+        Fault fault = classifyOrNull(failure);
+        return fault != null ? fault : Fault.of(FaultKind.UNCLASSIFIED, failure.getClass().getSimpleName());
+    }
+
+    /** This classifier first, then {@code next} for what this one does not recognise. */
+    default FaultClassifier orElse(FaultClassifier next) {
+        return failure -> {
+            Fault fault = classifyOrNull(failure);
+            return fault != null ? fault : next.classifyOrNull(failure);
+        };
+    }
+
+    /** The built-in classifier for JDK, JDBC, HTTP-status and Strata exceptions. */
+    FaultClassifier DEFAULT = Builtin::classify;
+
+    /** The fault kind of an HTTP status code; 2xx and 3xx are not faults and return null. */
+    static FaultKind forHttpStatus(int status) {
+        if (status == 429) {
+            return FaultKind.RATE_LIMITED;
+        }
+        if (status == 401 || status == 403 || status == 407) {
+            return FaultKind.AUTHENTICATION;
+        }
+        if (status == 408) {
+            return FaultKind.READ_TIMEOUT; // the server gave up waiting for our request: safe to repeat
+        }
+        if (status >= 400 && status < 500) {
+            return FaultKind.CLIENT_ERROR;
+        }
+        if (status >= 500 && status < 600) {
+            return FaultKind.SERVER_ERROR;
+        }
+        return null;
+    }
+
+    /** The fault kind of a SQLState, or null when the state says nothing Strata can act on. */
+    static FaultKind forSqlState(String sqlState) {
+        if (sqlState == null || sqlState.length() < 2) {
+            return null;
+        }
+        String state = sqlState.toUpperCase(Locale.ROOT);
+        switch (state) {
+            case "53300": return FaultKind.TOO_MANY_CONNECTIONS;
+            case "57014": return FaultKind.CANCELLED;
+            case "57P01", "57P02", "57P03": return FaultKind.SERVER_SHUTDOWN;
+            case "40001", "40P01": return FaultKind.TRANSIENT;
+            case "08P02": return FaultKind.STALE_CONNECTION; // PostgreSQL idle_session_timeout
+            case "28000", "28P01": return FaultKind.AUTHENTICATION;
+            case "08001", "08004": return FaultKind.CONNECTION_REFUSED;
+            default: break;
+        }
+        return switch (state.substring(0, 2)) {
+            case "08" -> FaultKind.CONNECTION_RESET; // connection exception class
+            case "53" -> FaultKind.TOO_MANY_CONNECTIONS; // insufficient resources
+            case "22", "23", "42", "44" -> FaultKind.VALIDATION; // data, constraint, syntax, check
+            case "28" -> FaultKind.AUTHENTICATION;
+            default -> null;
+        };
+    }
+
+    /** Parses an HTTP {@code Retry-After} given in seconds; returns null when absent or not a number. */
+    static Duration parseRetryAfterSeconds(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            long seconds = Long.parseLong(header.trim());
+            return seconds < 0 ? null : Duration.ofSeconds(seconds);
+        } catch (NumberFormatException notSeconds) {
+            return null; // an HTTP-date is allowed by RFC 9110 but not interpreted here
+        }
+    }
+}
+
+final class Builtin {
+
+    private Builtin() {
+    }
+
+    static Fault classify(Throwable failure) {
+        Throwable t = unwrap(failure);
+        if (t instanceof StrataException se) {
+            return se.fault();
+        }
+        if (t instanceof HttpStatusException http) {
+            FaultKind kind = FaultClassifier.forHttpStatus(http.status());
+            return new Fault(kind, "HTTP " + http.status(), http.retryAfter());
+        }
+        if (t instanceof SQLException sql) {
+            return classifySql(sql);
+        }
+        if (t instanceof UnknownHostException) {
+            return Fault.of(FaultKind.DNS_FAILURE, t.getMessage());
+        }
+        if (t instanceof HttpConnectTimeoutException) {
+            return Fault.of(FaultKind.CONNECT_TIMEOUT);
+        }
+        if (t instanceof HttpTimeoutException) {
+            return Fault.of(FaultKind.READ_TIMEOUT);
+        }
+        if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                || t instanceof PortUnreachableException) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            return Fault.of(message.contains("timed out") ? FaultKind.CONNECT_TIMEOUT : FaultKind.CONNECTION_REFUSED);
+        }
+        if (t instanceof SocketTimeoutException) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            return Fault.of(message.contains("connect") ? FaultKind.CONNECT_TIMEOUT : FaultKind.READ_TIMEOUT);
+        }
+        if (t instanceof SSLHandshakeException) {
+            return Fault.of(FaultKind.TLS_HANDSHAKE_FAILURE, t.getMessage());
+        }
+        if (t instanceof SSLException) {
+            return Fault.of(FaultKind.CONNECTION_RESET, "TLS: " + t.getMessage());
+        }
+        if (t instanceof SocketException || t instanceof EOFException || t instanceof ClosedChannelException) {
+            return Fault.of(FaultKind.CONNECTION_RESET, t.getMessage());
+        }
+        if (t instanceof InterruptedIOException) {
+            return Fault.of(FaultKind.READ_TIMEOUT);
+        }
+        if (t instanceof TimeoutException) {
+            return Fault.of(FaultKind.ATTEMPT_TIMEOUT);
+        }
+        if (t instanceof IOException) {
+            return Fault.of(FaultKind.NETWORK_IO, t.getClass().getSimpleName());
+        }
+        if (t instanceof IllegalArgumentException) {
+            return Fault.of(FaultKind.VALIDATION, t.getMessage());
+        }
+        return null;
+    }
+
+    private static Fault classifySql(SQLException sql) {
+        // Drivers chain the real cause, e.g. PostgreSQL wraps a SocketException in 08006.
+        FaultKind kind = FaultClassifier.forSqlState(sql.getSQLState());
+        if (kind == FaultKind.CONNECTION_RESET && sql.getCause() != null) {
+            Fault network = classify(sql.getCause());
+            if (network != null && network.layer() == Layer.NETWORK) {
+                return network;
+            }
+        }
+        if (kind != null) {
+            return Fault.of(kind, "SQLState " + sql.getSQLState());
+        }
+        if (sql.getCause() != null) {
+            return classify(sql.getCause());
+        }
+        return null;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable current = t;
+        while ((current instanceof CompletionException || current instanceof ExecutionException)
+                && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+}
