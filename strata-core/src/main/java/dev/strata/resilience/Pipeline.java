@@ -59,7 +59,7 @@ import java.util.function.Supplier;
  *       past it (cause: the last failure, if any);</li>
  *   <li>{@link AttemptTimeoutException} when the only attempt timed out;</li>
  *   <li>{@link CallNotPermittedException} when the breaker refused the call, or opened while the
- *       retry was backing off (then the last failure is its cause);</li>
+ *       retry was backing off (then the last failure is attached {@linkplain Throwable#getSuppressed() as suppressed});</li>
  *   <li>{@link BulkheadFullException} when no slot was free;</li>
  *   <li>a {@link StrataException} of kind {@link FaultKind#RETRY_BUDGET_EXHAUSTED} when the retry
  *       budget refused a retry (cause: the last failure).</li>
@@ -485,7 +485,7 @@ public final class Pipeline {
         if (because == STOP_BREAKER) {
             CallNotPermittedException refused = new CallNotPermittedException(breaker.name(), breaker.state(),
                     breaker.remainingOpenNanos());
-            refused.initCause(failure);
+            refused.addSuppressed(failure); // its cause is fixed by its constructor; the last failure stays visible
             return refused;
         }
         if (because == STOP_BUDGET) {
@@ -520,7 +520,6 @@ public final class Pipeline {
     private Fault outcomeFault(Throwable failure) {
         Throwable t = failure;
         while ((t instanceof RetriesExhaustedException || t instanceof DeadlineExceededException
-                || t instanceof CallNotPermittedException
                 || (t instanceof StrataException se && se.kind() == FaultKind.RETRY_BUDGET_EXHAUSTED))
                 && t.getCause() != null) {
             t = t.getCause();
