@@ -297,6 +297,9 @@ public final class Pipeline {
                 if (failure instanceof Error error) {
                     throw error; // never retried: the JVM is in trouble, not the dependency
                 }
+                if (failure instanceof InterruptedException) {
+                    throw interrupted("running attempt " + n, failure); // the caller wants to stop: never retried
+                }
                 String because = whyNotRetried(r, ctx, fault, failure, n, max);
                 if (because != null) {
                     throw giveUp(because, r != null && n >= max && r.isRetryable(fault), fault, failure, n, max, now - attemptStart, d);
