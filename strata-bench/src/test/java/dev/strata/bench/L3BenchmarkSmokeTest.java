@@ -47,6 +47,24 @@ class L3BenchmarkSmokeTest {
         assertThat(b.resilience4j.getMetrics().getAvailableConcurrentCalls()).isEqualTo(25);
     }
 
+    @Test
+    void retryPipelineAndTimeoutSuccessPathsReturnTheCallsResult() throws Exception {
+        RetryBenchmark retry = new RetryBenchmark();
+        retry.setUp();
+        PipelineBenchmark pipeline = new PipelineBenchmark();
+        pipeline.setUp();
+        TimeoutBenchmark timeout = new TimeoutBenchmark();
+        timeout.setUp();
+        for (Object b : List.of(retry, pipeline, timeout)) {
+            List<Method> methods = benchmarkMethods(b.getClass());
+            assertThat(methods).as(b.getClass().getSimpleName()).hasSize(3);
+            for (Method m : methods) {
+                assertThat(m.invoke(b)).as(b.getClass().getSimpleName() + "." + m.getName())
+                        .isEqualTo(CircuitBreakerBenchmark.RESULT);
+            }
+        }
+    }
+
     static List<Method> benchmarkMethods(Class<?> type) {
         return Arrays.stream(type.getMethods()).filter(m -> m.isAnnotationPresent(Benchmark.class)).toList();
     }
