@@ -54,6 +54,8 @@ public final class ChaosServer implements AutoCloseable {
     private final Map<String, ChaosProxy> proxies = new ConcurrentHashMap<>();
     private final HttpServer http;
     private final ExecutorService handlers;
+    private volatile boolean closed;
+    private volatile boolean stopped;
 
     private ChaosServer(InetSocketAddress address, EventBus events) throws IOException {
         this.events = events;
@@ -206,9 +208,18 @@ public final class ChaosServer implements AutoCloseable {
         }
     }
 
-    /** Stops the control API and closes every proxy. */
+    /** Stops the control API and closes every proxy; idempotent. */
     @Override
     public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
         http.stop(0);
         handlers.close();
         for (String name : List.copyOf(proxies.keySet())) {
@@ -218,6 +229,12 @@ public final class ChaosServer implements AutoCloseable {
                 // deleted concurrently
             }
         }
+        stopped = true;
+    }
+
+    /** Whether {@link #close()} has finished: API stopped and every proxy closed. */
+    public boolean isClosed() {
+        return stopped;
     }
 
     // --- HTTP -----------------------------------------------------------------------------
@@ -503,9 +520,10 @@ public final class ChaosServer implements AutoCloseable {
     /**
      * Parses {@code host:port} (IPv6 as {@code [::1]:port}); an empty host means 127.0.0.1.
      *
+     * @param field the name to give in an error message, e.g. {@code listen}
      * @throws IllegalArgumentException naming the field and value
      */
-    static InetSocketAddress parseAddress(String field, String value) {
+    public static InetSocketAddress parseAddress(String field, String value) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(field + ": missing; expected host:port");
         }
