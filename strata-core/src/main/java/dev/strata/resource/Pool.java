@@ -558,17 +558,23 @@ public final class Pool<R> implements AutoCloseable {
     private static String stackOf(Throwable site) {
         StringBuilder text = new StringBuilder();
         StackTraceElement[] frames = site.getStackTrace();
-        int shown = 0;
-        for (StackTraceElement frame : frames) {
-            if (frame.getClassName().startsWith(Pool.class.getPackageName() + ".")) {
-                continue; // the pool's own frames say nothing about who leaked
-            }
-            text.append("\n\tat ").append(frame);
-            if (++shown == 12) {
-                break;
-            }
+        int first = 0;
+        while (first < frames.length && isPoolFrame(frames[first].getClassName())) {
+            first++; // the pool's own frames say nothing about who leaked
+        }
+        for (int i = first; i < Math.min(frames.length, first + 12); i++) {
+            text.append("\n\tat ").append(frames[i]);
         }
         return text.toString();
+    }
+
+    private static boolean isPoolFrame(String className) {
+        for (Class<?> own : new Class<?>[] {Pool.class, Lease.class, StrataDataSource.class, PooledConnection.class}) {
+            if (className.equals(own.getName()) || className.startsWith(own.getName() + "$")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- observation
@@ -642,6 +648,11 @@ public final class Pool<R> implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         drainIdle();
+    }
+
+    /** Whether the housekeeper thread is still running; for tests of shutdown. */
+    boolean housekeeperAlive() {
+        return housekeeper.isAlive();
     }
 
     private void drainIdle() {
