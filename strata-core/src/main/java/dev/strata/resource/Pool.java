@@ -431,6 +431,12 @@ public final class Pool<R> implements AutoCloseable {
     // ---------------------------------------------------------------- housekeeping
 
     private void housekeep() {
+        // Ping often enough that no idle resource goes much past its keepalive interval unpinged.
+        long keepaliveNanos = config.keepaliveInterval().toNanos();
+        long tickNanos = config.housekeepingInterval().toNanos();
+        if (keepaliveNanos > 0) {
+            tickNanos = Math.max(10_000_000L, Math.min(tickNanos, keepaliveNanos / 2));
+        }
         while (!closed) {
             try {
                 fillToMinIdle();
@@ -442,7 +448,7 @@ public final class Pool<R> implements AutoCloseable {
             housekeeperLock.lock();
             try {
                 if (!closed) {
-                    housekeeperWake.awaitNanos(config.housekeepingInterval().toNanos());
+                    housekeeperWake.awaitNanos(tickNanos);
                 }
             } catch (InterruptedException interrupted) {
                 return;

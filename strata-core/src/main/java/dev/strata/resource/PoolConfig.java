@@ -23,6 +23,7 @@ import java.time.Duration;
  * @param leakDetectionThreshold a resource held longer is reported with the borrower's stack; zero = off
  * @param creationConcurrency most resources being created at once (warm-up and borrowers together)
  * @param housekeepingInterval how often the housekeeper checks idle timeout, lifetime, keepalive, leaks and min idle
+ *     (at least twice per keepalive interval, whatever this says)
  * @param clock time source for ages and idle times
  * @param events where the pool publishes its events
  */
