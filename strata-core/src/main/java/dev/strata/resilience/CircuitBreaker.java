@@ -43,7 +43,7 @@ import java.util.random.RandomGenerator;
  * {@code OPEN} refuses every call until its wait elapses, then the next permission request moves
  * it to {@code HALF_OPEN}; {@code HALF_OPEN} admits exactly {@code halfOpenPermits} concurrent
  * probes: if all succeed it closes, if any fails it opens again with the next (possibly grown)
- * wait. {@code FORCED_OPEN} and {@code DISABLED} are manual overrides left only by
+ * wait (a slow probe, when a slow-call duration is set, counts as a failure). {@code FORCED_OPEN} and {@code DISABLED} are manual overrides left only by
  * {@link #reset()} (or another override).
  *
  * <p>Thread-safe and non-blocking: the state is a single reference changed by compare-and-set,
@@ -295,7 +295,14 @@ public final class CircuitBreaker {
                 }
             }
             case HALF_OPEN -> {
-                if (claimProbeOutcome(p) && p.probeSuccesses.incrementAndGet() >= halfOpenPermits) {
+                if (!claimProbeOutcome(p)) {
+                    return;
+                }
+                if (durationNanos >= slowCallNanos) {
+                    // A probe that answers but too slowly says the dependency has not recovered.
+                    open(p, p.openings + 1, "probe was slow: " + Durations.format(durationNanos) + " >= "
+                            + Durations.format(slowCallNanos));
+                } else if (p.probeSuccesses.incrementAndGet() >= halfOpenPermits) {
                     closeFromHalfOpen(p);
                 }
             }

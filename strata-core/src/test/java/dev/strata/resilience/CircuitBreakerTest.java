@@ -210,6 +210,20 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aSlowProbeReopensTheBreaker() {
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").windowSize(2).minimumCalls(2)
+                .slowCallDuration(Duration.ofSeconds(1)).clock(clock).events(bus).build();
+        fail(breaker, 2);
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+
+        breaker.onSuccess(Duration.ofSeconds(3).toNanos());
+
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+        assertThat(transitions().getLast().reason()).isEqualTo("probe was slow: 3.00s >= 1.00s");
+    }
+
+    @Test
     void fiftyConcurrentCallersInHalfOpenProduceExactlyOneProbe() throws Exception {
         CircuitBreaker breaker = consecutive(1).build();
         fail(breaker, 1);
