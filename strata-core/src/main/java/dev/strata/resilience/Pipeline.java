@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -734,14 +735,15 @@ public final class Pipeline {
         final Supplier<? extends CompletionStage<T>> supplier;
         final int max = retry == null ? 1 : retry.maxAttempts();
         Deadline deadlineInForce;
-        boolean slotHeld;
-        boolean permitHeld;
+        volatile boolean slotHeld;
+        volatile boolean permitHeld;
         long callStart;
         long attemptStart;
         long previousDelay;
         int n;
         volatile CompletableFuture<T> inFlightAttempt;
         volatile ScheduledFuture<?> timer;
+        final AtomicBoolean finished = new AtomicBoolean();
 
         AsyncCall(CallContext ctx, Supplier<? extends CompletionStage<T>> supplier) {
             this.ctx = ctx;
@@ -759,6 +761,7 @@ public final class Pipeline {
                     if (pending != null) {
                         pending.cancel(false);
                     }
+                    finish(null, f); // frees the slot and the permit even when cancelled during a backoff
                 }
             });
             if (bulkhead != null) {
@@ -919,6 +922,9 @@ public final class Pipeline {
         }
 
         void finish(T value, Throwable failure) {
+            if (!finished.compareAndSet(false, true)) {
+                return; // already finished, e.g. cancelled by the caller while the attempt still ran
+            }
             long took = clock.nanoTime() - callStart;
             if (permitHeld) {
                 permitHeld = false;

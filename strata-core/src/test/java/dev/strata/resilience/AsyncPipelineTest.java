@@ -114,4 +114,20 @@ class AsyncPipelineTest {
         assertThat(never).isCancelled();
         assertThat(bulkhead.inUse()).isZero();
     }
+
+    @Test
+    void cancellingDuringABackoffFreesTheSlotAndThePermit() throws Exception {
+        Bulkhead bulkhead = Bulkhead.builder("payments").maxConcurrentCalls(1).build();
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").events(events.bus).build();
+        Pipeline p = Pipeline.builder("payments").bulkhead(bulkhead).circuitBreaker(breaker)
+                .retry(Retry.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofSeconds(30))).jitter(Jitter.NONE).build())
+                .events(events.bus).build();
+        CompletableFuture<String> call = p.executeAsync(this::failing);
+        assertThat(calls).hasValue(1); // now sleeping its 30 s backoff on the timer
+        call.cancel(true);
+        assertThat(bulkhead.inUse()).isZero();
+        assertThat(breaker.metrics().failedCalls()).isZero();
+        Thread.sleep(100);
+        assertThat(calls).as("no attempt after cancellation").hasValue(1);
+    }
 }
