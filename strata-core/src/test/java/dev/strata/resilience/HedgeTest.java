@@ -84,4 +84,28 @@ class HedgeTest {
         })).isInstanceOf(AttemptTimeoutException.class);
         assertThat(started).hasValue(2);
     }
+
+    @Test
+    void asyncHedgeWinsAndCancelsTheSlowAttempt() throws Exception {
+        Pipeline p = Pipeline.builder("search").hedge(Hedge.of(Duration.ofMillis(30), 2)).events(events.bus).build();
+        java.util.concurrent.CompletableFuture<String> slow = new java.util.concurrent.CompletableFuture<>();
+        String result = p.<String>executeAsync(() -> started.incrementAndGet() == 1
+                ? slow : java.util.concurrent.CompletableFuture.completedFuture("hedge")).get(20, TimeUnit.SECONDS);
+        assertThat(result).isEqualTo("hedge");
+        assertThat(started).hasValue(2);
+        awaitTrue(slow::isCancelled); // cancelled by the completing thread, possibly just after get() returned
+        assertThat(slow).isCancelled();
+    }
+
+    @Test
+    void asyncHedgesStopWhenTheBudgetIsSpentAndTheLastFailureEscapes() {
+        RetryBudget empty = RetryBudget.builder().retryPercent(0.0).minRetriesPerSecond(0).events(events.bus).build();
+        Pipeline p = Pipeline.builder("search").hedge(Hedge.of(Duration.ofMillis(10), 3)).retryBudget(empty)
+                .events(events.bus).build();
+        assertThatThrownBy(() -> p.<String>executeAsync(() -> {
+            started.incrementAndGet();
+            return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("down"));
+        }).get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(started).hasValue(1);
+    }
 }
