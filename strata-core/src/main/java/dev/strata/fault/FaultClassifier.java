@@ -88,6 +88,7 @@ public interface FaultClassifier {
             case "57P01", "57P02", "57P03": return FaultKind.SERVER_SHUTDOWN;
             case "40001", "40P01": return FaultKind.TRANSIENT;
             case "08P02": return FaultKind.STALE_CONNECTION; // PostgreSQL idle_session_timeout
+            case "57P05": return FaultKind.STALE_CONNECTION; // PostgreSQL 14+ idle_session_timeout as sent by the server
             case "28000", "28P01": return FaultKind.AUTHENTICATION;
             case "08001", "08004": return FaultKind.CONNECTION_REFUSED;
             default: break;
