@@ -1,0 +1,568 @@
+package dev.strata.chaos;
+
+import dev.strata.call.Require;
+import dev.strata.fault.Layer;
+import dev.strata.observe.BasicEvent;
+import dev.strata.observe.EventBus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A TCP proxy on 127.0.0.1 that breaks the connections through it on purpose, the way real
+ * networks, load balancers, NATs and databases break them. Toxics ({@link Toxic}) can be
+ * added, updated and removed while traffic flows; each applies from the next chunk of data
+ * on, and its toxicity is rolled once per connection.
+ *
+ * <pre>{@code
+ * try (ChaosProxy proxy = ChaosProxy.start("postgres", database.address())) {
+ *     proxy.addToxic(Toxic.idleBlackhole(2_000));
+ *     connectTo(proxy.listenAddress());
+ * }
+ * }</pre>
+ *
+ * <p>Guarantees: every connection is pumped by two virtual threads with blocking I/O and no
+ * platform thread per connection; closing, disabling or a toxic's close releases both sockets
+ * and both threads; every wait a toxic adds ends when its connection closes. Disabled means new
+ * connections are refused and existing ones are closed.
+ */
+public final class ChaosProxy implements AutoCloseable {
+
+    private static final ToxicEntry[] NONE = new ToxicEntry[0];
+    /** How often the timer checks timeout and idle toxics; their precision. */
+    private static final long TICK_NANOS = 5_000_000L;
+    private static final long IDLE_TIMER_PARK_NANOS = 1_000_000_000L;
+
+    private final String name;
+    private final Duration connectTimeout;
+    private final EventBus events;
+    private final ThreadFactory threads;
+    private final AtomicInteger liveThreads = new AtomicInteger();
+    private final AtomicLong toxicIds = new AtomicLong();
+    private final Set<ProxyConnection> connections = ConcurrentHashMap.newKeySet();
+
+    /** Guards configuration changes; never held while doing I/O on a connection. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final LinkedHashMap<String, ToxicEntry> toxics = new LinkedHashMap<>();
+    private volatile ToxicEntry[] upstreamChain = NONE;
+    private volatile ToxicEntry[] downstreamChain = NONE;
+    private volatile ToxicEntry[] connectionWideChain = NONE;
+    private volatile ToxicEntry[] timedChain = NONE;
+    private volatile ToxicEntry[] allEntries = NONE;
+
+    private volatile InetSocketAddress listen;
+    private volatile InetSocketAddress upstream;
+    private volatile boolean enabled;
+    private volatile boolean closed;
+    private ServerSocket serverSocket;
+    private final Thread timer;
+
+    private ChaosProxy(Builder builder) {
+        this.name = builder.name;
+        this.listen = builder.listen;
+        this.upstream = builder.upstream;
+        this.connectTimeout = builder.connectTimeout;
+        this.events = builder.events;
+        this.threads = Thread.ofVirtual().name("chaos-" + name + "-", 0).factory();
+        this.timer = Thread.ofVirtual().name("chaos-" + name + "-timer").unstarted(this::runTimer);
+    }
+
+    /** A proxy named {@code name} listening on a free port of 127.0.0.1, enabled, with no toxics. */
+    public static ChaosProxy start(String name, InetSocketAddress upstream) {
+        return builder(name, upstream).start();
+    }
+
+    /** A builder for a proxy in front of {@code upstream}. */
+    public static Builder builder(String name, InetSocketAddress upstream) {
+        return new Builder(name, upstream);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The address clients connect to; its port is the real one even when 0 was asked for. */
+    public InetSocketAddress listenAddress() {
+        return listen;
+    }
+
+    /** The listen port, shorthand for tests building URLs. */
+    public int port() {
+        return listen.getPort();
+    }
+
+    public InetSocketAddress upstreamAddress() {
+        return upstream;
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    /** Connections now open through the proxy. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Virtual threads this proxy is running now (pumps, connects, accept loop, timer). */
+    public int liveThreadCount() {
+        return liveThreads.get();
+    }
+
+    /**
+     * Starts accepting again on the same address. Does nothing when already enabled.
+     *
+     * @throws UncheckedIOException when the address is taken meanwhile
+     */
+    public void enable() {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (enabled) {
+                return;
+            }
+            bind();
+            enabled = true;
+        } finally {
+            lock.unlock();
+        }
+        publish("chaos.proxy-enabled", "proxy " + name + " enabled on " + format(listen) + " -> " + format(upstream));
+    }
+
+    /** Refuses new connections and closes every open one. Does nothing when already disabled. */
+    public void disable() {
+        lock.lock();
+        try {
+            if (!enabled) {
+                return;
+            }
+            enabled = false;
+            unbind();
+        } finally {
+            lock.unlock();
+        }
+        closeConnections();
+        publish("chaos.proxy-disabled", "proxy " + name + " disabled: connections refused and closed");
+    }
+
+    /**
+     * Points new connections at another upstream; open connections keep theirs.
+     */
+    public void setUpstream(InetSocketAddress newUpstream) {
+        Require.nonNull("upstream", newUpstream);
+        upstream = newUpstream;
+        publish("chaos.proxy-updated", "proxy " + name + " upstream now " + format(newUpstream));
+    }
+
+    /**
+     * Moves the proxy to another listen address, closing open connections, as Toxiproxy does.
+     *
+     * @throws UncheckedIOException when the address is in use
+     */
+    public void setListenAddress(InetSocketAddress newListen) {
+        Require.nonNull("listen", newListen);
+        lock.lock();
+        try {
+            ensureOpen();
+            InetSocketAddress previous = listen;
+            if (enabled) {
+                unbind();
+                listen = newListen;
+                try {
+                    bind();
+                } catch (UncheckedIOException e) {
+                    listen = previous;
+                    bind();
+                    throw e;
+                }
+            } else {
+                listen = newListen;
+            }
+        } finally {
+            lock.unlock();
+        }
+        closeConnections();
+        publish("chaos.proxy-updated", "proxy " + name + " now listens on " + format(listen));
+    }
+
+    /**
+     * Adds a toxic; it applies to open connections from their next chunk on, and its clock
+     * (for {@code timeout}) starts now.
+     *
+     * @return the toxic as stored
+     * @throws IllegalStateException when a toxic of that name exists on this proxy
+     */
+    public Toxic addToxic(Toxic toxic) {
+        Require.nonNull("toxic", toxic);
+        ToxicEntry entry;
+        lock.lock();
+        try {
+            ensureOpen();
+            if (toxics.containsKey(toxic.name())) {
+                throw new IllegalStateException("toxic already exists: " + toxic.name());
+            }
+            entry = new ToxicEntry(toxicIds.incrementAndGet(), toxic);
+            toxics.put(toxic.name(), entry);
+            rebuildChains();
+        } finally {
+            lock.unlock();
+        }
+        for (ProxyConnection connection : connections) {
+            connection.toxicAdded(entry);
+        }
+        LockSupport.unpark(timer);
+        publish("chaos.toxic-added", "proxy " + name + ": toxic added " + toxic);
+        return toxic;
+    }
+
+    /**
+     * Replaces the toxic of the same name. Open connections see the new version from their next
+     * chunk on, with a fresh toxicity roll and fresh timers.
+     *
+     * @return the toxic as stored
+     * @throws NoSuchElementException when there is no toxic of that name
+     */
+    public Toxic updateToxic(Toxic toxic) {
+        Require.nonNull("toxic", toxic);
+        ToxicEntry previous;
+        ToxicEntry entry;
+        lock.lock();
+        try {
+            previous = toxics.get(toxic.name());
+            if (previous == null) {
+                throw new NoSuchElementException("toxic not found: " + toxic.name());
+            }
+            entry = new ToxicEntry(toxicIds.incrementAndGet(), toxic);
+            toxics.put(toxic.name(), entry);
+            rebuildChains();
+        } finally {
+            lock.unlock();
+        }
+        for (ProxyConnection connection : connections) {
+            connection.toxicRemoved(previous);
+            connection.toxicAdded(entry);
+        }
+        LockSupport.unpark(timer);
+        publish("chaos.toxic-updated", "proxy " + name + ": toxic updated " + toxic);
+        return toxic;
+    }
+
+    /**
+     * Removes a toxic; open connections are healed from their next chunk on (a connection
+     * already black-holed by {@code idle_blackhole} stays so: that flow is gone).
+     *
+     * @throws NoSuchElementException when there is no toxic of that name
+     */
+    public void removeToxic(String toxicName) {
+        ToxicEntry removed;
+        lock.lock();
+        try {
+            removed = toxics.remove(toxicName);
+            if (removed == null) {
+                throw new NoSuchElementException("toxic not found: " + toxicName);
+            }
+            rebuildChains();
+        } finally {
+            lock.unlock();
+        }
+        for (ProxyConnection connection : connections) {
+            connection.toxicRemoved(removed);
+        }
+        publish("chaos.toxic-removed", "proxy " + name + ": toxic removed " + toxicName);
+    }
+
+    /** Removes every toxic. */
+    public void removeAllToxics() {
+        for (Toxic toxic : toxics()) {
+            try {
+                removeToxic(toxic.name());
+            } catch (NoSuchElementException raced) {
+                // removed concurrently: the goal is reached either way
+            }
+        }
+    }
+
+    /** The toxics in the order they were added. */
+    public List<Toxic> toxics() {
+        List<Toxic> result = new ArrayList<>();
+        for (ToxicEntry entry : allEntries) {
+            result.add(entry.toxic());
+        }
+        return result;
+    }
+
+    /** The toxic of that name, if present. */
+    public Optional<Toxic> toxic(String toxicName) {
+        for (ToxicEntry entry : allEntries) {
+            if (entry.toxic().name().equals(toxicName)) {
+                return Optional.of(entry.toxic());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Stops listening, closes every connection and ends every thread of this proxy. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            enabled = false;
+            unbind();
+        } finally {
+            lock.unlock();
+        }
+        closeConnections();
+        LockSupport.unpark(timer);
+        publish("chaos.proxy-closed", "proxy " + name + " closed");
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return "ChaosProxy[" + name + " " + format(listen) + " -> " + format(upstream) + (enabled ? "" : ", disabled")
+                + ", " + allEntries.length + " toxics, " + connections.size() + " connections]";
+    }
+
+    // --- package-private hooks for connections -------------------------------------------
+
+    ToxicEntry[] chain(Direction direction) {
+        return direction == Direction.UPSTREAM ? upstreamChain : downstreamChain;
+    }
+
+    ToxicEntry[] connectionWideChain() {
+        return connectionWideChain;
+    }
+
+    void connectionClosed(ProxyConnection connection) {
+        connections.remove(connection);
+    }
+
+    void startThread(Runnable task) {
+        liveThreads.incrementAndGet();
+        threads.newThread(() -> {
+            try {
+                task.run();
+            } finally {
+                liveThreads.decrementAndGet();
+            }
+        }).start();
+    }
+
+    // --- internals --------------------------------------------------------------------------
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("proxy " + name + " is closed");
+        }
+    }
+
+    private void rebuildChains() {
+        List<ToxicEntry> up = new ArrayList<>();
+        List<ToxicEntry> down = new ArrayList<>();
+        List<ToxicEntry> wide = new ArrayList<>();
+        List<ToxicEntry> timed = new ArrayList<>();
+        for (ToxicEntry entry : toxics.values()) {
+            if (entry.connectionWide()) {
+                wide.add(entry);
+            } else if (entry.toxic().stream() == Direction.UPSTREAM) {
+                up.add(entry);
+            } else {
+                down.add(entry);
+            }
+            if (entry.timed()) {
+                timed.add(entry);
+            }
+        }
+        upstreamChain = up.toArray(NONE);
+        downstreamChain = down.toArray(NONE);
+        connectionWideChain = wide.toArray(NONE);
+        timedChain = timed.toArray(NONE);
+        allEntries = toxics.values().toArray(NONE);
+    }
+
+    /** Binds and starts the accept loop; called with the lock held. */
+    private void bind() {
+        ServerSocket socket = null;
+        try {
+            socket = new ServerSocket();
+            socket.setReuseAddress(true);
+            socket.bind(listen, 1024);
+        } catch (IOException e) {
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // nothing bound, nothing to release
+                }
+            }
+            throw new UncheckedIOException("proxy " + name + ": cannot listen on " + format(listen) + ": " + e.getMessage(), e);
+        }
+        serverSocket = socket;
+        listen = new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
+        ServerSocket accepting = socket;
+        startThread(() -> acceptLoop(accepting));
+    }
+
+    /** Stops accepting; called with the lock held. */
+    private void unbind() {
+        if (serverSocket != null) {
+            try {
+                serverSocket.close();
+            } catch (IOException ignored) {
+                // the accept loop ends either way
+            }
+            serverSocket = null;
+        }
+    }
+
+    private void closeConnections() {
+        for (ProxyConnection connection : connections) {
+            connection.close(false);
+        }
+    }
+
+    private void acceptLoop(ServerSocket accepting) {
+        while (true) {
+            Socket client;
+            try {
+                client = accepting.accept();
+            } catch (IOException closedOrFailed) {
+                return; // unbind() closed it
+            }
+            startThread(() -> open(client));
+        }
+    }
+
+    private void open(Socket client) {
+        Socket server = new Socket();
+        try {
+            client.setTcpNoDelay(true);
+            server.setTcpNoDelay(true);
+            server.connect(upstream, (int) connectTimeout.toMillis());
+        } catch (IOException upstreamDown) {
+            // As Toxiproxy does: the client sees its connection closed at once.
+            ProxyConnection.closeQuietly(server);
+            ProxyConnection.closeQuietly(client);
+            return;
+        }
+        ProxyConnection connection = new ProxyConnection(this, client, server);
+        connections.add(connection);
+        if (!enabled || closed) { // disabled while connecting: closeConnections() may have missed it
+            connection.close(false);
+            return;
+        }
+        connection.start(allEntries);
+    }
+
+    private void runTimer() {
+        try {
+            tick();
+        } finally {
+            liveThreads.decrementAndGet();
+        }
+    }
+
+    private void tick() {
+        while (!closed) {
+            ToxicEntry[] timed = timedChain;
+            if (timed.length == 0) {
+                LockSupport.parkNanos(this, IDLE_TIMER_PARK_NANOS);
+                continue;
+            }
+            long now = System.nanoTime();
+            for (ProxyConnection connection : connections) {
+                connection.checkTimers(now, timed);
+            }
+            LockSupport.parkNanos(this, TICK_NANOS);
+        }
+    }
+
+    private void publish(String type, String message) {
+        if (events.isActive(Level.INFO)) {
+            events.publish(new BasicEvent(System.currentTimeMillis(), name, type, Layer.NETWORK, Level.INFO, null, message));
+        }
+    }
+
+    static String format(InetSocketAddress address) {
+        return address.getAddress() == null ? address.getHostString() + ":" + address.getPort()
+                : address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
+    /** Options of a proxy; {@link #start()} binds it and returns it enabled. */
+    public static final class Builder {
+        private final String name;
+        private final InetSocketAddress upstream;
+        private InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private EventBus events = EventBus.root();
+        private boolean enabled = true;
+
+        private Builder(String name, InetSocketAddress upstream) {
+            this.name = Require.notBlank("name", name);
+            this.upstream = Require.nonNull("upstream", upstream);
+        }
+
+        /** Where to listen; default 127.0.0.1 on a free port. */
+        public Builder listen(InetSocketAddress address) {
+            this.listen = Require.nonNull("listen", address);
+            return this;
+        }
+
+        /** Bound on connecting to the upstream for each new client; default 5 s, allowed 1 ms..5 min. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Require.between("connectTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(5));
+            return this;
+        }
+
+        /** Where proxy and toxic changes are published; default the root bus, which logs them. */
+        public Builder events(EventBus bus) {
+            this.events = Require.nonNull("events", bus);
+            return this;
+        }
+
+        /** Whether the proxy starts enabled; default true. */
+        public Builder enabled(boolean startEnabled) {
+            this.enabled = startEnabled;
+            return this;
+        }
+
+        /**
+         * Creates the proxy, binding its listen address when enabled.
+         *
+         * @throws UncheckedIOException when the address is in use
+         */
+        public ChaosProxy start() {
+            ChaosProxy proxy = new ChaosProxy(this);
+            proxy.liveThreads.incrementAndGet();
+            proxy.timer.start();
+            if (enabled) {
+                proxy.enable();
+            }
+            return proxy;
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.strata.resilience;
+
+import dev.strata.call.Clock;
+import dev.strata.call.Deadline;
+import dev.strata.call.Durations;
+import dev.strata.call.Require;
+import dev.strata.fault.Fault;
+import dev.strata.fault.FaultKind;
+import dev.strata.fault.Layer;
+import dev.strata.observe.BasicEvent;
+import dev.strata.observe.EventBus;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Limits how many calls to one dependency run at the same time, so a slow dependency can tie up
+ * at most {@code maxConcurrentCalls} callers instead of all of them.
+ *
+ * <p>When every slot is taken a call is refused at once by default; with a {@code maxWait} it
+ * waits in a fair FIFO queue for at most that long, and never past the current {@link Deadline}.
+ * There is no unbounded queue: every wait has a bound of at most 60 s.
+ *
+ * <p>Thread-safe and virtual-thread friendly: slots are the permits of a fair
+ * {@link Semaphore}, so a waiting virtual thread unmounts. The non-waiting paths allocate nothing.
+ */
+public final class Bulkhead {
+
+    private static final long MAX_WAIT_LIMIT_NANOS = Duration.ofSeconds(60).toNanos();
+
+    private final String name;
+    private final int maxConcurrentCalls;
+    private final long maxWaitNanos;
+    private final Clock clock;
+    private final EventBus events;
+    private final Semaphore slots;
+    private final LongAdder rejected = new LongAdder();
+
+    private Bulkhead(Builder b) {
+        this.name = b.name;
+        this.maxConcurrentCalls = b.maxConcurrentCalls;
+        this.maxWaitNanos = b.maxWait.toNanos();
+        this.clock = b.clock;
+        this.events = b.events;
+        this.slots = new Semaphore(maxConcurrentCalls, true);
+    }
+
+    /** A builder for a bulkhead named after the dependency it protects. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** The name given at build time. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Takes a slot if one is free right now. Never blocks. On true the caller must call
+     * {@link #release()} exactly once when the call ends.
+     */
+    public boolean tryAcquire() {
+        if (slots.tryAcquire()) {
+            return true;
+        }
+        reject(0L);
+        return false;
+    }
+
+    /**
+     * Takes a slot, waiting in FIFO order for at most the smallest of {@code maxWaitNanos}, the
+     * configured {@code maxWait} and the time left on the current {@link Deadline}. On true the
+     * caller must call {@link #release()} exactly once when the call ends.
+     *
+     * @throws InterruptedException when the thread is interrupted while waiting (no slot is held)
+     */
+    public boolean tryAcquire(long maxWaitNanos) throws InterruptedException {
+        long wait = Deadline.remainingNanosOr(Math.min(maxWaitNanos, this.maxWaitNanos));
+        if (wait <= 0) {
+            return tryAcquire();
+        }
+        if (slots.tryAcquire()) {
+            return true;
+        }
+        long start = clock.nanoTime();
+        if (slots.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
+            return true;
+        }
+        reject(clock.nanoTime() - start);
+        return false;
+    }
+
+    private void reject(long waitedNanos) {
+        rejected.increment();
+        if (events.isActive(Level.DEBUG)) {
+            String waited = waitedNanos > 0 ? " after waiting " + Durations.format(waitedNanos) : "";
+            events.publish(new BasicEvent(clock.currentTimeMillis(), name, "bulkhead.full", Layer.RESILIENCE,
+                    Level.DEBUG, Fault.of(FaultKind.BULKHEAD_FULL),
+                    "bulkhead full: all " + maxConcurrentCalls + " slots in use" + waited + "; call rejected"));
+        }
+    }
+
+    /**
+     * Gives back a slot taken by a successful {@code tryAcquire}.
+     *
+     * @throws IllegalStateException when no slot is held (more releases than acquisitions)
+     */
+    public void release() {
+        if (slots.availablePermits() >= maxConcurrentCalls) {
+            throw new IllegalStateException("bulkhead " + name + ": release() without a held slot");
+        }
+        slots.release();
+    }
+
+    /** Slots in use now. */
+    public int inUse() {
+        return maxConcurrentCalls - slots.availablePermits();
+    }
+
+    /** Free slots now. */
+    public int available() {
+        return slots.availablePermits();
+    }
+
+    /** The configured limit. */
+    public int maxConcurrentCalls() {
+        return maxConcurrentCalls;
+    }
+
+    /** Calls refused since the bulkhead was built. */
+    public long rejectedCount() {
+        return rejected.sum();
+    }
+
+    /**
+     * Runs the call in a slot, waiting at most the configured {@code maxWait} (and the current
+     * deadline) for one. The slot is released when the call ends, however it ends.
+     *
+     * @throws BulkheadFullException when no slot became free in time (the call is not run)
+     * @throws InterruptedException when interrupted while waiting for a slot
+     * @throws Exception whatever the call throws, unchanged
+     */
+    public <T> T execute(Callable<T> call) throws Exception {
+        long start = maxWaitNanos > 0 ? clock.nanoTime() : 0L;
+        boolean acquired = maxWaitNanos > 0 ? tryAcquire(maxWaitNanos) : tryAcquire();
+        if (!acquired) {
+            throw new BulkheadFullException(name, maxConcurrentCalls, maxWaitNanos > 0 ? clock.nanoTime() - start : 0L);
+        }
+        try {
+            return call.call();
+        } finally {
+            slots.release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Bulkhead[" + name + ", " + inUse() + "/" + maxConcurrentCalls + " in use]";
+    }
+
+    /**
+     * Configuration of a {@link Bulkhead}, validated by {@link #build()}. Defaults: 25 concurrent
+     * calls, no wait (reject at once), system clock, root event bus.
+     */
+    public static final class Builder {
+        private final String name;
+        private int maxConcurrentCalls = 25;
+        private Duration maxWait = Duration.ZERO;
+        private Clock clock = Clock.system();
+        private EventBus events = EventBus.root();
+
+        private Builder(String name) {
+            this.name = Require.notBlank("name", name);
+        }
+
+        /** Calls allowed to run at once, 1..10000; default 25. */
+        public Builder maxConcurrentCalls(int maxConcurrentCalls) {
+            this.maxConcurrentCalls = maxConcurrentCalls;
+            return this;
+        }
+
+        /** Longest wait for a free slot, 0..60 s; default 0 (reject at once when full). */
+        public Builder maxWait(Duration maxWait) {
+            this.maxWait = maxWait;
+            return this;
+        }
+
+        /** The time source for measuring waits and stamping events; default the system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Require.nonNull("clock", clock);
+            return this;
+        }
+
+        /** Where rejection events go; default {@link EventBus#root()}. */
+        public Builder events(EventBus events) {
+            this.events = Require.nonNull("events", events);
+            return this;
+        }
+
+        /** Validates the configuration and builds the bulkhead. */
+        public Bulkhead build() {
+            Require.between("maxConcurrentCalls", maxConcurrentCalls, 1, 10_000);
+            Require.between("maxWait", maxWait, Duration.ZERO, Duration.ofNanos(MAX_WAIT_LIMIT_NANOS));
+            return new Bulkhead(this);
+        }
+    }
+}

@@ -1,0 +1,905 @@
+package dev.strata.resilience;
+
+import dev.strata.call.Clock;
+import dev.strata.call.Durations;
+import dev.strata.call.Require;
+import dev.strata.fault.Fault;
+import dev.strata.fault.FaultClassifier;
+import dev.strata.fault.Layer;
+import dev.strata.observe.BasicEvent;
+import dev.strata.observe.EventBus;
+import dev.strata.observe.StrataEvent;
+import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * A circuit breaker for one dependency: it watches the outcomes of logical calls and, when too
+ * many fail (or are too slow), stops letting calls through for a while so the dependency can
+ * recover and callers fail fast instead of piling up.
+ *
+ * <p>Usage is permission, then exactly one outcome per logical call:
+ * <pre>{@code
+ * if (!breaker.tryAcquirePermission()) throw new CallNotPermittedException(...);
+ * long start = System.nanoTime();
+ * try { T result = call(); breaker.onSuccess(System.nanoTime() - start); return result; }
+ * catch (Exception e) { breaker.onFailure(System.nanoTime() - start, classify(e)); throw e; }
+ * }</pre>
+ * or simply {@link #execute(Callable)}. A retry loop must report the outcome of the whole
+ * logical call once, never one outcome per attempt; the breaker counts whatever it is given.
+ *
+ * <p>States: {@code CLOSED} counts outcomes in its window and opens when a threshold is crossed;
+ * {@code OPEN} refuses every call until its wait elapses, then the next permission request moves
+ * it to {@code HALF_OPEN}; {@code HALF_OPEN} admits exactly {@code halfOpenPermits} concurrent
+ * probes: if all succeed it closes, if any fails it opens again with the next (possibly grown)
+ * wait. {@code FORCED_OPEN} and {@code DISABLED} are manual overrides left only by
+ * {@link #reset()} (or another override).
+ *
+ * <p>Thread-safe and non-blocking: the state is a single reference changed by compare-and-set,
+ * the consecutive-failure counter is atomic, and the count and time windows are guarded by a
+ * lock held only for a few array writes (never around the call itself). In {@code CLOSED} state
+ * {@link #tryAcquirePermission()} and {@link #onSuccess(long)} allocate nothing. Exactly one
+ * event is published per state change.
+ */
+public final class CircuitBreaker {
+
+    /** The breaker's state. */
+    public enum State {
+        /** Calls flow; outcomes are counted. */
+        CLOSED,
+        /** Calls are refused until the open wait elapses. */
+        OPEN,
+        /** A limited number of probe calls decide between closing and opening again. */
+        HALF_OPEN,
+        /** Calls are refused until {@link #reset()}; set by an operator. */
+        FORCED_OPEN,
+        /** Every call is permitted and nothing is counted; set by an operator. */
+        DISABLED
+    }
+
+    /** How the breaker decides to open from {@code CLOSED}. */
+    public enum Mode {
+        /** Opens after {@code failureThreshold} recorded failures in a row. */
+        CONSECUTIVE_FAILURES,
+        /** Failure and slow-call rates over the last {@code windowSize} calls. */
+        COUNT_WINDOW,
+        /** Failure and slow-call rates over the calls of the last {@code windowSize} seconds. */
+        TIME_WINDOW
+    }
+
+    /**
+     * A consistent-enough snapshot of the breaker's statistics. Rates are fractions in 0..1 over the
+     * buffered calls of the current window (0 when the window is empty); in
+     * {@link Mode#CONSECUTIVE_FAILURES} mode there is no window and only
+     * {@code consecutiveFailures} and {@code notPermittedCalls} move.
+     *
+     * @param state the state when the snapshot was taken
+     * @param failureRate failed / buffered calls
+     * @param slowCallRate slow / buffered calls
+     * @param bufferedCalls calls currently in the window
+     * @param failedCalls recorded failures currently in the window
+     * @param slowCalls slow calls (successful or not) currently in the window
+     * @param notPermittedCalls calls refused since the breaker was built
+     * @param consecutiveFailures recorded failures since the last success in {@code CLOSED} state
+     */
+    public record Metrics(State state, double failureRate, double slowCallRate, int bufferedCalls, int failedCalls,
+                          int slowCalls, long notPermittedCalls, int consecutiveFailures) {
+    }
+
+    /**
+     * Published once per state change.
+     *
+     * @param epochMillis when the change happened
+     * @param dependency the breaker name
+     * @param from the previous state
+     * @param to the new state
+     * @param reason why, e.g. {@code failure rate 60% >= 50% over 10 calls}
+     * @param openNanos how long the breaker stays open when {@code to} is OPEN, else 0
+     */
+    public record Transition(long epochMillis, String dependency, State from, State to, String reason, long openNanos)
+            implements StrataEvent {
+
+        /** {@code breaker.state-changed}. */
+        @Override
+        public String type() {
+            return "breaker.state-changed";
+        }
+
+        @Override
+        public Layer layer() {
+            return Layer.RESILIENCE;
+        }
+
+        /** WARNING when calls start being refused, INFO otherwise. */
+        @Override
+        public Level level() {
+            return to == State.OPEN || to == State.FORCED_OPEN ? Level.WARNING : Level.INFO;
+        }
+
+        @Override
+        public String message() {
+            String line = "circuit " + from + " -> " + to + ": " + reason;
+            return to == State.OPEN ? line + "; open for " + Durations.format(openNanos) : line;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // configuration (immutable, nanos precomputed so the hot path touches no Duration)
+
+    private final String name;
+    private final Mode mode;
+    private final int failureThreshold;
+    private final int windowSize;
+    private final int minimumCalls;
+    private final double failureRateThreshold;
+    private final long slowCallNanos;
+    private final double slowCallRateThreshold;
+    private final int halfOpenPermits;
+    private final long openWaitNanos;
+    private final double openWaitMultiplier;
+    private final long maxOpenWaitNanos;
+    private final double openWaitJitter;
+    private final Predicate<Fault> recordFault;
+    private final Clock clock;
+    private final EventBus events;
+    private final RandomGenerator random;
+    private final ReentrantLock randomLock = new ReentrantLock();
+
+    // ---------------------------------------------------------------------------------------
+    // state
+
+    private static final VarHandle PHASE;
+
+    static {
+        try {
+            PHASE = MethodHandles.lookup().findVarHandle(CircuitBreaker.class, "phase", Phase.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // accessed through PHASE
+    private volatile Phase phase;
+    private final Phase closed;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final LongAdder notPermitted = new LongAdder();
+    private final Window window;
+
+    private CircuitBreaker(Builder b) {
+        this.name = b.name;
+        this.mode = b.mode;
+        this.failureThreshold = b.failureThreshold;
+        this.windowSize = b.windowSize;
+        this.minimumCalls = b.minimumCalls;
+        this.failureRateThreshold = b.failureRateThreshold;
+        this.slowCallNanos = b.slowCallDuration == null ? Long.MAX_VALUE : b.slowCallDuration.toNanos();
+        this.slowCallRateThreshold = b.slowCallRateThreshold;
+        this.halfOpenPermits = b.halfOpenPermits;
+        this.openWaitNanos = b.openWait.toNanos();
+        this.openWaitMultiplier = b.openWaitMultiplier;
+        this.maxOpenWaitNanos = b.maxOpenWait == null ? Math.max(openWaitNanos, Duration.ofMinutes(5).toNanos())
+                : b.maxOpenWait.toNanos();
+        this.openWaitJitter = b.openWaitJitter;
+        this.recordFault = b.recordFault;
+        this.clock = b.clock;
+        this.events = b.events;
+        this.random = b.random != null ? b.random : new SplittableRandom();
+        this.window = switch (mode) {
+            case CONSECUTIVE_FAILURES -> null;
+            case COUNT_WINDOW -> new CountWindow(windowSize);
+            case TIME_WINDOW -> new TimeWindow(windowSize, clock);
+        };
+        this.closed = new Phase(State.CLOSED, 0L, 0, 0);
+        this.phase = closed;
+    }
+
+    /** A builder for a breaker named after the dependency it protects. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** The name given at build time, used in events and exceptions. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Asks to run one logical call. Returns true when the call may go ahead; the caller must then
+     * report exactly one of {@link #onSuccess}, {@link #onFailure} or {@link #releasePermission}.
+     * Returns false (and counts a refused call) when the breaker is open, forced open, or half-open
+     * with every probe permit taken. An open breaker whose wait has elapsed moves to half-open here.
+     * Never blocks.
+     */
+    public boolean tryAcquirePermission() {
+        Phase p = phase;
+        switch (p.state) {
+            case CLOSED, DISABLED:
+                return true;
+            case OPEN:
+                if (clock.nanoTime() - p.openUntilNanos < 0) {
+                    return refuse(p);
+                }
+                Phase halfOpen = new Phase(State.HALF_OPEN, 0L, p.openings, halfOpenPermits);
+                if (transition(p, halfOpen, "open wait of " + Durations.format(p.openNanos) + " elapsed")) {
+                    return tryAcquireProbe(halfOpen);
+                }
+                return tryAcquirePermission(); // someone else moved it; decide on the new state
+            case HALF_OPEN:
+                return tryAcquireProbe(p);
+            default: // FORCED_OPEN
+                return refuse(p);
+        }
+    }
+
+    private boolean tryAcquireProbe(Phase p) {
+        AtomicInteger permits = p.permitsLeft;
+        for (int left = permits.get(); left > 0; left = permits.get()) {
+            if (permits.compareAndSet(left, left - 1)) {
+                p.probesInFlight.incrementAndGet();
+                return true;
+            }
+        }
+        return refuse(p);
+    }
+
+    private boolean refuse(Phase p) {
+        notPermitted.increment();
+        if (events.isActive(Level.DEBUG)) {
+            events.publish(new BasicEvent(clock.currentTimeMillis(), name, "breaker.call-not-permitted",
+                    Layer.RESILIENCE, Level.DEBUG, null, "call not permitted: " + describeRefusal(p.state, remaining(p))));
+        }
+        return false;
+    }
+
+    /**
+     * A read-only peek: whether a permission request made now could succeed. Changes nothing and
+     * counts nothing, so a retry loop can ask it during a backoff to stop early once the breaker
+     * has opened. An open breaker whose wait has elapsed answers true (a probe is due).
+     */
+    public boolean isCallPermittedNow() {
+        Phase p = phase;
+        return switch (p.state) {
+            case CLOSED, DISABLED -> true;
+            case OPEN -> clock.nanoTime() - p.openUntilNanos >= 0;
+            case HALF_OPEN -> p.permitsLeft.get() > 0;
+            case FORCED_OPEN -> false;
+        };
+    }
+
+    /**
+     * Records the success of one logical call that held a permission. A success that took at
+     * least {@code slowCallDuration} counts as a slow call. Allocation-free in {@code CLOSED} state.
+     *
+     * @param durationNanos how long the logical call took
+     */
+    public void onSuccess(long durationNanos) {
+        Phase p = phase;
+        switch (p.state) {
+            case CLOSED -> {
+                if (consecutiveFailures.get() != 0) {
+                    consecutiveFailures.set(0);
+                }
+                if (window != null && window.record(false, durationNanos >= slowCallNanos) && p == phase) {
+                    openFromClosed(p);
+                }
+            }
+            case HALF_OPEN -> {
+                if (claimProbeOutcome(p) && p.probeSuccesses.incrementAndGet() >= halfOpenPermits) {
+                    closeFromHalfOpen(p);
+                }
+            }
+            default -> {
+                // OPEN / FORCED_OPEN / DISABLED: a late outcome of a call admitted earlier; it
+                // says nothing about the current period and is not counted.
+            }
+        }
+    }
+
+    /**
+     * Records the failure of one logical call that held a permission. Faults the
+     * {@code recordFault} predicate does not accept (by default client errors, validation and
+     * other application faults) release the permission without counting, as a cancelled call
+     * would.
+     *
+     * @param durationNanos how long the logical call took
+     * @param fault the classified failure
+     */
+    public void onFailure(long durationNanos, Fault fault) {
+        Objects.requireNonNull(fault, "fault");
+        if (!recordFault.test(fault)) {
+            releasePermission();
+            return;
+        }
+        Phase p = phase;
+        switch (p.state) {
+            case CLOSED -> {
+                int inARow = consecutiveFailures.incrementAndGet();
+                boolean open = window == null
+                        ? inARow >= failureThreshold
+                        : window.record(true, durationNanos >= slowCallNanos);
+                if (open && p == phase) {
+                    openFromClosed(p);
+                }
+            }
+            case HALF_OPEN -> {
+                if (claimProbeOutcome(p)) {
+                    open(p, p.openings + 1, "probe failed: " + fault);
+                }
+            }
+            default -> {
+                // late outcome from an earlier period: not counted (see onSuccess)
+            }
+        }
+    }
+
+    /**
+     * Gives back a permission without an outcome to count, e.g. when the call was cancelled
+     * before it could succeed or fail. In half-open state the probe permit becomes available to
+     * another caller.
+     */
+    public void releasePermission() {
+        Phase p = phase;
+        if (p.state == State.HALF_OPEN && claimProbeOutcome(p)) {
+            p.permitsLeft.incrementAndGet();
+        }
+    }
+
+    /** Matches an outcome to a probe in flight; false for a stale outcome from an earlier period. */
+    private static boolean claimProbeOutcome(Phase p) {
+        AtomicInteger inFlight = p.probesInFlight;
+        for (int n = inFlight.get(); n > 0; n = inFlight.get()) {
+            if (inFlight.compareAndSet(n, n - 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void openFromClosed(Phase p) {
+        String reason;
+        if (window == null) {
+            reason = consecutiveFailures.get() + " consecutive failures >= " + failureThreshold;
+        } else {
+            Metrics m = window.snapshot(State.CLOSED, 0L, consecutiveFailures.get());
+            if (m.failureRate() >= failureRateThreshold) {
+                reason = "failure rate " + percent(m.failureRate()) + " >= " + percent(failureRateThreshold)
+                        + " over " + m.bufferedCalls() + " calls";
+            } else {
+                reason = "slow-call rate " + percent(m.slowCallRate()) + " >= " + percent(slowCallRateThreshold)
+                        + " (calls >= " + Durations.format(slowCallNanos) + ") over " + m.bufferedCalls() + " calls";
+            }
+        }
+        open(p, 1, reason);
+    }
+
+    private void closeFromHalfOpen(Phase p) {
+        // The window is unused while half-open; clear it before publishing CLOSED so the new
+        // period starts empty.
+        clearCounters();
+        transition(p, closed, halfOpenPermits == 1 ? "probe succeeded" : "all " + halfOpenPermits + " probes succeeded");
+    }
+
+    private void open(Phase from, int openings, String reason) {
+        long wait = openWaitFor(openings);
+        Phase opened = new Phase(State.OPEN, clock.nanoTime() + wait, openings, 0);
+        opened.openNanos = wait;
+        transition(from, opened, reason);
+    }
+
+    /** The wait before the n-th consecutive opening may probe: grown, capped, then jittered down. */
+    long openWaitFor(int openings) {
+        double wait = openWaitNanos;
+        if (openWaitMultiplier > 1.0 && openings > 1) {
+            wait = openWaitNanos * Math.pow(openWaitMultiplier, openings - 1);
+        }
+        long capped = (long) Math.min(wait, (double) maxOpenWaitNanos);
+        if (openWaitJitter > 0.0) {
+            double r;
+            randomLock.lock();
+            try {
+                r = random.nextDouble();
+            } finally {
+                randomLock.unlock();
+            }
+            // Jitter only shortens the wait, so the cap stays a real upper bound and breakers of
+            // many instances that opened together do not all probe at the same moment.
+            capped = (long) (capped * (1.0 - openWaitJitter * r));
+        }
+        return capped;
+    }
+
+    private boolean transition(Phase from, Phase to, String reason) {
+        if (!PHASE.compareAndSet(this, from, to)) {
+            return false;
+        }
+        if (to.state == State.CLOSED) {
+            consecutiveFailures.set(0);
+        }
+        if (events.isActive(to.state == State.OPEN || to.state == State.FORCED_OPEN ? Level.WARNING : Level.INFO)) {
+            events.publish(new Transition(clock.currentTimeMillis(), name, from.state, to.state, reason, to.openNanos));
+        }
+        return true;
+    }
+
+    private void force(Phase to, String reason) {
+        for (;;) {
+            Phase p = phase;
+            if (p.state == to.state && to.state != State.CLOSED) {
+                return; // already there: no event, no change
+            }
+            if (to.state == State.CLOSED) {
+                clearCounters();
+            }
+            if (transition(p, to, reason)) {
+                return;
+            }
+        }
+    }
+
+    private void clearCounters() {
+        consecutiveFailures.set(0);
+        if (window != null) {
+            window.clear();
+        }
+    }
+
+    /** Refuses every call until {@link #reset()}, whatever the outcomes say. */
+    public void forceOpen() {
+        force(new Phase(State.FORCED_OPEN, 0L, 0, 0), "forced open");
+    }
+
+    /** Permits every call and counts nothing until {@link #reset()}. */
+    public void disable() {
+        force(new Phase(State.DISABLED, 0L, 0, 0), "disabled");
+    }
+
+    /** Back to {@code CLOSED} with an empty window and the open wait back at its base value. */
+    public void reset() {
+        force(closed, "reset");
+    }
+
+    /**
+     * The current state. An {@code OPEN} breaker whose wait has elapsed still reports OPEN until the
+     * next permission request moves it to HALF_OPEN; {@link #remainingOpenNanos()} is then 0.
+     */
+    public State state() {
+        return phase.state;
+    }
+
+    /**
+     * Nanoseconds until an open breaker lets a probe through: 0 unless OPEN or FORCED_OPEN, 0 when
+     * the wait has elapsed, {@link Long#MAX_VALUE} when forced open.
+     */
+    public long remainingOpenNanos() {
+        return remaining(phase);
+    }
+
+    private long remaining(Phase p) {
+        return switch (p.state) {
+            case OPEN -> Math.max(0L, p.openUntilNanos - clock.nanoTime());
+            case FORCED_OPEN -> Long.MAX_VALUE;
+            default -> 0L;
+        };
+    }
+
+    /** A snapshot of the statistics; allocates, meant for dashboards and tests, not the hot path. */
+    public Metrics metrics() {
+        State state = phase.state;
+        long refused = notPermitted.sum();
+        int inARow = consecutiveFailures.get();
+        if (window == null) {
+            return new Metrics(state, 0.0, 0.0, 0, 0, 0, refused, inARow);
+        }
+        return window.snapshot(state, refused, inARow);
+    }
+
+    /**
+     * Runs one logical call under this breaker: asks permission, runs it, classifies a failure
+     * with {@link FaultClassifier#DEFAULT} and records the outcome. An interrupted call releases its
+     * permission without counting.
+     *
+     * @throws CallNotPermittedException when the breaker refuses the call (it is not run)
+     * @throws Exception whatever the call throws, unchanged
+     */
+    public <T> T execute(Callable<T> call) throws Exception {
+        if (!tryAcquirePermission()) {
+            throw new CallNotPermittedException(name, phase.state, remainingOpenNanos());
+        }
+        long start = clock.nanoTime();
+        T result;
+        try {
+            result = call.call();
+        } catch (InterruptedException interrupted) {
+            releasePermission();
+            throw interrupted;
+        } catch (Throwable failure) {
+            onFailure(clock.nanoTime() - start, FaultClassifier.DEFAULT.classify(failure));
+            throw failure;
+        }
+        onSuccess(clock.nanoTime() - start);
+        return result;
+    }
+
+    static String describeRefusal(State state, long remainingOpenNanos) {
+        return switch (state) {
+            case OPEN -> "circuit OPEN; half-open in " + Durations.format(remainingOpenNanos);
+            case FORCED_OPEN -> "circuit FORCED_OPEN; refusing calls until reset";
+            case HALF_OPEN -> "circuit HALF_OPEN; every probe permit is in use";
+            default -> "circuit " + state;
+        };
+    }
+
+    private static String percent(double fraction) {
+        return String.format(Locale.ROOT, "%.0f%%", fraction * 100);
+    }
+
+    @Override
+    public String toString() {
+        return "CircuitBreaker[" + name + ", " + phase.state + ", " + mode + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /** One period of the state machine; replaced (never mutated in its state) on each transition. */
+    private static final class Phase {
+        final State state;
+        final long openUntilNanos;
+        /** Consecutive openings without a close in between; drives the wait growth. */
+        final int openings;
+        final AtomicInteger permitsLeft;
+        final AtomicInteger probesInFlight;
+        final AtomicInteger probeSuccesses;
+        long openNanos; // set before publication through the CAS
+
+        Phase(State state, long openUntilNanos, int openings, int permits) {
+            this.state = state;
+            this.openUntilNanos = openUntilNanos;
+            this.openings = openings;
+            boolean halfOpen = state == State.HALF_OPEN;
+            this.permitsLeft = halfOpen ? new AtomicInteger(permits) : null;
+            this.probesInFlight = halfOpen ? new AtomicInteger() : null;
+            this.probeSuccesses = halfOpen ? new AtomicInteger() : null;
+        }
+    }
+
+    /** Outcome statistics of the CLOSED state; implementations guard their arrays with a short lock. */
+    private abstract class Window {
+        final ReentrantLock lock = new ReentrantLock();
+        int buffered;
+        int failed;
+        int slow;
+
+        /** Adds one outcome; returns true when a threshold is now crossed. */
+        abstract boolean record(boolean failure, boolean slowCall);
+
+        abstract void clear();
+
+        /** Drops outcomes that have aged out; called under the lock. */
+        void expire() {
+        }
+
+        final boolean crossed() {
+            if (buffered < minimumCalls) {
+                return false;
+            }
+            return failed >= failureRateThreshold * buffered
+                    || (slowCallNanos != Long.MAX_VALUE && slow >= slowCallRateThreshold * buffered);
+        }
+
+        final Metrics snapshot(State state, long refused, int inARow) {
+            lock.lock();
+            try {
+                expire();
+                double failureRate = buffered == 0 ? 0.0 : (double) failed / buffered;
+                double slowRate = buffered == 0 ? 0.0 : (double) slow / buffered;
+                return new Metrics(state, failureRate, slowRate, buffered, failed, slow, refused, inARow);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private static final byte EMPTY = 0;
+    private static final byte FAILED = 1;
+    private static final byte SLOW = 2;
+    private static final byte RECORDED = 4;
+
+    /** The last {@code size} outcomes in a ring of bytes, with running totals. */
+    private final class CountWindow extends Window {
+        private final byte[] ring;
+        private int head;
+
+        CountWindow(int size) {
+            this.ring = new byte[size];
+        }
+
+        @Override
+        boolean record(boolean failure, boolean slowCall) {
+            byte outcome = (byte) (RECORDED | (failure ? FAILED : 0) | (slowCall ? SLOW : 0));
+            lock.lock();
+            try {
+                int i = head;
+                head = i + 1 == ring.length ? 0 : i + 1;
+                byte old = ring[i];
+                ring[i] = outcome;
+                if (old == EMPTY) {
+                    buffered++;
+                } else {
+                    failed -= old & FAILED;
+                    slow -= (old & SLOW) >> 1;
+                }
+                failed += outcome & FAILED;
+                slow += (outcome & SLOW) >> 1;
+                return crossed();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        void clear() {
+            lock.lock();
+            try {
+                Arrays.fill(ring, EMPTY);
+                head = 0;
+                buffered = failed = slow = 0;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Per-second buckets over the last {@code seconds} seconds of the clock, with running totals. */
+    private final class TimeWindow extends Window {
+        private static final long SECOND = 1_000_000_000L;
+        private final Clock clock;
+        private final long origin;
+        private final int[] calls;
+        private final int[] failures;
+        private final int[] slows;
+        private long currentSecond;
+
+        TimeWindow(int seconds, Clock clock) {
+            this.clock = clock;
+            this.origin = clock.nanoTime();
+            this.calls = new int[seconds];
+            this.failures = new int[seconds];
+            this.slows = new int[seconds];
+        }
+
+        @Override
+        boolean record(boolean failure, boolean slowCall) {
+            lock.lock();
+            try {
+                expire();
+                int i = (int) (currentSecond % calls.length);
+                calls[i]++;
+                buffered++;
+                if (failure) {
+                    failures[i]++;
+                    failed++;
+                }
+                if (slowCall) {
+                    slows[i]++;
+                    slow++;
+                }
+                return crossed();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        void expire() {
+            long now = (clock.nanoTime() - origin) / SECOND;
+            if (now == currentSecond) {
+                return;
+            }
+            // Empty the buckets of the seconds that went by; at most one full turn of the ring.
+            long steps = Math.min(now - currentSecond, calls.length);
+            for (long s = 1; s <= steps; s++) {
+                int i = (int) ((currentSecond + s) % calls.length);
+                buffered -= calls[i];
+                failed -= failures[i];
+                slow -= slows[i];
+                calls[i] = failures[i] = slows[i] = 0;
+            }
+            currentSecond = now;
+        }
+
+        @Override
+        void clear() {
+            lock.lock();
+            try {
+                Arrays.fill(calls, 0);
+                Arrays.fill(failures, 0);
+                Arrays.fill(slows, 0);
+                buffered = failed = slow = 0;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Configuration of a {@link CircuitBreaker}; every value is validated by {@link #build()} with
+     * a message naming the field, the value and the allowed range.
+     *
+     * <p>Defaults: {@link Mode#COUNT_WINDOW} over 100 calls, at least 10 calls, failure rate 50%,
+     * no slow-call threshold, 1 half-open permit, 30 s open wait without growth or jitter, faults
+     * recorded when retryable or on the REMOTE, NETWORK or RESOURCE layer (never APPLICATION),
+     * system clock, root event bus.
+     */
+    public static final class Builder {
+        private final String name;
+        private Mode mode = Mode.COUNT_WINDOW;
+        private int failureThreshold = 5;
+        private int windowSize = 100;
+        private Integer minimumCalls;
+        private double failureRateThreshold = 0.5;
+        private Duration slowCallDuration;
+        private double slowCallRateThreshold = 1.0;
+        private int halfOpenPermits = 1;
+        private Duration openWait = Duration.ofSeconds(30);
+        private double openWaitMultiplier = 1.0;
+        private Duration maxOpenWait;
+        private double openWaitJitter;
+        private Predicate<Fault> recordFault = Builder::recordedByDefault;
+        private Clock clock = Clock.system();
+        private EventBus events = EventBus.root();
+        private RandomGenerator random;
+
+        private Builder(String name) {
+            this.name = Require.notBlank("name", name);
+        }
+
+        /** The default {@code recordFault}: retryable faults and any REMOTE, NETWORK or RESOURCE fault, never APPLICATION. */
+        public static boolean recordedByDefault(Fault fault) {
+            Layer layer = fault.layer();
+            if (layer == Layer.APPLICATION) {
+                return false;
+            }
+            return fault.retryable() || layer == Layer.REMOTE || layer == Layer.NETWORK || layer == Layer.RESOURCE;
+        }
+
+        /** How the breaker decides to open; default {@link Mode#COUNT_WINDOW}. */
+        public Builder mode(Mode mode) {
+            this.mode = Require.nonNull("mode", mode);
+            return this;
+        }
+
+        /** Failures in a row that open the breaker in {@link Mode#CONSECUTIVE_FAILURES} mode, 1..10000; default 5. */
+        public Builder failureThreshold(int failureThreshold) {
+            this.failureThreshold = failureThreshold;
+            return this;
+        }
+
+        /** Calls (count window, 1..100000) or seconds (time window, 1..3600) in the window; default 100. */
+        public Builder windowSize(int windowSize) {
+            this.windowSize = windowSize;
+            return this;
+        }
+
+        /** Calls needed in the window before rates apply, 1..windowSize for a count window; default min(10, windowSize). */
+        public Builder minimumCalls(int minimumCalls) {
+            this.minimumCalls = minimumCalls;
+            return this;
+        }
+
+        /** Failure rate (0.001..1) at or above which the breaker opens; default 0.5. */
+        public Builder failureRateThreshold(double failureRateThreshold) {
+            this.failureRateThreshold = failureRateThreshold;
+            return this;
+        }
+
+        /** A call taking at least this long is slow (1 ms..1 h); window modes only; default off. */
+        public Builder slowCallDuration(Duration slowCallDuration) {
+            this.slowCallDuration = slowCallDuration;
+            return this;
+        }
+
+        /** Slow-call rate (0.001..1) at or above which the breaker opens; default 1.0. */
+        public Builder slowCallRateThreshold(double slowCallRateThreshold) {
+            this.slowCallRateThreshold = slowCallRateThreshold;
+            return this;
+        }
+
+        /** Concurrent probes in half-open state, 1..1000; default 1. */
+        public Builder halfOpenPermits(int halfOpenPermits) {
+            this.halfOpenPermits = halfOpenPermits;
+            return this;
+        }
+
+        /** How long the breaker stays open before a probe, 1 ms..1 h; default 30 s. */
+        public Builder openWait(Duration openWait) {
+            this.openWait = openWait;
+            return this;
+        }
+
+        /** Growth of the open wait after each failed probe, 1..10; default 1 (no growth). */
+        public Builder openWaitMultiplier(double openWaitMultiplier) {
+            this.openWaitMultiplier = openWaitMultiplier;
+            return this;
+        }
+
+        /** Cap of the grown open wait, openWait..24 h; default max(openWait, 5 min). */
+        public Builder maxOpenWait(Duration maxOpenWait) {
+            this.maxOpenWait = maxOpenWait;
+            return this;
+        }
+
+        /** Fraction (0..1) by which each open wait is randomly shortened; default 0. */
+        public Builder openWaitJitter(double openWaitJitter) {
+            this.openWaitJitter = openWaitJitter;
+            return this;
+        }
+
+        /** Which faults count as failures; others release the permission uncounted. */
+        public Builder recordFault(Predicate<Fault> recordFault) {
+            this.recordFault = Require.nonNull("recordFault", recordFault);
+            return this;
+        }
+
+        /** The time source; default the system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Require.nonNull("clock", clock);
+            return this;
+        }
+
+        /** Where transition and rejection events go; default {@link EventBus#root()}. */
+        public Builder events(EventBus events) {
+            this.events = Require.nonNull("events", events);
+            return this;
+        }
+
+        /** The random source for open-wait jitter (seed it for reproducible tests); default a fresh {@link SplittableRandom}. */
+        public Builder random(RandomGenerator random) {
+            this.random = Require.nonNull("random", random);
+            return this;
+        }
+
+        /** Validates the configuration and builds the breaker. */
+        public CircuitBreaker build() {
+            Require.between("failureThreshold", failureThreshold, 1, 10_000);
+            if (mode == Mode.TIME_WINDOW) {
+                Require.between("windowSize", windowSize, 1, 3600);
+            } else {
+                Require.between("windowSize", windowSize, 1, 100_000);
+            }
+            if (minimumCalls == null) {
+                minimumCalls = mode == Mode.COUNT_WINDOW ? Math.min(10, windowSize) : 10;
+            }
+            Require.between("minimumCalls", minimumCalls, 1, mode == Mode.COUNT_WINDOW ? windowSize : 1_000_000);
+            Require.between("failureRateThreshold", failureRateThreshold, 0.001, 1.0);
+            Require.between("slowCallRateThreshold", slowCallRateThreshold, 0.001, 1.0);
+            if (slowCallDuration != null) {
+                if (mode == Mode.CONSECUTIVE_FAILURES) {
+                    throw new IllegalArgumentException("slowCallDuration: " + Durations.format(slowCallDuration)
+                            + " is not allowed in CONSECUTIVE_FAILURES mode; allowed in COUNT_WINDOW and TIME_WINDOW");
+                }
+                Require.between("slowCallDuration", slowCallDuration, Duration.ofMillis(1), Duration.ofHours(1));
+            }
+            Require.between("halfOpenPermits", halfOpenPermits, 1, 1000);
+            Require.between("openWait", openWait, Duration.ofMillis(1), Duration.ofHours(1));
+            Require.between("openWaitMultiplier", openWaitMultiplier, 1.0, 10.0);
+            if (maxOpenWait != null) {
+                Require.between("maxOpenWait", maxOpenWait, openWait, Duration.ofHours(24));
+            }
+            Require.between("openWaitJitter", openWaitJitter, 0.0, 1.0);
+            return new CircuitBreaker(this);
+        }
+    }
+}
