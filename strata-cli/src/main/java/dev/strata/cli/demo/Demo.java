@@ -78,7 +78,7 @@ public final class Demo {
         out.println("starting PostgreSQL and the downstream services on 127.0.0.1 ...");
         long setupStart = System.nanoTime();
         try (DemoDatabase database = DemoDatabase.start(settings.dbIdleTimeout());
-             Stage stage = new Stage(settings, meter);
+             Stage stage = new Stage(settings, meter, events);
              NaiveOrderService naive = new NaiveOrderService(settings, database, stage.ports());
              AutoCloseable subscription = events.subscribe(timeline)) {
             out.printf("ready in %.1f s%n%n", (System.nanoTime() - setupStart) / 1e9);

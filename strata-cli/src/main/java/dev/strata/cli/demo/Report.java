@@ -104,10 +104,10 @@ final class Report {
     private void printEvents(PhaseResult result) {
         List<EventTimeline.Entry> events = result.events();
         if (events.isEmpty()) {
-            out.printf("%n  strata events: none%n");
+            out.printf("%n  events: none%n");
             return;
         }
-        out.printf("%n  strata event timeline (%d events)%n", events.size());
+        out.printf("%n  event timeline: Strata and chaos events (%d)%n", events.size());
         Map<String, List<EventTimeline.Entry>> groups = new LinkedHashMap<>();
         for (EventTimeline.Entry entry : events) {
             groups.computeIfAbsent(entry.event().dependency() + " " + entry.event().type(), k -> new ArrayList<>()).add(entry);
