@@ -87,9 +87,8 @@ public interface FaultClassifier {
             case "57014": return FaultKind.CANCELLED;
             case "57P01", "57P02", "57P03": return FaultKind.SERVER_SHUTDOWN;
             case "40001", "40P01": return FaultKind.TRANSIENT;
-            // PostgreSQL ends a session idle past idle_session_timeout with 57P05 (checked on 14.19);
-            // the connection went stale while pooled.
-            case "57P05", "08P02": return FaultKind.STALE_CONNECTION;
+            case "08P02": return FaultKind.STALE_CONNECTION; // PostgreSQL idle_session_timeout
+            case "57P05": return FaultKind.STALE_CONNECTION; // PostgreSQL 14+ idle_session_timeout as sent by the server
             case "28000", "28P01": return FaultKind.AUTHENTICATION;
             case "08001", "08004": return FaultKind.CONNECTION_REFUSED;
             default: break;

@@ -38,14 +38,21 @@ final class EndpointStats {
     private final EnumMap<FaultKind, Long> faults = new EnumMap<>(FaultKind.class);
     private final Map<String, Long> fallbackReasons = new TreeMap<>();
 
-    /** Records a request that got an answer (normal or fallback). */
-    void answered(long latencyNanos, boolean fallback, Fault fallbackReason) {
+    /**
+     * Records a request that got an answer (normal or fallback).
+     *
+     * @param fallbackReason why a fallback answered, as the policy saw it; null when none did
+     * @param rootFault the fault underneath, counted per layer; null when none
+     */
+    void answered(long latencyNanos, boolean fallback, Fault fallbackReason, Fault rootFault) {
         lock.lock();
         try {
             outcomes.merge(fallback ? Outcome.FALLBACK : Outcome.OK, 1L, Long::sum);
             if (fallback && fallbackReason != null) {
                 fallbackReasons.merge(fallbackReason.kind().qualifiedName(), 1L, Long::sum);
-                faults.merge(fallbackReason.kind(), 1L, Long::sum);
+            }
+            if (fallback && rootFault != null) {
+                faults.merge(rootFault.kind(), 1L, Long::sum);
             }
             addSample(latencyNanos);
         } finally {

@@ -24,12 +24,18 @@ final class LoadGenerator {
         Answer call(long requestId) throws Exception;
     }
 
-    /** A successful answer: normal, or degraded by a fallback that knows why it was used. */
-    record Answer(boolean fallback, Fault reason) {
-        static final Answer OK = new Answer(false, null);
+    /**
+     * A successful answer: normal, or degraded by a fallback that knows why it was used.
+     *
+     * @param fallback whether a fallback answered
+     * @param reason why the fallback was used, as the policy saw it (e.g. {@code RESILIENCE/circuit-open})
+     * @param root the fault underneath, for "which layer broke" (e.g. {@code REMOTE/server-error})
+     */
+    record Answer(boolean fallback, Fault reason, Fault root) {
+        static final Answer OK = new Answer(false, null, null);
 
-        static Answer fallback(Fault reason) {
-            return new Answer(true, reason);
+        static Answer fallback(Fault reason, Fault root) {
+            return new Answer(true, reason, root == null ? reason : root);
         }
     }
 
@@ -120,12 +126,12 @@ final class LoadGenerator {
         long start = System.nanoTime();
         try {
             Answer answer = stream.call().call(id);
-            stream.stats().answered(System.nanoTime() - start, answer.fallback(), answer.reason());
+            stream.stats().answered(System.nanoTime() - start, answer.fallback(), answer.reason(), answer.root());
         } catch (Exception | Error failure) {
             if (failure instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            stream.stats().failed(System.nanoTime() - start, classifier.classify(failure));
+            stream.stats().failed(System.nanoTime() - start, RootFault.of(classifier, failure));
         } finally {
             lock.lock();
             try {

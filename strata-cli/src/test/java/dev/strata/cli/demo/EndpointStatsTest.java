@@ -13,7 +13,7 @@ class EndpointStatsTest {
     void percentilesAreExactNearestRank() {
         EndpointStats stats = new EndpointStats();
         for (int i = 1; i <= 1000; i++) {
-            stats.answered(i * 1_000_000L, false, null);
+            stats.answered(i * 1_000_000L, false, null, null);
         }
         EndpointStats.Summary summary = stats.summary();
         assertThat(summary.p50Nanos()).isEqualTo(500_000_000L);
@@ -25,8 +25,8 @@ class EndpointStatsTest {
     @Test
     void fallbacksCountAsAnswersAndTheirCausesAsFaultsOfTheirLayer() {
         EndpointStats stats = new EndpointStats();
-        stats.answered(1, false, null);
-        stats.answered(1, true, Fault.of(FaultKind.CIRCUIT_OPEN));
+        stats.answered(1, false, null, null);
+        stats.answered(1, true, Fault.of(FaultKind.CIRCUIT_OPEN), Fault.of(FaultKind.CIRCUIT_OPEN));
         stats.failed(1, Fault.of(FaultKind.STALE_CONNECTION, "idle 4s"));
         stats.dropped();
         EndpointStats.Summary summary = stats.summary();
