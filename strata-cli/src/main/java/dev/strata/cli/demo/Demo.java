@@ -79,22 +79,21 @@ public final class Demo {
         long setupStart = System.nanoTime();
         try (DemoDatabase database = DemoDatabase.start(settings.dbIdleTimeout());
              Stage stage = new Stage(settings, meter, events);
-             NaiveOrderService naive = new NaiveOrderService(settings, database, stage.ports());
+             Variants variants = Variants.start(settings, database, stage.ports(), events);
              AutoCloseable subscription = events.subscribe(timeline)) {
             out.printf("ready in %.1f s%n%n", (System.nanoTime() - setupStart) / 1e9);
-            List<OrderService> variants = List.of(naive);
             List<Phase> script = Phase.script(settings, stage);
             // JIT compilation, class loading and the first connections would otherwise land in the
             // steady phase's p99, the baseline the other phases are compared with.
             out.printf("warming up for %s (not measured) ...%n%n", Report.ms(settings.warmUp().toNanos()));
             runPhase(0, script.size(), new Phase("warm-up", "", "", "", Duration.ZERO, settings.warmUp(), List.of()),
-                    variants, false);
+                    variants.all(), false);
             for (int i = 0; i < script.size(); i++) {
                 Phase phase = script.get(i);
                 if (!only.isEmpty() && !only.contains(phase.name())) {
                     continue;
                 }
-                PhaseResult result = runPhase(i + 1, script.size(), phase, variants, true);
+                PhaseResult result = runPhase(i + 1, script.size(), phase, variants.all(), true);
                 results.add(result);
                 report.phase(result);
             }
@@ -139,6 +138,8 @@ public final class Demo {
                 out.printf("  +0.0s  %s%n", action.description());
             }
         }
+        Map<String, Map<String, Long>> countersBefore = new LinkedHashMap<>();
+        variants.forEach(v -> countersBefore.put(v.name(), v.counters()));
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20); // both variants start on the same tick
         long duration = phase.duration().toNanos();
         List<Thread> senders = new ArrayList<>();
@@ -208,7 +209,10 @@ public final class Demo {
             for (String service : SERVICES) {
                 load.put(service, meter.load(service, variant.name(), start, end));
             }
-            byVariant.put(variant.name(), new VariantResult(endpoints, load, unfinished.get(variant.name())));
+            Map<String, Long> counters = new java.util.TreeMap<>();
+            Map<String, Long> before = countersBefore.get(variant.name());
+            variant.counters().forEach((name, value) -> counters.put(name, value - before.getOrDefault(name, 0L)));
+            byVariant.put(variant.name(), new VariantResult(endpoints, load, counters, unfinished.get(variant.name())));
         }
         return new PhaseResult(index, phase, end - start, byVariant, timeline.of(phase.name()));
     }
@@ -218,10 +222,11 @@ public final class Demo {
      *
      * @param endpoints per endpoint
      * @param load per downstream service, the load this variant sent
+     * @param counters what the phase added to the variant's resource counters
      * @param unfinished requests still in flight when the phase's bounded drain ended
      */
     record VariantResult(Map<String, EndpointStats.Summary> endpoints, Map<String, ArrivalMeter.Load> load,
-                                int unfinished) {
+                         Map<String, Long> counters, int unfinished) {
     }
 
     /**

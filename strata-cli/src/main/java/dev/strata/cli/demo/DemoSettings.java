@@ -80,13 +80,13 @@ public record DemoSettings(int timeCompression, Duration steady, Duration slowPa
 
     /** {@code --quick}: the same script and ratios with shorter phases; under a minute with PostgreSQL start-up. */
     public static DemoSettings quick() {
-        return new DemoSettings(10, Duration.ofSeconds(6), Duration.ofSeconds(8), Duration.ofSeconds(5),
-                Duration.ofSeconds(5), Duration.ofSeconds(9), 20, 10, 10, 120, 4, 8);
+        return new DemoSettings(10, Duration.ofSeconds(5), Duration.ofSeconds(8), Duration.ofSeconds(4),
+                Duration.ofSeconds(4), Duration.ofSeconds(8), 20, 10, 10, 120, 4, 8);
     }
 
     /** Traffic before the first phase, not measured: warms the JIT, the pools and the HTTP clients. */
     Duration warmUp() {
-        return Duration.ofSeconds(2);
+        return Duration.ofMillis(1500);
     }
 
     /** A seed duration in demo time. */

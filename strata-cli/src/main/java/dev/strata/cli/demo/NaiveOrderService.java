@@ -202,6 +202,12 @@ final class NaiveOrderService implements OrderService {
     }).orElse(FaultClassifier.DEFAULT);
 
     @Override
+    public java.util.Map<String, Long> counters() {
+        return java.util.Map.of("db connections opened", pool.opened(), "db connections closed after failing",
+                pool.droppedBroken());
+    }
+
+    @Override
     public FaultClassifier classifier() {
         return CLASSIFIER;
     }

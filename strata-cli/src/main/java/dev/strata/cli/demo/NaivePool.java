@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The naive variant's connection pool, the kind seed 000 warns about: it hands out whatever
@@ -37,6 +38,8 @@ final class NaivePool implements AutoCloseable {
     private final Duration safetyCap;
     private final ArrayBlockingQueue<Connection> idle;
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong opened = new AtomicLong();
+    private final AtomicLong droppedBroken = new AtomicLong();
     /** Every connection ever opened, to close them all at the end (closing twice is harmless). */
     private final ConcurrentLinkedQueue<Connection> all = new ConcurrentLinkedQueue<>();
 
@@ -56,6 +59,7 @@ final class NaivePool implements AutoCloseable {
         if (open.incrementAndGet() <= size) {
             try {
                 Connection created = opener.open();
+                opened.incrementAndGet();
                 all.add(created);
                 return created;
             } catch (SQLException | RuntimeException e) {
@@ -75,6 +79,7 @@ final class NaivePool implements AutoCloseable {
     /** Returns a connection; one whose last query failed is closed and forgotten. */
     void release(Connection connection, boolean broken) {
         if (broken) {
+            droppedBroken.incrementAndGet();
             open.decrementAndGet();
             closeQuietly(connection);
             return;
@@ -83,6 +88,16 @@ final class NaivePool implements AutoCloseable {
             open.decrementAndGet();
             closeQuietly(connection);
         }
+    }
+
+    /** Connections opened so far. */
+    long opened() {
+        return opened.get();
+    }
+
+    /** Connections closed because a query on them failed. */
+    long droppedBroken() {
+        return droppedBroken.get();
     }
 
     @Override

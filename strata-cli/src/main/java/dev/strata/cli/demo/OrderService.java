@@ -2,6 +2,7 @@ package dev.strata.cli.demo;
 
 import dev.strata.cli.demo.LoadGenerator.Answer;
 import dev.strata.fault.FaultClassifier;
+import java.util.Map;
 
 /**
  * The order service the demo runs twice, once per variant: the same three endpoints and the same
@@ -20,6 +21,12 @@ interface OrderService extends AutoCloseable {
 
     /** The recommendations service. */
     Answer recommendations(long requestId) throws Exception;
+
+    /**
+     * Cumulative counters of the variant's resources, e.g. database connections opened and found
+     * stale; the demo reports how much each phase added.
+     */
+    Map<String, Long> counters();
 
     /** How this variant's failures are classified into faults with a layer. */
     FaultClassifier classifier();

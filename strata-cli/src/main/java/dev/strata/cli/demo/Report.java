@@ -20,6 +20,8 @@ final class Report {
     static final int JSON_EVENTS_PER_PHASE = 300;
     /** Event groups this small are printed one line per event; larger ones are summarised. */
     private static final int PRINT_EACH_UP_TO = 4;
+    /** State changes (breaker transitions) are printed one by one up to this many per phase. */
+    private static final int MAX_TRANSITIONS_PRINTED = 24;
 
     private final DemoSettings settings;
     private final PrintStream out;
@@ -75,6 +77,12 @@ final class Report {
             out.println();
         }
         printLayers(result);
+        out.printf("%n  database connections during the phase%n");
+        result.variants().forEach((variant, v) -> {
+            StringBuilder line = new StringBuilder();
+            v.counters().forEach((name, n) -> line.append(line.isEmpty() ? "" : ", ").append(name).append(' ').append(n));
+            out.printf("  %-8s %s%n", variant, line);
+        });
         printEvents(result);
         result.variants().forEach((variant, v) -> {
             if (v.unfinished() > 0) {
@@ -114,7 +122,8 @@ final class Report {
         }
         List<String> lines = new ArrayList<>();
         groups.forEach((key, group) -> {
-            if (group.size() <= PRINT_EACH_UP_TO) {
+            boolean transitions = key.endsWith("state-changed");
+            if (group.size() <= PRINT_EACH_UP_TO || (transitions && group.size() <= MAX_TRANSITIONS_PRINTED)) {
                 group.forEach(e -> lines.add(String.format(Locale.ROOT, "%8.2fs  %s", e.offsetNanos() / 1e9,
                         e.event().logLine())));
             } else {
@@ -282,6 +291,7 @@ final class Report {
         Map<String, Object> layers = new LinkedHashMap<>();
         layers(v).forEach((layer, n) -> layers.put(layer.name(), n));
         variant.put("faults_by_layer", layers);
+        variant.put("resource_counters", new LinkedHashMap<>(v.counters()));
         variant.put("unfinished", v.unfinished());
         return variant;
     }
