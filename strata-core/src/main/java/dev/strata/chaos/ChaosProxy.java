@@ -72,6 +72,7 @@ public final class ChaosProxy implements AutoCloseable {
     private volatile boolean enabled;
     private volatile boolean closed;
     private ServerSocket serverSocket;
+    private Thread acceptor;
     private final Thread timer;
 
     private ChaosProxy(Builder builder) {
@@ -361,15 +362,17 @@ public final class ChaosProxy implements AutoCloseable {
         connections.remove(connection);
     }
 
-    void startThread(Runnable task) {
+    Thread startThread(Runnable task) {
         liveThreads.incrementAndGet();
-        threads.newThread(() -> {
+        Thread thread = threads.newThread(() -> {
             try {
                 task.run();
             } finally {
                 liveThreads.decrementAndGet();
             }
-        }).start();
+        });
+        thread.start();
+        return thread;
     }
 
     // --- internals --------------------------------------------------------------------------
@@ -424,10 +427,14 @@ public final class ChaosProxy implements AutoCloseable {
         serverSocket = socket;
         listen = new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
         ServerSocket accepting = socket;
-        startThread(() -> acceptLoop(accepting));
+        acceptor = startThread(() -> acceptLoop(accepting));
     }
 
-    /** Stops accepting; called with the lock held. */
+    /**
+     * Stops accepting; called with the lock held. Waits (boundedly) for the accept loop to end,
+     * because a socket closed while a thread is blocked in accept() releases its port only when
+     * that thread has left, and enable() may want the port back at once.
+     */
     private void unbind() {
         if (serverSocket != null) {
             try {
@@ -436,6 +443,12 @@ public final class ChaosProxy implements AutoCloseable {
                 // the accept loop ends either way
             }
             serverSocket = null;
+            try {
+                acceptor.join(Duration.ofSeconds(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            acceptor = null;
         }
     }
 

@@ -18,15 +18,17 @@ public enum Direction {
     }
 
     /**
-     * Parses a wire name.
+     * Parses a wire name, ignoring case.
      *
      * @throws IllegalArgumentException naming the field and the allowed values
      */
     public static Direction fromWireName(String value) {
-        if ("upstream".equals(value)) {
+        // Case-insensitive: the official Java client sends UPSTREAM / DOWNSTREAM.
+        String lower = value == null ? "" : value.toLowerCase(Locale.ROOT);
+        if ("upstream".equals(lower)) {
             return UPSTREAM;
         }
-        if ("downstream".equals(value)) {
+        if ("downstream".equals(lower)) {
             return DOWNSTREAM;
         }
         throw new IllegalArgumentException("stream: '" + value + "' is not allowed; allowed upstream, downstream");

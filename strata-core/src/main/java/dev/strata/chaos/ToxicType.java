@@ -79,13 +79,13 @@ public enum ToxicType {
     }
 
     /**
-     * Parses a wire name.
+     * Parses a wire name, ignoring case.
      *
      * @throws IllegalArgumentException naming the field and the allowed values
      */
     public static ToxicType fromWireName(String value) {
         for (ToxicType type : values()) {
-            if (type.wireName.equals(value)) {
+            if (type.wireName.equalsIgnoreCase(value)) { // the official Java client sends LATENCY
                 return type;
             }
         }

@@ -17,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class EventBus {
 
     private static final EventBus ROOT = new EventBus(null, true);
+    /** Looked up once: {@link #isActive} sits on hot paths (every rejection) and must not allocate. */
+    private static final Logger ACTIVITY_LOGGER = logger("strata");
 
     private final EventBus parent;
     private final boolean log;
@@ -57,7 +59,7 @@ public final class EventBus {
     /** Whether publishing an event of this level would reach anyone: a listener or the log. */
     public boolean isActive(Level level) {
         for (EventBus bus = this; bus != null; bus = bus.parent) {
-            if (!bus.listeners.isEmpty() || (bus.log && logger("strata").isLoggable(level))) {
+            if (!bus.listeners.isEmpty() || (bus.log && ACTIVITY_LOGGER.isLoggable(level))) {
                 return true;
             }
         }

@@ -11,6 +11,7 @@ import dev.strata.fault.StrataException;
 public final class BulkheadFullException extends StrataException {
 
     private final int maxConcurrentCalls;
+    private final long waitedNanos;
 
     /**
      * @param bulkheadName the bulkhead (and dependency) name
@@ -18,9 +19,30 @@ public final class BulkheadFullException extends StrataException {
      * @param waitedNanos how long the caller waited for a slot before giving up (0 when it did not wait)
      */
     public BulkheadFullException(String bulkheadName, int maxConcurrentCalls, long waitedNanos) {
-        super(FaultKind.BULKHEAD_FULL, bulkheadName, "all " + maxConcurrentCalls + " slots in use"
-                + (waitedNanos > 0 ? " after waiting " + Durations.format(waitedNanos) : ""));
+        super(FaultKind.BULKHEAD_FULL, bulkheadName, null);
         this.maxConcurrentCalls = maxConcurrentCalls;
+        this.waitedNanos = waitedNanos;
+    }
+
+    /**
+     * No stack trace: a full bulkhead rejects at the caller's full rate under overload, when a
+     * stack walk per call hurts most; the message names the dependency and the limit.
+     */
+    @Override
+    public Throwable fillInStackTrace() {
+        return this;
+    }
+
+    /** {@code [payments] RESILIENCE/bulkhead-full: all 25 slots in use}, built only when asked for. */
+    @Override
+    public String getMessage() {
+        return "[" + dependency() + "] " + fault() + ": all " + maxConcurrentCalls + " slots in use"
+                + (waitedNanos > 0 ? " after waiting " + Durations.format(waitedNanos) : "");
+    }
+
+    /** How long the caller waited for a slot, 0 when it did not wait. */
+    public long waitedNanos() {
+        return waitedNanos;
     }
 
     /** The limit of the bulkhead that refused the call. */

@@ -426,7 +426,8 @@ public final class CircuitBreaker {
         if (to.state == State.CLOSED) {
             consecutiveFailures.set(0);
         }
-        if (events.isActive(to.state == State.OPEN || to.state == State.FORCED_OPEN ? Level.WARNING : Level.INFO)) {
+        if (from.state != to.state // a reset of a closed breaker clears counters but is no state change
+                && events.isActive(to.state == State.OPEN || to.state == State.FORCED_OPEN ? Level.WARNING : Level.INFO)) {
             events.publish(new Transition(clock.currentTimeMillis(), name, from.state, to.state, reason, to.openNanos));
         }
         return true;

@@ -490,6 +490,8 @@ class CircuitBreakerTest {
         breaker.reset();
         assertThat(breaker.metrics().bufferedCalls()).isZero();
         assertThat(breaker.metrics().failedCalls()).isZero();
+        assertThat(breaker.metrics().consecutiveFailures()).isZero();
+        assertThat(transitions()).as("CLOSED stayed CLOSED: no state change, no event").isEmpty();
     }
 
     @Test

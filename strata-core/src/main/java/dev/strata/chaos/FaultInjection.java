@@ -1,0 +1,549 @@
+package dev.strata.chaos;
+
+import dev.strata.call.CallContext;
+import dev.strata.call.Clock;
+import dev.strata.call.Deadline;
+import dev.strata.call.Durations;
+import dev.strata.call.Interceptor;
+import dev.strata.call.Require;
+import dev.strata.fault.Fault;
+import dev.strata.fault.FaultKind;
+import dev.strata.fault.StrataException;
+import dev.strata.observe.BasicEvent;
+import dev.strata.observe.EventBus;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * In-process chaos: an {@link Interceptor} that sits innermost in a pipeline, around the real
+ * call, and on purpose adds latency, throws a {@link StrataException} of a chosen
+ * {@link FaultKind}, or replaces the result, each at a rate. Rules are per dependency, with a
+ * default for all; given a seed, the same sequence of calls sees the same injections.
+ *
+ * <p>Off unless enabled, by the builder or by environment variables ({@link #fromEnvironment()}).
+ * Every injection is published as an event, and so logged, as a drill:
+ * {@code WARNING [payments] CHAOS drill: injected NETWORK/connection-reset (rate 0.10)}.
+ *
+ * <pre>{@code
+ * FaultInjection chaos = FaultInjection.builder().enabled(true).seed(42)
+ *         .failures(0.10, FaultKind.CONNECTION_RESET)
+ *         .dependency("payments", rule -> rule.latency(Duration.ofMillis(50), Duration.ofMillis(200)))
+ *         .build();
+ * }</pre>
+ *
+ * <p>Injected latency spends the call's {@link Deadline}: it never sleeps past it, and ends the
+ * attempt with {@link FaultKind#DEADLINE_EXCEEDED} when the deadline runs out first.
+ */
+public final class FaultInjection implements Interceptor {
+
+    private static final String PREFIX = "STRATA_CHAOS_";
+
+    private final boolean enabled;
+    private final Rule defaults;
+    private final Map<String, Rule> perDependency;
+    private final Set<String> onlyDependencies;
+    private final Random random;
+    private final Clock clock;
+    private final EventBus events;
+    private final ConcurrentHashMap<String, Rule> resolved = new ConcurrentHashMap<>();
+
+    private FaultInjection(Builder builder) {
+        this.enabled = builder.enabled;
+        this.defaults = builder.defaults.build();
+        Map<String, Rule> rules = new HashMap<>();
+        builder.perDependency.forEach((key, rule) -> rules.put(key, rule.build()));
+        this.perDependency = Map.copyOf(rules);
+        this.onlyDependencies = Set.copyOf(builder.onlyDependencies);
+        this.random = builder.seed == null ? new Random() : new Random(builder.seed);
+        this.clock = builder.clock;
+        this.events = builder.events;
+    }
+
+    /** A new builder; everything off until configured. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Injection that never injects anything. */
+    public static FaultInjection disabled() {
+        return new Builder().build();
+    }
+
+    /** Configured from this process's environment variables; see {@link #fromEnvironment(Map)}. */
+    public static FaultInjection fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    /**
+     * Configured from environment-style variables, so a drill needs no code change:
+     * <ul>
+     *   <li>{@code STRATA_CHAOS_ENABLED} {@code true} to switch on (default off);</li>
+     *   <li>{@code STRATA_CHAOS_FAILURE_RATE} 0..1, and {@code STRATA_CHAOS_FAULT} the fault kind
+     *       ({@code connection-reset} or {@code CONNECTION_RESET}; default {@code injected});</li>
+     *   <li>{@code STRATA_CHAOS_LATENCY_MS} {@code 200} or a range {@code 50-200}, applied with
+     *       {@code STRATA_CHAOS_LATENCY_RATE} (default 1);</li>
+     *   <li>{@code STRATA_CHAOS_SEED} for a repeatable drill;</li>
+     *   <li>{@code STRATA_CHAOS_DEPENDENCIES} a comma list limiting the drill to those dependencies;</li>
+     *   <li>per dependency, {@code STRATA_CHAOS_<DEPENDENCY>_FAILURE_RATE}, {@code _FAULT},
+     *       {@code _LATENCY_MS}, {@code _LATENCY_RATE}, {@code _ENABLED}, where the name is upper-cased
+     *       with other characters than letters and digits as {@code _} (e.g. {@code PAYMENTS}).</li>
+     * </ul>
+     *
+     * @param environment the variables, e.g. {@code System.getenv()}; tests pass a map
+     * @throws IllegalArgumentException naming the variable when a value is invalid
+     */
+    public static FaultInjection fromEnvironment(Map<String, String> environment) {
+        Builder builder = new Builder();
+        for (Map.Entry<String, String> entry : environment.entrySet()) {
+            String key = entry.getKey();
+            if (!key.startsWith(PREFIX)) {
+                continue;
+            }
+            String value = entry.getValue().trim();
+            String rest = key.substring(PREFIX.length());
+            switch (rest) {
+                case "ENABLED" -> builder.enabled(parseBoolean(key, value));
+                case "SEED" -> builder.seed(parseLong(key, value));
+                case "DEPENDENCIES" -> {
+                    for (String name : value.split(",")) {
+                        if (!name.isBlank()) {
+                            builder.onlyDependencies.add(normalise(name.trim()));
+                        }
+                    }
+                }
+                default -> {
+                    Setting setting = Setting.match(rest);
+                    if (setting == null) {
+                        throw new IllegalArgumentException(key + ": not a known chaos variable; expected STRATA_CHAOS_"
+                                + "[<DEPENDENCY>_](ENABLED|FAILURE_RATE|FAULT|LATENCY_MS|LATENCY_RATE), SEED or DEPENDENCIES");
+                    }
+                    String dependency = rest.substring(0, rest.length() - setting.suffix.length());
+                    RuleBuilder rule = dependency.isEmpty() ? builder.defaults
+                            : builder.perDependency.computeIfAbsent(dependency.substring(0, dependency.length() - 1),
+                                    d -> new RuleBuilder());
+                    if (dependency.isEmpty() && setting == Setting.ENABLED) {
+                        builder.enabled(parseBoolean(key, value));
+                    } else {
+                        setting.apply(key, value, rule);
+                    }
+                }
+            }
+        }
+        return builder.build();
+    }
+
+    /** Whether this policy injects anything at all. */
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    @Override
+    public <T> T intercept(CallContext context, Callable<T> attempt) throws Exception {
+        if (!enabled) {
+            return attempt.call();
+        }
+        String dependency = context == null ? "" : context.dependency();
+        Rule rule = resolved.computeIfAbsent(dependency, this::ruleFor);
+        if (!rule.active) {
+            return attempt.call();
+        }
+        if (rule.latencyMaxNanos > 0 && roll(rule.latencyRate)) {
+            injectLatency(dependency, rule);
+        }
+        if (roll(rule.failureRate)) {
+            String message = "CHAOS drill: injected " + rule.faultKind.qualifiedName() + " (rate " + rate(rule.failureRate) + ")";
+            publish(dependency, "chaos.injected-fault", Fault.of(rule.faultKind, "chaos drill"), message);
+            throw new StrataException(Fault.of(rule.faultKind, "chaos drill"), dependency, message, null);
+        }
+        if (rule.result != null && roll(rule.resultRate)) {
+            publish(dependency, "chaos.replaced-result", null,
+                    "CHAOS drill: replaced the result instead of calling (rate " + rate(rule.resultRate) + ")");
+            @SuppressWarnings("unchecked")
+            T replacement = (T) rule.result.get();
+            return replacement;
+        }
+        return attempt.call();
+    }
+
+    private void injectLatency(String dependency, Rule rule) throws InterruptedException {
+        long span = rule.latencyMaxNanos - rule.latencyMinNanos;
+        long delay = rule.latencyMinNanos + (span > 0 ? nextLong(span + 1) : 0);
+        Deadline deadline = Deadline.current();
+        long allowed = deadline == null ? delay : Math.min(delay, deadline.remainingNanos());
+        publish(dependency, "chaos.injected-latency", null,
+                "CHAOS drill: injected latency " + Durations.format(delay) + " (rate " + rate(rule.latencyRate) + ")");
+        clock.sleep(allowed);
+        if (allowed < delay) {
+            throw new StrataException(FaultKind.DEADLINE_EXCEEDED, dependency,
+                    "deadline ran out during " + Durations.format(delay) + " of injected latency (CHAOS drill)");
+        }
+    }
+
+    private Rule ruleFor(String dependency) {
+        String key = normalise(dependency);
+        if (!onlyDependencies.isEmpty() && !onlyDependencies.contains(key)) {
+            return Rule.INACTIVE;
+        }
+        Rule specific = perDependency.get(key);
+        return specific == null ? defaults : specific.over(defaults);
+    }
+
+    private boolean roll(double rate) {
+        return rate >= 1.0 || (rate > 0.0 && random.nextDouble() < rate);
+    }
+
+    private long nextLong(long bound) {
+        return random.nextLong(bound);
+    }
+
+    private void publish(String dependency, String type, Fault fault, String message) {
+        if (events.isActive(Level.WARNING)) {
+            events.publish(new BasicEvent(clock.currentTimeMillis(), dependency, type,
+                    fault == null ? dev.strata.fault.Layer.RESILIENCE : fault.layer(), Level.WARNING, fault, message));
+        }
+    }
+
+    private static String rate(double rate) {
+        return String.format(Locale.ROOT, "%.2f", rate);
+    }
+
+    static String normalise(String dependency) {
+        StringBuilder out = new StringBuilder(dependency.length());
+        for (int i = 0; i < dependency.length(); i++) {
+            char c = dependency.charAt(i);
+            out.append(Character.isLetterOrDigit(c) && c < 128 ? Character.toUpperCase(c) : '_');
+        }
+        return out.toString();
+    }
+
+    @Override
+    public String toString() {
+        return enabled ? "FaultInjection[" + defaults + (perDependency.isEmpty() ? "" : ", per dependency " + perDependency)
+                + (onlyDependencies.isEmpty() ? "" : ", only " + onlyDependencies) + "]" : "FaultInjection[disabled]";
+    }
+
+    /** What to inject into calls of one dependency (or all); fields unset fall back to the defaults. */
+    private static final class Rule {
+        static final Rule INACTIVE = new Rule(false, 0, FaultKind.INJECTED, 0, 0, 0, 0, null, null, null, null, null, null);
+
+        final boolean active;
+        final double failureRate;
+        final FaultKind faultKind;
+        final long latencyMinNanos;
+        final long latencyMaxNanos;
+        final double latencyRate;
+        final double resultRate;
+        final Supplier<?> result;
+        // which fields were set explicitly, for per-dependency rules over the defaults
+        final Boolean setActive;
+        final Double setFailureRate;
+        final FaultKind setFaultKind;
+        final long[] setLatency;
+        final Double setLatencyRate;
+
+        Rule(boolean active, double failureRate, FaultKind faultKind, long latencyMinNanos, long latencyMaxNanos,
+             double latencyRate, double resultRate, Supplier<?> result, Boolean setActive, Double setFailureRate,
+             FaultKind setFaultKind, long[] setLatency, Double setLatencyRate) {
+            this.active = active;
+            this.failureRate = failureRate;
+            this.faultKind = faultKind;
+            this.latencyMinNanos = latencyMinNanos;
+            this.latencyMaxNanos = latencyMaxNanos;
+            this.latencyRate = latencyRate;
+            this.resultRate = resultRate;
+            this.result = result;
+            this.setActive = setActive;
+            this.setFailureRate = setFailureRate;
+            this.setFaultKind = setFaultKind;
+            this.setLatency = setLatency;
+            this.setLatencyRate = setLatencyRate;
+        }
+
+        /** This dependency's rule with the defaults filling whatever it left unset. */
+        Rule over(Rule defaults) {
+            long[] latency = setLatency != null ? setLatency : new long[] {defaults.latencyMinNanos, defaults.latencyMaxNanos};
+            return new Rule(setActive != null ? setActive : defaults.active,
+                    setFailureRate != null ? setFailureRate : defaults.failureRate,
+                    setFaultKind != null ? setFaultKind : defaults.faultKind,
+                    latency[0], latency[1],
+                    setLatencyRate != null ? setLatencyRate : defaults.latencyRate,
+                    result != null ? resultRate : defaults.resultRate,
+                    result != null ? result : defaults.result,
+                    null, null, null, null, null);
+        }
+
+        @Override
+        public String toString() {
+            return "failures " + rate(failureRate) + " " + faultKind.qualifiedName()
+                    + (latencyMaxNanos > 0 ? ", latency " + Durations.format(latencyMinNanos) + ".." + Durations.format(latencyMaxNanos)
+                    + " at " + rate(latencyRate) : "")
+                    + (result != null ? ", replaced result at " + rate(resultRate) : "");
+        }
+    }
+
+    /** Configures one rule: the defaults, or one dependency's. */
+    public static final class RuleBuilder {
+        private Boolean active;
+        private Double failureRate;
+        private FaultKind faultKind;
+        private long[] latency;
+        private Double latencyRate;
+        private double resultRate;
+        private Supplier<?> result;
+
+        private RuleBuilder() {
+        }
+
+        /**
+         * Throws a {@link StrataException} of {@code kind} instead of calling, at {@code rate}
+         * (0..1).
+         */
+        public RuleBuilder failures(double rate, FaultKind kind) {
+            this.failureRate = Require.between("failureRate", rate, 0.0, 1.0);
+            this.faultKind = Require.nonNull("faultKind", kind);
+            return this;
+        }
+
+        /**
+         * Throws at {@code rate} (0..1) the kind set by {@link #faultKind}, else the default
+         * rule's, else {@link FaultKind#INJECTED}.
+         */
+        public RuleBuilder failures(double rate) {
+            this.failureRate = Require.between("failureRate", rate, 0.0, 1.0);
+            return this;
+        }
+
+        /** The kind of the injected failures. */
+        public RuleBuilder faultKind(FaultKind kind) {
+            this.faultKind = Require.nonNull("faultKind", kind);
+            return this;
+        }
+
+        /** Adds exactly {@code delay} before every call. */
+        public RuleBuilder latency(Duration delay) {
+            return latency(delay, delay);
+        }
+
+        /** Adds a delay drawn uniformly from {@code min..max} (each up to 1 hour) before every call. */
+        public RuleBuilder latency(Duration min, Duration max) {
+            Require.between("latencyMin", min, Duration.ZERO, Duration.ofHours(1));
+            Require.between("latencyMax", max, min, Duration.ofHours(1));
+            this.latency = new long[] {min.toNanos(), max.toNanos()};
+            return this;
+        }
+
+        /** The share of calls (0..1) that get the latency; default 1. */
+        public RuleBuilder latencyRate(double rate) {
+            this.latencyRate = Require.between("latencyRate", rate, 0.0, 1.0);
+            return this;
+        }
+
+        /**
+         * Returns {@code replacement.get()} instead of calling, at {@code rate} (0..1). The caller
+         * guarantees the supplied value has the type the call returns.
+         */
+        public RuleBuilder replaceResult(double rate, Supplier<?> replacement) {
+            this.resultRate = Require.between("resultRate", rate, 0.0, 1.0);
+            this.result = Require.nonNull("replacement", replacement);
+            return this;
+        }
+
+        /** Switches this rule off (or on) whatever the defaults say. */
+        public RuleBuilder active(boolean on) {
+            this.active = on;
+            return this;
+        }
+
+        Rule build() {
+            long[] range = latency == null ? new long[] {0, 0} : latency;
+            return new Rule(active == null || active, failureRate == null ? 0.0 : failureRate,
+                    faultKind == null ? FaultKind.INJECTED : faultKind, range[0], range[1],
+                    latencyRate == null ? 1.0 : latencyRate, resultRate, result,
+                    active, failureRate, faultKind, latency, latencyRate);
+        }
+    }
+
+    /** Builds a {@link FaultInjection}; the rule methods set the default rule for every dependency. */
+    public static final class Builder {
+        private boolean enabled;
+        private final RuleBuilder defaults = new RuleBuilder();
+        private final Map<String, RuleBuilder> perDependency = new HashMap<>();
+        private final Set<String> onlyDependencies = new LinkedHashSet<>();
+        private Long seed;
+        private Clock clock = Clock.system();
+        private EventBus events = EventBus.root();
+
+        private Builder() {
+        }
+
+        /** Switches injection on; default off. */
+        public Builder enabled(boolean on) {
+            this.enabled = on;
+            return this;
+        }
+
+        /** Seeds the random source so the same sequence of calls sees the same injections. */
+        public Builder seed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        /** @see RuleBuilder#failures(double, FaultKind) */
+        public Builder failures(double rate, FaultKind kind) {
+            defaults.failures(rate, kind);
+            return this;
+        }
+
+        /** @see RuleBuilder#failures(double) */
+        public Builder failures(double rate) {
+            defaults.failures(rate);
+            return this;
+        }
+
+        /** @see RuleBuilder#latency(Duration) */
+        public Builder latency(Duration delay) {
+            defaults.latency(delay);
+            return this;
+        }
+
+        /** @see RuleBuilder#latency(Duration, Duration) */
+        public Builder latency(Duration min, Duration max) {
+            defaults.latency(min, max);
+            return this;
+        }
+
+        /** @see RuleBuilder#latencyRate(double) */
+        public Builder latencyRate(double rate) {
+            defaults.latencyRate(rate);
+            return this;
+        }
+
+        /** @see RuleBuilder#replaceResult(double, Supplier) */
+        public Builder replaceResult(double rate, Supplier<?> replacement) {
+            defaults.replaceResult(rate, replacement);
+            return this;
+        }
+
+        /** Overrides the default rule for one dependency; what it leaves unset comes from the defaults. */
+        public Builder dependency(String dependency, Consumer<RuleBuilder> rule) {
+            Require.notBlank("dependency", dependency);
+            Objects.requireNonNull(rule, "rule");
+            rule.accept(perDependency.computeIfAbsent(normalise(dependency), d -> new RuleBuilder()));
+            return this;
+        }
+
+        /** Limits injection to these dependencies; by default every dependency is in the drill. */
+        public Builder onlyDependencies(String... dependencies) {
+            for (String dependency : dependencies) {
+                onlyDependencies.add(normalise(Require.notBlank("dependency", dependency)));
+            }
+            return this;
+        }
+
+        /** The clock injected latency sleeps on; a {@code ManualClock} makes tests instant. */
+        public Builder clock(Clock source) {
+            this.clock = Require.nonNull("clock", source);
+            return this;
+        }
+
+        /** Where injections are published; default the root bus, which logs them. */
+        public Builder events(EventBus bus) {
+            this.events = Require.nonNull("events", bus);
+            return this;
+        }
+
+        public FaultInjection build() {
+            return new FaultInjection(this);
+        }
+    }
+
+    /** The per-rule environment settings, by variable suffix. */
+    private enum Setting {
+        FAILURE_RATE("FAILURE_RATE"),
+        FAULT("FAULT"),
+        LATENCY_MS("LATENCY_MS"),
+        LATENCY_RATE("LATENCY_RATE"),
+        ENABLED("ENABLED");
+
+        final String suffix;
+
+        Setting(String suffix) {
+            this.suffix = suffix;
+        }
+
+        static Setting match(String rest) {
+            for (Setting setting : values()) {
+                if (rest.equals(setting.suffix) || rest.endsWith("_" + setting.suffix)) {
+                    return setting;
+                }
+            }
+            return null;
+        }
+
+        void apply(String key, String value, RuleBuilder rule) {
+            switch (this) {
+                case FAILURE_RATE -> rule.failures(parseRate(key, value));
+                case FAULT -> rule.faultKind(parseKind(key, value));
+                case LATENCY_MS -> {
+                    int dash = value.indexOf('-');
+                    long min = parseLong(key, dash < 0 ? value : value.substring(0, dash).trim());
+                    long max = dash < 0 ? min : parseLong(key, value.substring(dash + 1).trim());
+                    if (min < 0 || max < min || max > 3_600_000) {
+                        throw new IllegalArgumentException(key + ": '" + value + "' is out of range; allowed 0..3600000 ms, as N or MIN-MAX");
+                    }
+                    rule.latency(Duration.ofMillis(min), Duration.ofMillis(max));
+                }
+                case LATENCY_RATE -> rule.latencyRate(parseRate(key, value));
+                case ENABLED -> rule.active(parseBoolean(key, value));
+            }
+        }
+    }
+
+    private static double parseRate(String key, String value) {
+        try {
+            return Require.between(key, Double.parseDouble(value), 0.0, 1.0);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + ": '" + value + "' is not a number; allowed 0..1");
+        }
+    }
+
+    private static long parseLong(String key, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + ": '" + value + "' is not a whole number");
+        }
+    }
+
+    private static boolean parseBoolean(String key, String value) {
+        if (value.equalsIgnoreCase("true") || value.equals("1")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false") || value.equals("0") || value.isEmpty()) {
+            return false;
+        }
+        throw new IllegalArgumentException(key + ": '" + value + "' is not allowed; allowed true, false");
+    }
+
+    private static FaultKind parseKind(String key, String value) {
+        for (FaultKind kind : FaultKind.values()) {
+            if (kind.name().equalsIgnoreCase(value) || kind.code().equalsIgnoreCase(value)
+                    || kind.qualifiedName().equalsIgnoreCase(value)) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException(key + ": '" + value + "' is not a fault kind; allowed e.g. injected, connection-reset, "
+                + "read-timeout, server-error (any FaultKind name or code)");
+    }
+}

@@ -1,0 +1,784 @@
+package dev.strata.resource;
+
+import dev.strata.call.Deadline;
+import dev.strata.fault.Fault;
+import dev.strata.fault.FaultClassifier;
+import dev.strata.fault.FaultKind;
+import dev.strata.fault.Layer;
+import dev.strata.fault.StrataException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.ShardingKey;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executor;
+
+/**
+ * The {@link Connection} a {@link StrataDataSource} lends out: one borrowing of a pooled
+ * physical connection. It
+ * <ul>
+ *   <li>gives the physical connection back on {@link #close()}, after closing the borrower's
+ *       open statements, rolling back an open transaction and restoring every session setting
+ *       the borrower changed;</li>
+ *   <li>watches every failure: a connection-class fault evicts the physical connection instead
+ *       of returning it, and a wire failure on a connection that sat idle unverified is
+ *       rethrown as an {@link SQLRecoverableException} (SQLState 08006) whose cause is a
+ *       {@link StrataException} of kind {@link FaultKind#STALE_CONNECTION} with the idle time,
+ *       so any classifier reports {@code NETWORK/stale-connection (idle 3.1s)}, not a query error;</li>
+ *   <li>applies the current {@link Deadline} as network timeout and statement query timeout.</li>
+ * </ul>
+ * Like any JDBC connection it is meant for one thread at a time.
+ */
+final class PooledConnection implements Connection {
+
+    private final StrataDataSource dataSource;
+    private final Lease<JdbcConnection> lease;
+    private final JdbcConnection pooled;
+    private final Connection raw;
+    private final Deadline deadline;
+    private final List<Statement> openStatements = new ArrayList<>(4);
+    private boolean closed;
+    private boolean autoCommit = true;
+    private boolean sessionDirty;
+    private boolean networkTimeoutDirty;
+
+    PooledConnection(StrataDataSource dataSource, Lease<JdbcConnection> lease, Deadline deadline) throws SQLException {
+        this.dataSource = dataSource;
+        this.lease = lease;
+        this.pooled = lease.get();
+        this.raw = pooled.raw();
+        this.deadline = deadline;
+        if (deadline != null) {
+            // a blocked read must not outlive the call: the driver's socket timeout follows the deadline
+            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, deadline.remaining().toMillis()));
+            try {
+                raw.setNetworkTimeout(JdbcConnectionFactory.DIRECT, millis);
+                networkTimeoutDirty = true;
+            } catch (SQLException failure) {
+                throw translate(failure);
+            }
+        }
+    }
+
+    private void checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLException("connection is closed (returned to pool " + dataSource.pool().name() + ")", "08003");
+        }
+    }
+
+    /** Classifies a failure, evicts the physical connection when it is poisoned, and names staleness. */
+    SQLException translate(SQLException failure) {
+        if (lease.brokenBy() != null) {
+            return failure;
+        }
+        Fault fault = FaultClassifier.DEFAULT.classify(failure);
+        if (!fault.kind().poisonsConnection()) {
+            return failure;
+        }
+        Pool<JdbcConnection> pool = lease.pool();
+        long idle = lease.unverifiedIdleNanos();
+        if (fault.layer() == Layer.NETWORK && idle >= pool.config().validationBypass().toNanos()) {
+            Fault stale = pool.staleFault(idle);
+            lease.evict(stale);
+            pool.staleSlippedThrough(stale, fault);
+            StrataException cause = new StrataException(stale, pool.name(),
+                    "connection was dead before it was used: " + failure.getMessage(), failure);
+            return new SQLRecoverableException(cause.getMessage(), "08006", cause);
+        }
+        lease.evict(fault);
+        return failure;
+    }
+
+    private <T extends Statement> T track(Class<T> type, T statement) throws SQLException {
+        if (deadline != null) {
+            statement.setQueryTimeout((int) JdbcConnectionFactory.ceilSeconds(deadline.remaining()));
+        }
+        openStatements.add(statement);
+        return type.cast(Proxy.newProxyInstance(PooledConnection.class.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, args) -> invokeStatement(statement, proxy, method, args)));
+    }
+
+    private Object invokeStatement(Statement statement, Object proxy, Method method, Object[] args) throws Throwable {
+        switch (method.getName()) {
+            case "getConnection":
+                return this;
+            case "close":
+                openStatements.remove(statement);
+                break;
+            case "equals":
+                return proxy == args[0];
+            case "hashCode":
+                return System.identityHashCode(proxy);
+            case "toString":
+                return "Strata(" + statement + ")";
+            default:
+                break;
+        }
+        try {
+            return method.invoke(statement, args);
+        } catch (InvocationTargetException thrown) {
+            Throwable cause = thrown.getCause();
+            if (cause instanceof SQLException sql) {
+                throw translate(sql);
+            }
+            throw cause;
+        }
+    }
+
+    // ------------------------------------------------------------ lifecycle and tracked state
+
+    /** Returns the physical connection to the pool, reset; or evicts it when it broke. Idempotent. */
+    @Override
+    public void close() throws SQLException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            for (Statement statement : openStatements.toArray(new Statement[0])) {
+                try {
+                    statement.close();
+                } catch (SQLException ignored) {
+                    // closing the statement of a broken connection can fail; the reset below decides
+                }
+            }
+            openStatements.clear();
+            if (lease.brokenBy() == null) {
+                resetSession();
+            }
+        } catch (SQLException failure) {
+            SQLException translated = translate(failure);
+            if (lease.brokenBy() == null) {
+                lease.evict(Fault.of(FaultKind.NETWORK_IO, "reset failed: " + failure.getMessage()));
+            }
+            if (translated != failure) {
+                throw translated;
+            }
+        } finally {
+            lease.close();
+        }
+    }
+
+    private void resetSession() throws SQLException {
+        if (!autoCommit) {
+            raw.rollback(); // never hand an open transaction to the next borrower
+            raw.setAutoCommit(true);
+        }
+        if (sessionDirty) {
+            if (raw.isReadOnly() != pooled.readOnly()) {
+                raw.setReadOnly(pooled.readOnly());
+            }
+            if (raw.getTransactionIsolation() != pooled.isolation()) {
+                raw.setTransactionIsolation(pooled.isolation());
+            }
+            if (pooled.catalog() != null && !pooled.catalog().equals(raw.getCatalog())) {
+                raw.setCatalog(pooled.catalog());
+            }
+            if (pooled.schema() != null && !pooled.schema().equals(raw.getSchema())) {
+                raw.setSchema(pooled.schema());
+            }
+        }
+        if (networkTimeoutDirty) {
+            raw.setNetworkTimeout(JdbcConnectionFactory.DIRECT, pooled.networkTimeoutMillis());
+        }
+        raw.clearWarnings();
+    }
+
+    @Override
+    public boolean isClosed() throws SQLException {
+        return closed || raw.isClosed();
+    }
+
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        lease.evict(Fault.of(FaultKind.RESOURCE_CLOSED, "aborted by the borrower"));
+        try {
+            raw.abort(executor);
+        } finally {
+            lease.close();
+        }
+    }
+
+    @Override
+    public boolean isValid(int timeoutSeconds) throws SQLException {
+        return !closed && raw.isValid(timeoutSeconds);
+    }
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        checkOpen();
+        try {
+            raw.setAutoCommit(autoCommit);
+            this.autoCommit = autoCommit;
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setReadOnly(boolean readOnly) throws SQLException {
+        checkOpen();
+        sessionDirty = true;
+        try {
+            raw.setReadOnly(readOnly);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        checkOpen();
+        sessionDirty = true;
+        try {
+            raw.setTransactionIsolation(level);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setCatalog(String catalog) throws SQLException {
+        checkOpen();
+        sessionDirty = true;
+        try {
+            raw.setCatalog(catalog);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        checkOpen();
+        sessionDirty = true;
+        try {
+            raw.setSchema(schema);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        checkOpen();
+        networkTimeoutDirty = true;
+        try {
+            raw.setNetworkTimeout(executor, milliseconds);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Strata(" + raw + ", pool " + dataSource.pool().name() + (closed ? ", closed" : "") + ")";
+    }
+
+    // ------------------------------------------------------------ plain delegation
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        checkOpen();
+        try {
+            return track(Statement.class, raw.createStatement());
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String a0) throws SQLException {
+        checkOpen();
+        try {
+            return track(PreparedStatement.class, raw.prepareStatement(a0));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String a0) throws SQLException {
+        checkOpen();
+        try {
+            return track(CallableStatement.class, raw.prepareCall(a0));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public String nativeSQL(String a0) throws SQLException {
+        checkOpen();
+        try {
+            return raw.nativeSQL(a0);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getAutoCommit();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void commit() throws SQLException {
+        checkOpen();
+        try {
+            raw.commit();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        checkOpen();
+        try {
+            raw.rollback();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public DatabaseMetaData getMetaData() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getMetaData();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        checkOpen();
+        try {
+            return raw.isReadOnly();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public String getCatalog() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getCatalog();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public int getTransactionIsolation() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getTransactionIsolation();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getWarnings();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        checkOpen();
+        try {
+            raw.clearWarnings();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Statement createStatement(int a0, int a1) throws SQLException {
+        checkOpen();
+        try {
+            return track(Statement.class, raw.createStatement(a0, a1));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String a0, int a1, int a2) throws SQLException {
+        checkOpen();
+        try {
+            return track(PreparedStatement.class, raw.prepareStatement(a0, a1, a2));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String a0, int a1, int a2) throws SQLException {
+        checkOpen();
+        try {
+            return track(CallableStatement.class, raw.prepareCall(a0, a1, a2));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Map<String, Class<?>> getTypeMap() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getTypeMap();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> a0) throws SQLException {
+        checkOpen();
+        try {
+            raw.setTypeMap(a0);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setHoldability(int a0) throws SQLException {
+        checkOpen();
+        try {
+            raw.setHoldability(a0);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public int getHoldability() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getHoldability();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint() throws SQLException {
+        checkOpen();
+        try {
+            return raw.setSavepoint();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint(String a0) throws SQLException {
+        checkOpen();
+        try {
+            return raw.setSavepoint(a0);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void rollback(Savepoint a0) throws SQLException {
+        checkOpen();
+        try {
+            raw.rollback(a0);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void releaseSavepoint(Savepoint a0) throws SQLException {
+        checkOpen();
+        try {
+            raw.releaseSavepoint(a0);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Statement createStatement(int a0, int a1, int a2) throws SQLException {
+        checkOpen();
+        try {
+            return track(Statement.class, raw.createStatement(a0, a1, a2));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String a0, int a1, int a2, int a3) throws SQLException {
+        checkOpen();
+        try {
+            return track(PreparedStatement.class, raw.prepareStatement(a0, a1, a2, a3));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String a0, int a1, int a2, int a3) throws SQLException {
+        checkOpen();
+        try {
+            return track(CallableStatement.class, raw.prepareCall(a0, a1, a2, a3));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String a0, int a1) throws SQLException {
+        checkOpen();
+        try {
+            return track(PreparedStatement.class, raw.prepareStatement(a0, a1));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String a0, int[] a1) throws SQLException {
+        checkOpen();
+        try {
+            return track(PreparedStatement.class, raw.prepareStatement(a0, a1));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String a0, String[] a1) throws SQLException {
+        checkOpen();
+        try {
+            return track(PreparedStatement.class, raw.prepareStatement(a0, a1));
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Clob createClob() throws SQLException {
+        checkOpen();
+        try {
+            return raw.createClob();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Blob createBlob() throws SQLException {
+        checkOpen();
+        try {
+            return raw.createBlob();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public NClob createNClob() throws SQLException {
+        checkOpen();
+        try {
+            return raw.createNClob();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public SQLXML createSQLXML() throws SQLException {
+        checkOpen();
+        try {
+            return raw.createSQLXML();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setClientInfo(String a0, String a1) throws SQLClientInfoException {
+        raw.setClientInfo(a0, a1);
+    }
+
+    @Override
+    public void setClientInfo(Properties a0) throws SQLClientInfoException {
+        raw.setClientInfo(a0);
+    }
+
+    @Override
+    public String getClientInfo(String a0) throws SQLException {
+        checkOpen();
+        try {
+            return raw.getClientInfo(a0);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Properties getClientInfo() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getClientInfo();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Array createArrayOf(String a0, Object[] a1) throws SQLException {
+        checkOpen();
+        try {
+            return raw.createArrayOf(a0, a1);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public Struct createStruct(String a0, Object[] a1) throws SQLException {
+        checkOpen();
+        try {
+            return raw.createStruct(a0, a1);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getSchema();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public int getNetworkTimeout() throws SQLException {
+        checkOpen();
+        try {
+            return raw.getNetworkTimeout();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void beginRequest() throws SQLException {
+        checkOpen();
+        try {
+            raw.beginRequest();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void endRequest() throws SQLException {
+        checkOpen();
+        try {
+            raw.endRequest();
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public boolean setShardingKeyIfValid(ShardingKey a0, ShardingKey a1, int a2) throws SQLException {
+        checkOpen();
+        try {
+            return raw.setShardingKeyIfValid(a0, a1, a2);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public boolean setShardingKeyIfValid(ShardingKey a0, int a1) throws SQLException {
+        checkOpen();
+        try {
+            return raw.setShardingKeyIfValid(a0, a1);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setShardingKey(ShardingKey a0, ShardingKey a1) throws SQLException {
+        checkOpen();
+        try {
+            raw.setShardingKey(a0, a1);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+
+    @Override
+    public void setShardingKey(ShardingKey a0) throws SQLException {
+        checkOpen();
+        try {
+            raw.setShardingKey(a0);
+        } catch (SQLException failure) {
+            throw translate(failure);
+        }
+    }
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+        if (type.isInstance(this)) {
+            return type.cast(this);
+        }
+        return raw.unwrap(type);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) throws SQLException {
+        return type.isInstance(this) || raw.isWrapperFor(type);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.strata.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+
+    @Test
+    void readsEveryKindOfValue() {
+        Object parsed = Json.parse(" {\"s\":\"a\\\"b\\\\c\\n\\u00e9\\/\",\"i\":-12,\"d\":0.5,\"e\":1e3,\"t\":true,\"f\":false,"
+                + "\"n\":null,\"a\":[1,[2],{}],\"o\":{\"x\":{}} } ");
+        Map<String, Object> expected = new LinkedHashMap<>();
+        expected.put("s", "a\"b\\c\né/");
+        expected.put("i", -12L);
+        expected.put("d", 0.5);
+        expected.put("e", 1000.0);
+        expected.put("t", true);
+        expected.put("f", false);
+        expected.put("n", null);
+        expected.put("a", List.of(1L, List.of(2L), Map.of()));
+        expected.put("o", Map.of("x", Map.of()));
+        assertThat(parsed).isEqualTo(expected);
+        assertThat(Json.parse("123456789012345678901234567890")).isEqualTo(new BigDecimal("123456789012345678901234567890"));
+    }
+
+    @Test
+    void writesWhatItReads() {
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("quote", "say \"hi\"\t\u0001");
+        value.put("list", Arrays.asList(1L, 2.5, null, true));
+        value.put("nested", Map.of("k", "v"));
+        String json = Json.write(value);
+        assertThat(json).isEqualTo("{\"quote\":\"say \\\"hi\\\"\\t\\u0001\",\"list\":[1,2.5,null,true],\"nested\":{\"k\":\"v\"}}");
+        assertThat(Json.parse(json)).isEqualTo(value);
+    }
+
+    @Test
+    void rejectsWhatIsNotJson() {
+        for (String bad : List.of("", "{", "[1,]", "{\"a\":1,}", "{'a':1}", "01", "1.", "-", "tru", "\"\\x\"", "\"open",
+                "{\"a\":1}{", "{\"a\":1,\"a\":2}", "[1 2]", "\"tab\there\"", "NaN", "[".repeat(100) + "]".repeat(100))) {
+            assertThatThrownBy(() -> Json.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("body: not valid JSON");
+        }
+        assertThatThrownBy(() -> Json.write(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.strata.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import dev.strata.chaos.ChaosProxy;
+import dev.strata.chaos.Direction;
+import dev.strata.chaos.Toxic;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.platform.testkit.engine.EngineTestKit;
+
+/**
+ * Runs small test classes that use the extension through the JUnit engine itself, then checks
+ * that their tests passed (so the toxics were healed between them) and that the proxy was
+ * closed when the class ended.
+ */
+class ChaosProxyExtensionTest {
+
+    private static ServerSocket echo;
+
+    @BeforeAll
+    static void startEcho() throws IOException {
+        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            while (!echo.isClosed()) {
+                try {
+                    Socket socket = echo.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+                            in.transferTo(out);
+                        } catch (IOException ignored) {
+                            // the proxy closed or reset us: the test decides what that means
+                        }
+                    });
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        });
+    }
+
+    @AfterAll
+    static void stopEcho() throws IOException {
+        echo.close();
+    }
+
+    static InetSocketAddress echoAddress() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), echo.getLocalPort());
+    }
+
+    @Test
+    void classScopedProxyIsHealedBetweenTestsAndClosedAfterTheClass() {
+        var results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(ClassScoped.class)).execute();
+        results.testEvents().failed().stream().forEach(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).ifPresent(Throwable::printStackTrace));
+        results.testEvents().assertStatistics(stats -> stats.started(3).succeeded(3).failed(0));
+        assertThat(ClassScoped.seen).isNotNull();
+        assertThat(ClassScoped.seen.isClosed()).as("closed after the class").isTrue();
+    }
+
+    @Test
+    void instanceScopedProxyLivesForOneTest() {
+        EngineTestKit.engine("junit-jupiter").selectors(selectClass(InstanceScoped.class)).execute()
+                .testEvents().assertStatistics(stats -> stats.started(1).succeeded(1).failed(0));
+        assertThat(InstanceScoped.seen.isClosed()).isTrue();
+    }
+
+    static String roundTrip(InetSocketAddress address, String message) throws IOException {
+        try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(message.getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readNBytes(message.length()), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class ClassScoped {
+        @RegisterExtension
+        static ChaosProxyExtension chaos = ChaosProxyExtension.inFrontOf(ChaosProxyExtensionTest::echoAddress).named("echo");
+        static ChaosProxy seen;
+
+        @Test
+        @Order(1)
+        void breaksTheProxy(ChaosProxy proxy) throws IOException {
+            seen = proxy;
+            assertThat(proxy).isSameAs(chaos.proxy());
+            assertThat(roundTrip(chaos.address(), "ok")).isEqualTo("ok");
+            proxy.addToxic(Toxic.latency(Direction.DOWNSTREAM, 200, 0));
+            long start = System.nanoTime();
+            assertThat(roundTrip(chaos.address(), "slow")).isEqualTo("slow");
+            assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(190);
+            proxy.disable();
+        }
+
+        @Test
+        @Order(2)
+        void findsItHealed(ChaosProxy proxy) throws IOException {
+            assertThat(proxy).isSameAs(seen);
+            assertThat(proxy.toxics()).isEmpty();
+            assertThat(proxy.isEnabled()).isTrue();
+            assertThat(roundTrip(chaos.address(), "healed")).isEqualTo("healed");
+        }
+
+        @Test
+        @Order(3)
+        void portIsTheProxys() {
+            assertThat(chaos.port()).isEqualTo(seen.port()).isNotEqualTo(echo.getLocalPort());
+        }
+    }
+
+    static class InstanceScoped {
+        @RegisterExtension
+        ChaosProxyExtension chaos = ChaosProxyExtension.inFrontOf(echoAddress());
+        static ChaosProxy seen;
+
+        @Test
+        void getsAProxy() throws IOException {
+            seen = chaos.proxy();
+            assertThat(roundTrip(chaos.address(), "mine")).isEqualTo("mine");
+        }
+    }
+}
