@@ -4,7 +4,7 @@ import dev.strata.observe.EventBus;
 import java.util.List;
 import java.util.Map;
 
-/** The order services the demo runs side by side, started and closed together. */
+/** The two order services the demo runs side by side, started and closed together. */
 final class Variants implements AutoCloseable {
 
     private final List<OrderService> all;
@@ -13,12 +13,15 @@ final class Variants implements AutoCloseable {
         this.all = all;
     }
 
-    /**
-     * Starts the naive variant. The Strata variant joins it once the resilience pipeline and the
-     * pool are on main (issue 5 depends on them).
-     */
+    /** Starts the naive and the Strata variant against the same database and downstreams. */
     static Variants start(DemoSettings settings, DemoDatabase database, Map<String, Integer> ports, EventBus events) {
-        return new Variants(List.of(new NaiveOrderService(settings, database, ports)));
+        NaiveOrderService naive = new NaiveOrderService(settings, database, ports);
+        try {
+            return new Variants(List.of(naive, new StrataOrderService(settings, database, ports, events)));
+        } catch (RuntimeException e) {
+            naive.close();
+            throw e;
+        }
     }
 
     /** In report order: naive first. */
