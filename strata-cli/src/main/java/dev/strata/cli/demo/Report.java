@@ -131,6 +131,10 @@ final class Report {
                 EventTimeline.Entry last = group.getLast();
                 lines.add(String.format(Locale.ROOT, "%8.2fs  %s  (x%d until %.2fs)", first.offsetNanos() / 1e9,
                         first.event().logLine(), group.size(), last.offsetNanos() / 1e9));
+                if (transitions) {
+                    lines.add(String.format(Locale.ROOT, "%8.2fs  %s  (the last of them)", last.offsetNanos() / 1e9,
+                            last.event().logLine()));
+                }
             }
         });
         lines.sort(null);

@@ -47,7 +47,6 @@ final class StrataOrderService implements OrderService {
     private final Pipeline payments;
     private final Pipeline inventory;
     private final Pipeline recommendations;
-    private final List<Long> popularItems;
 
     /** Whether payments charged the order now, or the order was accepted as pending, and why. */
     private record Payment(boolean charged, Fault reason, Fault root) {
@@ -82,7 +81,6 @@ final class StrataOrderService implements OrderService {
         Duration budget = settings.checkoutBudget();
         try {
             List<Long> popular = loadPopularItems();
-            this.popularItems = popular;
             // Reads: a retry covers a connection that failed anyway; the pool should have replaced it first.
             this.catalogDb = Pipeline.builder("catalog-db")
                     .deadline(budget)
@@ -147,7 +145,11 @@ final class StrataOrderService implements OrderService {
                 .ttl(Duration.ofSeconds(1)).events(events).build();
     }
 
-    /** Opens when half of the last 10 calls (at least 5) failed or took longer than the attempt timeout. */
+    /**
+     * Opens when half of the last 10 logical calls (at least 5) failed; stays open 10 s (seed time),
+     * doubling while probes keep failing, up to 20 s, so a dependency that stays down is probed
+     * less and less often.
+     */
     private CircuitBreaker breaker(String dependency, EventBus events) {
         return CircuitBreaker.builder(dependency)
                 .mode(CircuitBreaker.Mode.COUNT_WINDOW)
@@ -156,6 +158,8 @@ final class StrataOrderService implements OrderService {
                 .failureRateThreshold(0.5)
                 .halfOpenPermits(2)
                 .openWait(settings.breakerOpen())
+                .openWaitMultiplier(2.0)
+                .maxOpenWait(settings.breakerOpen().multipliedBy(2))
                 .events(events)
                 .build();
     }
