@@ -138,8 +138,8 @@ class DemoCommandTest {
 
     /**
      * Threads alive now that were not before, except the process-wide singletons the JDK and the
-     * PostgreSQL driver start once, on first use, and keep: the virtual-thread scheduler's
-     * carriers, unblocker and I/O poller, the process reaper, pgjdbc's cleaner and Strata's one timer.
+     * PostgreSQL driver start once, on first use, and keep: the virtual-thread scheduler's workers,
+     * delay scheduler, unblocker and I/O poller, the process reaper, pgjdbc's cleaner and Strata's one timer.
      */
     private static Set<String> leakedThreads(Set<String> before) {
         return platformThreads().stream()
@@ -149,6 +149,6 @@ class DemoCommandTest {
     }
 
     private static final java.util.regex.Pattern JVM_SINGLETONS = java.util.regex.Pattern.compile(
-            "ForkJoinPool-\\d+-worker|VirtualThread-unblocker|MasterPoller|ReadPoller|WritePoller|process reaper"
+            "ForkJoinPool-\\d+-|VirtualThread-unblocker|MasterPoller|ReadPoller|WritePoller|process reaper"
                     + "|InnocuousThread-|Common-Cleaner|PostgreSQL-JDBC-Cleaner|strata-timer");
 }
