@@ -43,7 +43,7 @@ import java.util.random.RandomGenerator;
  * {@code OPEN} refuses every call until its wait elapses, then the next permission request moves
  * it to {@code HALF_OPEN}; {@code HALF_OPEN} admits exactly {@code halfOpenPermits} concurrent
  * probes: if all succeed it closes, if any fails it opens again with the next (possibly grown)
- * wait. {@code FORCED_OPEN} and {@code DISABLED} are manual overrides left only by
+ * wait (a slow probe, when a slow-call duration is set, counts as a failure). {@code FORCED_OPEN} and {@code DISABLED} are manual overrides left only by
  * {@link #reset()} (or another override).
  *
  * <p>Thread-safe and non-blocking: the state is a single reference changed by compare-and-set,
@@ -295,7 +295,14 @@ public final class CircuitBreaker {
                 }
             }
             case HALF_OPEN -> {
-                if (claimProbeOutcome(p) && p.probeSuccesses.incrementAndGet() >= halfOpenPermits) {
+                if (!claimProbeOutcome(p)) {
+                    return;
+                }
+                if (durationNanos >= slowCallNanos) {
+                    // A probe that answers but too slowly says the dependency has not recovered.
+                    open(p, p.openings + 1, "probe was slow: " + Durations.format(durationNanos) + " >= "
+                            + Durations.format(slowCallNanos));
+                } else if (p.probeSuccesses.incrementAndGet() >= halfOpenPermits) {
                     closeFromHalfOpen(p);
                 }
             }
@@ -517,7 +524,10 @@ public final class CircuitBreaker {
         if (!tryAcquirePermission()) {
             throw new CallNotPermittedException(name, phase.state, remainingOpenNanos());
         }
-        long start = clock.nanoTime();
+        // Durations matter only for slow-call detection; without it the clock is not read at all
+        // (a clock read costs more than the whole breaker on some virtual machines).
+        boolean timed = measuresDuration();
+        long start = timed ? clock.nanoTime() : 0L;
         T result;
         try {
             result = call.call();
@@ -525,11 +535,19 @@ public final class CircuitBreaker {
             releasePermission();
             throw interrupted;
         } catch (Throwable failure) {
-            onFailure(clock.nanoTime() - start, FaultClassifier.DEFAULT.classify(failure));
+            onFailure(timed ? clock.nanoTime() - start : 0L, FaultClassifier.DEFAULT.classify(failure));
             throw failure;
         }
-        onSuccess(clock.nanoTime() - start);
+        onSuccess(timed ? clock.nanoTime() - start : 0L);
         return result;
+    }
+
+    /**
+     * Whether the durations passed to {@link #onSuccess} and {@link #onFailure} are used, i.e. a
+     * slow-call duration is configured. When false, callers may pass 0 and skip reading the clock.
+     */
+    public boolean measuresDuration() {
+        return slowCallNanos != Long.MAX_VALUE;
     }
 
     static String describeRefusal(State state, long remainingOpenNanos) {

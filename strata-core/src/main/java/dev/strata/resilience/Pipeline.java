@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -674,8 +675,8 @@ public final class Pipeline {
      * Runs a logical call whose attempts return a {@link CompletionStage}. The same policies apply
      * in the same order, without blocking a thread: backoffs and timeouts run on the shared timer,
      * a bulkhead never waits (it rejects when full), a timed-out attempt's future is cancelled, and
-     * interceptors run around the creation of each attempt's stage. Hedging applies to the
-     * synchronous path only. Cancelling the returned future cancels the attempt in flight.
+     * interceptors run around the creation of each attempt's stage, and hedges are started by
+     * the timer and cancelled when another attempt wins. Cancelling the returned future cancels the attempt in flight.
      *
      * @return a future completing with the result, the fallback's value, or the failure described
      *     in the class documentation
@@ -734,14 +735,15 @@ public final class Pipeline {
         final Supplier<? extends CompletionStage<T>> supplier;
         final int max = retry == null ? 1 : retry.maxAttempts();
         Deadline deadlineInForce;
-        boolean slotHeld;
-        boolean permitHeld;
+        volatile boolean slotHeld;
+        volatile boolean permitHeld;
         long callStart;
         long attemptStart;
         long previousDelay;
         int n;
         volatile CompletableFuture<T> inFlightAttempt;
         volatile ScheduledFuture<?> timer;
+        final AtomicBoolean finished = new AtomicBoolean();
 
         AsyncCall(CallContext ctx, Supplier<? extends CompletionStage<T>> supplier) {
             this.ctx = ctx;
@@ -759,6 +761,7 @@ public final class Pipeline {
                     if (pending != null) {
                         pending.cancel(false);
                     }
+                    finish(null, f); // frees the slot and the permit even when cancelled during a backoff
                 }
             });
             if (bulkhead != null) {
@@ -799,23 +802,9 @@ public final class Pipeline {
                         "deadline passed before attempt " + n, null));
                 return;
             }
-            Supplier<? extends CompletionStage<T>> create = interceptors.length == 0 ? supplier : this::intercepted;
-            CompletableFuture<T> stage;
-            Deadline.Scope deadlineScope = d == null ? null : d.enter();
-            try {
-                if (timeout == null && d == null) {
-                    stage = create.get().toCompletableFuture();
-                } else {
-                    boolean byDeadline = timeout == null || left < timeout.nanos();
-                    stage = Timeout.boundedAsync(name, create, byDeadline ? left : timeout.nanos(), byDeadline);
-                }
-            } catch (RuntimeException | Error e) {
-                stage = CompletableFuture.failedFuture(e);
-            } finally {
-                if (deadlineScope != null) {
-                    deadlineScope.close();
-                }
-            }
+            CompletableFuture<T> stage = hedge != null && (ctx == null || ctx.isSafeToRepeat())
+                    ? new AsyncHedge<>(this::launchOne).start()
+                    : launchOne();
             inFlightAttempt = stage;
             stage.whenComplete((value, failure) -> {
                 if (failure == null) {
@@ -824,6 +813,31 @@ public final class Pipeline {
                     onAttemptFailed(unwrap(failure));
                 }
             });
+        }
+
+        /** Creates one attempt's stage with the deadline current, bounded by the timeout and the deadline. */
+        CompletableFuture<T> launchOne() {
+            Deadline d = deadlineInForce;
+            long left = d == null ? Long.MAX_VALUE : d.remainingNanos();
+            if (left == 0) {
+                return CompletableFuture.failedFuture(new DeadlineExceededException(name, "no time left for an attempt",
+                        "deadline passed before an attempt could start", null));
+            }
+            Supplier<? extends CompletionStage<T>> create = interceptors.length == 0 ? supplier : this::intercepted;
+            Deadline.Scope deadlineScope = d == null ? null : d.enter();
+            try {
+                if (timeout == null && d == null) {
+                    return create.get().toCompletableFuture();
+                }
+                boolean byDeadline = timeout == null || left < timeout.nanos();
+                return Timeout.boundedAsync(name, create, byDeadline ? left : timeout.nanos(), byDeadline);
+            } catch (RuntimeException | Error e) {
+                return CompletableFuture.failedFuture(e);
+            } finally {
+                if (deadlineScope != null) {
+                    deadlineScope.close();
+                }
+            }
         }
 
         private CompletionStage<T> intercepted() {
@@ -919,6 +933,9 @@ public final class Pipeline {
         }
 
         void finish(T value, Throwable failure) {
+            if (!finished.compareAndSet(false, true)) {
+                return; // already finished, e.g. cancelled by the caller while the attempt still ran
+            }
             long took = clock.nanoTime() - callStart;
             if (permitHeld) {
                 permitHeld = false;
@@ -939,6 +956,102 @@ public final class Pipeline {
             } else {
                 result.completeExceptionally(failure);
             }
+        }
+    }
+
+    /**
+     * Asynchronous hedging: launches an attempt, then another each time the hedge delay passes
+     * without a success (or at once when all running ones failed), while hedges and budget last.
+     * The first success completes it and cancels the rest.
+     */
+    private final class AsyncHedge<T> {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final Supplier<CompletableFuture<T>> launcher;
+        final List<CompletableFuture<T>> attempts = new ArrayList<>();
+        final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        int launched;
+        int running;
+        boolean mayHedge = true;
+        Throwable lastFailure;
+        ScheduledFuture<?> nextHedge;
+
+        AsyncHedge(Supplier<CompletableFuture<T>> launcher) {
+            this.launcher = launcher;
+        }
+
+        CompletableFuture<T> start() {
+            result.whenComplete((v, f) -> {
+                lock.lock();
+                try {
+                    if (nextHedge != null) {
+                        nextHedge.cancel(false);
+                    }
+                    for (CompletableFuture<T> attempt : attempts) {
+                        attempt.cancel(true); // no-op for the finished ones
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            });
+            launch();
+            return result;
+        }
+
+        /** Launches one attempt if allowed; the caller decides whether it is a hedge (withdrawing a token). */
+        private void launch() {
+            CompletableFuture<T> attempt;
+            lock.lock();
+            try {
+                if (result.isDone()) {
+                    return;
+                }
+                if (launched > 0) {
+                    if (launched > hedge.maxHedges() || (budget != null && !budget.tryWithdraw())) {
+                        mayHedge = false;
+                        if (running == 0) {
+                            result.completeExceptionally(lastFailure);
+                        }
+                        return;
+                    }
+                    if (events.isActive(Level.DEBUG)) {
+                        publish(Level.DEBUG, "hedge.started", null, "hedge " + launched + "/" + hedge.maxHedges()
+                                + " started: no answer after " + Durations.format(hedge.delayNanos()));
+                    }
+                }
+                launched++;
+                running++;
+                attempt = launcher.get();
+                attempts.add(attempt);
+                if (launched <= hedge.maxHedges()) {
+                    if (nextHedge != null) {
+                        nextHedge.cancel(false);
+                    }
+                    nextHedge = Scheduler.schedule(this::launch, hedge.delayNanos());
+                }
+            } finally {
+                lock.unlock();
+            }
+            attempt.whenComplete((value, failure) -> {
+                if (failure == null) {
+                    result.complete(value);
+                    return;
+                }
+                boolean launchNow;
+                lock.lock();
+                try {
+                    running--;
+                    lastFailure = unwrap(failure);
+                    launchNow = running == 0 && mayHedge && launched <= hedge.maxHedges();
+                    if (running == 0 && !launchNow) {
+                        result.completeExceptionally(lastFailure);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (launchNow) {
+                    launch();
+                }
+            });
         }
     }
 

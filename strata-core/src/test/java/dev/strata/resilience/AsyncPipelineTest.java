@@ -1,0 +1,133 @@
+package dev.strata.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.call.CallContext;
+import dev.strata.fault.FaultKind;
+import dev.strata.fault.HttpStatusException;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The asynchronous path: same policies, same order, no thread blocked. Real timer, short delays. */
+class AsyncPipelineTest {
+
+    private final Events events = new Events();
+    private final AtomicInteger calls = new AtomicInteger();
+
+    private static Retry retry(int attempts) {
+        return Retry.builder().maxAttempts(attempts).backoff(Backoff.fixed(Duration.ofMillis(5))).build();
+    }
+
+    private CompletableFuture<String> failing() {
+        calls.incrementAndGet();
+        return CompletableFuture.failedFuture(new SocketException("Connection reset"));
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
+        return future.get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void retriesUntilSuccess() throws Exception {
+        Pipeline p = Pipeline.builder("payments").retry(retry(4)).events(events.bus).build();
+        String result = await(p.executeAsync(() -> calls.get() < 2 ? failing() : CompletableFuture.completedFuture("ok")));
+        assertThat(result).isEqualTo("ok");
+        assertThat(calls).hasValue(2);
+    }
+
+    @Test
+    void finalFailureAfterMaxRetriesAndOneBreakerOutcomePerLogicalCall() {
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").mode(CircuitBreaker.Mode.CONSECUTIVE_FAILURES)
+                .failureThreshold(5).events(events.bus).build();
+        Pipeline p = Pipeline.builder("payments").circuitBreaker(breaker).retry(retry(3)).events(events.bus).build();
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> await(p.executeAsync(this::failing)))
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(RetriesExhaustedException.class);
+        }
+        assertThat(calls).hasValue(6);
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(breaker.metrics().consecutiveFailures()).isEqualTo(2);
+    }
+
+    @Test
+    void clientErrorAndNonIdempotentCallsAreAttemptedOnce() {
+        Pipeline p = Pipeline.builder("payments").retry(retry(5)).events(events.bus).build();
+        assertThatThrownBy(() -> await(p.executeAsync(() -> {
+            calls.incrementAndGet();
+            return CompletableFuture.failedFuture(new HttpStatusException(404));
+        }))).hasCauseInstanceOf(HttpStatusException.class);
+        assertThat(calls).hasValue(1);
+        calls.set(0);
+        assertThatThrownBy(() -> await(p.executeAsync(CallContext.nonIdempotent("payments", null), this::failing)))
+                .hasCauseInstanceOf(dev.strata.fault.StrataException.class).hasRootCauseInstanceOf(SocketException.class);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void timedOutAttemptsAreCancelledAndRetried() {
+        Pipeline p = Pipeline.builder("payments").timeout(Duration.ofMillis(30)).retry(retry(3)).events(events.bus).build();
+        CompletableFuture<?>[] attempts = new CompletableFuture<?>[3];
+        assertThatThrownBy(() -> await(p.executeAsync(() -> {
+            CompletableFuture<String> never = new CompletableFuture<>();
+            attempts[calls.getAndIncrement()] = never;
+            return never;
+        }))).hasCauseInstanceOf(RetriesExhaustedException.class);
+        assertThat(calls).hasValue(3);
+        assertThat(attempts).allSatisfy(a -> assertThat(a).isCancelled());
+    }
+
+    @Test
+    void fullBulkheadRejectsAndTheFallbackKnowsWhy() throws Exception {
+        Bulkhead bulkhead = Bulkhead.builder("payments").maxConcurrentCalls(1).build();
+        Pipeline p = Pipeline.builder("payments").bulkhead(bulkhead).events(events.bus)
+                .fallback(Fallback.on(FaultKind.BULKHEAD_FULL, cause -> "busy")).build();
+        CompletableFuture<String> first = new CompletableFuture<>();
+        CompletableFuture<String> running = p.executeAsync(() -> first);
+        assertThat(await(p.executeAsync(() -> CompletableFuture.completedFuture("second")))).isEqualTo("busy");
+        first.complete("first");
+        assertThat(await(running)).isEqualTo("first");
+        assertThat(bulkhead.inUse()).isZero();
+    }
+
+    @Test
+    void anOpenBreakerFailsFastWithoutCallingTheDependency() {
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").events(events.bus).build();
+        breaker.forceOpen();
+        Pipeline p = Pipeline.builder("payments").circuitBreaker(breaker).retry(retry(3)).events(events.bus).build();
+        assertThatThrownBy(() -> await(p.executeAsync(this::failing))).hasCauseInstanceOf(CallNotPermittedException.class);
+        assertThat(calls).hasValue(0);
+    }
+
+    @Test
+    void cancellingTheCallCancelsTheAttemptInFlightAndFreesTheSlot() throws Exception {
+        Bulkhead bulkhead = Bulkhead.builder("payments").maxConcurrentCalls(1).build();
+        Pipeline p = Pipeline.builder("payments").bulkhead(bulkhead).events(events.bus).build();
+        CompletableFuture<String> never = new CompletableFuture<>();
+        CompletableFuture<String> call = p.executeAsync(() -> never);
+        call.cancel(true);
+        assertThat(never).isCancelled();
+        assertThat(bulkhead.inUse()).isZero();
+    }
+
+    @Test
+    void cancellingDuringABackoffFreesTheSlotAndThePermit() throws Exception {
+        Bulkhead bulkhead = Bulkhead.builder("payments").maxConcurrentCalls(1).build();
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").events(events.bus).build();
+        Pipeline p = Pipeline.builder("payments").bulkhead(bulkhead).circuitBreaker(breaker)
+                .retry(Retry.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofSeconds(30))).jitter(Jitter.NONE).build())
+                .events(events.bus).build();
+        CompletableFuture<String> call = p.executeAsync(this::failing);
+        assertThat(calls).hasValue(1); // now sleeping its 30 s backoff on the timer
+        call.cancel(true);
+        assertThat(bulkhead.inUse()).isZero();
+        assertThat(breaker.metrics().failedCalls()).isZero();
+        Thread.sleep(100);
+        assertThat(calls).as("no attempt after cancellation").hasValue(1);
+    }
+}
