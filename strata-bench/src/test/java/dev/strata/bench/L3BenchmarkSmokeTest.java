@@ -65,6 +65,14 @@ class L3BenchmarkSmokeTest {
         }
     }
 
+    @Test
+    void baselinesRun() throws Exception {
+        BaselineBenchmark b = new BaselineBenchmark();
+        assertThat(b.directCall()).isEqualTo(CircuitBreakerBenchmark.RESULT);
+        long before = System.nanoTime();
+        assertThat(b.systemNanoTime()).isGreaterThanOrEqualTo(before);
+    }
+
     static List<Method> benchmarkMethods(Class<?> type) {
         return Arrays.stream(type.getMethods()).filter(m -> m.isAnnotationPresent(Benchmark.class)).toList();
     }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,9 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ProxyConnection {
 
-    private static final int BUFFER_SIZE = 32 * 1024;
-
-    private enum Verdict { FORWARD, DROP, STOP }
+    private static final int BUFFER_SIZE = 64 * 1024;
 
     /** Per connection and toxic version: whether the toxicity roll hit, when it took effect, bytes seen. */
     private static final class ToxicState {
@@ -115,21 +115,50 @@ final class ProxyConnection {
 
     private void pump(Direction direction, Socket from, Socket to) {
         byte[] buffer = new byte[BUFFER_SIZE];
+        DelayLine line = null;
         try {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
             while (!closed.get()) {
                 int read = in.read(buffer);
                 if (read < 0) {
-                    endOfStream(direction, to);
+                    if (line != null) {
+                        line.put(Chunk.END);
+                    } else {
+                        endOfStream(direction, to);
+                    }
                     return;
                 }
                 long arrived = System.nanoTime();
-                Verdict verdict = admit(arrived);
-                if (verdict == Verdict.FORWARD) {
-                    verdict = forward(direction, buffer, read, arrived, out);
+                if (!admit(arrived)) {
+                    return;
                 }
-                if (verdict == Verdict.STOP) {
+                if (blackholed) {
+                    continue;
+                }
+                Chunk chunk = plan(direction, buffer, read, arrived);
+                if (chunk == Chunk.DROP) {
+                    continue;
+                }
+                if (chunk == Chunk.STOP) {
+                    return;
+                }
+                if (line == null && chunk.dueNanos <= arrived) {
+                    // Fast path: nothing delays this direction, so write from the reading thread.
+                    if (!write(out, chunk) || chunk.closeAfter) {
+                        return;
+                    }
+                    continue;
+                }
+                if (line == null) {
+                    // Latency delays chunks from their arrival, as a network does, without
+                    // holding up the reading of the next ones: a writer thread takes over this
+                    // direction for the rest of the connection so the bytes stay in order.
+                    line = new DelayLine(direction, to, out);
+                    DelayLine started = line;
+                    proxy.startThread(started::run);
+                }
+                if (!line.put(chunk.copyOf(buffer))) {
                     return;
                 }
             }
@@ -139,8 +168,12 @@ final class ProxyConnection {
         }
     }
 
-    /** Applies the connection-wide idle toxics to a chunk that just arrived. */
-    private Verdict admit(long arrived) {
+    /**
+     * Applies the connection-wide idle toxics to a chunk that just arrived; false when the
+     * connection was closed for having been idle. A black-holed connection stays open and the
+     * caller drops the chunk.
+     */
+    private boolean admit(long arrived) {
         long idle = arrived - lastActivityNanos;
         for (ToxicEntry entry : proxy.connectionWideChain()) {
             ToxicState state = state(entry);
@@ -150,18 +183,22 @@ final class ProxyConnection {
             if (entry.toxic().type() == ToxicType.IDLE_CLOSE) {
                 // The timer may not have ticked yet; the middlebox would have closed already.
                 close(entry.toxic().attribute("reset") == 1);
-                return Verdict.STOP;
+                return false;
             }
             blackholed = true;
         }
-        if (blackholed) {
-            return Verdict.DROP;
+        if (!blackholed) {
+            lastActivityNanos = arrived;
         }
-        lastActivityNanos = arrived;
-        return Verdict.FORWARD;
+        return true;
     }
 
-    private Verdict forward(Direction direction, byte[] buffer, int read, long arrived, OutputStream out) throws IOException {
+    /**
+     * Applies the direction's toxic chain to a chunk that just arrived: what to write, when,
+     * in what pieces, and whether to close afterwards. Returns {@link Chunk#DROP} or
+     * {@link Chunk#STOP} when nothing is to be written.
+     */
+    private Chunk plan(Direction direction, byte[] buffer, int read, long arrived) {
         long delayNanos = 0;
         int length = read;
         boolean closeAfter = false;
@@ -178,13 +215,13 @@ final class ProxyConnection {
             Toxic toxic = entry.toxic();
             switch (toxic.type()) {
                 case TIMEOUT -> {
-                    return Verdict.DROP;
+                    return Chunk.DROP;
                 }
                 case RESET_PEER -> {
                     if (!awaitClosed(entry.millisNanos("timeout"))) {
                         close(true);
                     }
-                    return Verdict.STOP;
+                    return Chunk.STOP;
                 }
                 case LATENCY -> {
                     long jitter = toxic.attribute("jitter");
@@ -215,20 +252,94 @@ final class ProxyConnection {
                 }
             }
         }
-        if (delayNanos > 0) {
-            long wait = arrived + delayNanos - System.nanoTime();
-            if (wait > 0 && awaitClosed(wait)) {
-                return Verdict.STOP;
+        return new Chunk(buffer, length, arrived + delayNanos, sliceSize, sliceVariation, sliceDelayNanos, rate, closeAfter);
+    }
+
+    /** Waits until the chunk is due, writes it as planned and closes when it says so; false when done with the connection. */
+    private boolean write(OutputStream out, Chunk chunk) throws IOException {
+        long wait = chunk.dueNanos - System.nanoTime();
+        if (wait > 0 && awaitClosed(wait)) {
+            return false;
+        }
+        if (!write(out, chunk.data, chunk.length, chunk.sliceSize, chunk.sliceVariation, chunk.sliceDelayNanos,
+                chunk.kilobytesPerSecond)) {
+            return false;
+        }
+        if (chunk.closeAfter) {
+            close(false);
+        }
+        return true;
+    }
+
+    /** Data planned for writing, or one of the markers. */
+    private record Chunk(byte[] data, int length, long dueNanos, long sliceSize, long sliceVariation,
+                         long sliceDelayNanos, long kilobytesPerSecond, boolean closeAfter) {
+        static final Chunk DROP = new Chunk(new byte[0], 0, 0, 0, 0, 0, 0, false);
+        static final Chunk STOP = new Chunk(new byte[0], 0, 0, 0, 0, 0, 0, false);
+        static final Chunk END = new Chunk(new byte[0], 0, 0, 0, 0, 0, 0, false);
+
+        /** The same plan over its own copy of the bytes, for a buffer about to be reused. */
+        Chunk copyOf(byte[] buffer) {
+            return new Chunk(Arrays.copyOf(buffer, length), length, dueNanos, sliceSize, sliceVariation,
+                    sliceDelayNanos, kilobytesPerSecond, closeAfter);
+        }
+    }
+
+    /**
+     * The writing half of one direction once latency has been seen on it: chunks queue with
+     * the time they are due, so each is delayed from its own arrival. Bounded, so a slow
+     * writer pushes back on the reader as TCP would.
+     */
+    private final class DelayLine {
+        private final ArrayBlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(64);
+        private final Direction direction;
+        private final Socket to;
+        private final OutputStream out;
+
+        DelayLine(Direction direction, Socket to, OutputStream out) {
+            this.direction = direction;
+            this.to = to;
+            this.out = out;
+        }
+
+        /** Queues a chunk; false when the connection closed while waiting for room. */
+        boolean put(Chunk chunk) {
+            try {
+                while (!queue.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
+                    if (closed.get()) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close(false);
+                return false;
             }
         }
-        if (!write(out, buffer, length, sliceSize, sliceVariation, sliceDelayNanos, rate)) {
-            return Verdict.STOP;
+
+        void run() {
+            try {
+                while (!closed.get()) {
+                    Chunk chunk = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (chunk == null) {
+                        continue;
+                    }
+                    if (chunk == Chunk.END) {
+                        endOfStream(direction, to);
+                        return;
+                    }
+                    if (!write(out, chunk) || chunk.closeAfter) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                close(true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close(false);
+            }
         }
-        if (closeAfter) {
-            close(false);
-            return Verdict.STOP;
-        }
-        return Verdict.FORWARD;
     }
 
     /** Writes in pieces when a slicer or a bandwidth limit asks for it; false when closed meanwhile. */

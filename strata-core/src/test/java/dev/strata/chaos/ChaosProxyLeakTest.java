@@ -39,7 +39,11 @@ class ChaosProxyLeakTest {
             int proxyThreadBaseline = proxy.liveThreadCount();
 
             AtomicInteger failures = new AtomicInteger();
-            failures.addAndGet(run(proxy, 4_000, Mode.PLAIN));
+            failures.addAndGet(run(proxy, 3_000, Mode.PLAIN));
+
+            proxy.addToxic(Toxic.latency(Direction.DOWNSTREAM, 1, 0)); // delay lines: a writer thread per connection
+            failures.addAndGet(run(proxy, 1_000, Mode.PLAIN));
+            proxy.removeAllToxics();
 
             proxy.addToxic(Toxic.resetPeer(Direction.UPSTREAM, 0));
             failures.addAndGet(run(proxy, 2_000, Mode.EXPECT_BROKEN));

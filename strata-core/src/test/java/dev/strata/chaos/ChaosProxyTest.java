@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.junit.jupiter.api.AfterEach;
@@ -51,17 +52,34 @@ class ChaosProxyTest {
 
     @Test
     void latencyDelaysEachChunkInItsDirection() throws IOException {
-        proxy.addToxic(Toxic.latency(Direction.DOWNSTREAM, 300, 0));
+        proxy.addToxic(Toxic.latency(Direction.DOWNSTREAM, 500, 0));
         try (Socket client = connect()) {
             long start = System.nanoTime();
             assertThat(roundTrip(client, "slow")).isEqualTo("slow");
-            assertThat(millisSince(start)).isGreaterThanOrEqualTo(290);
+            assertThat(millisSince(start)).isGreaterThanOrEqualTo(490);
         }
         proxy.removeToxic("latency_downstream");
         try (Socket client = connect()) {
             long start = System.nanoTime();
             assertThat(roundTrip(client, "fast")).isEqualTo("fast");
-            assertThat(millisSince(start)).isLessThan(290);
+            assertThat(millisSince(start)).as("generous: the machine is shared").isLessThan(450);
+        }
+    }
+
+    @Test
+    void latencyDelaysEachChunkFromItsArrivalWithoutQueueingTheDelays() throws Exception {
+        proxy.addToxic(Toxic.latency(Direction.UPSTREAM, 300, 0));
+        try (Socket client = connect()) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 8; i++) { // eight separate chunks, 20 ms apart
+                client.getOutputStream().write(("m" + i).getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(20);
+            }
+            String echoed = new String(client.getInputStream().readNBytes(16), StandardCharsets.US_ASCII);
+            assertThat(echoed).isEqualTo("m0m1m2m3m4m5m6m7");
+            // 300 ms after the last chunk was sent, not 8 x 300 ms as a queue of delays would take
+            assertThat(millisSince(start)).isBetween(440L, 1_500L);
+            assertThat(roundTrip(client, "end")).isEqualTo("end");
         }
     }
 
@@ -69,16 +87,16 @@ class ChaosProxyTest {
     void toxicsChangeWhileTrafficFlowsOnAnOpenConnection() throws IOException {
         try (Socket client = connect()) {
             assertThat(roundTrip(client, "before")).isEqualTo("before");
-            proxy.addToxic(Toxic.latency(Direction.UPSTREAM, 250, 0).named("lag"));
+            proxy.addToxic(Toxic.latency(Direction.UPSTREAM, 500, 0).named("lag"));
             long start = System.nanoTime();
             assertThat(roundTrip(client, "during")).isEqualTo("during");
-            assertThat(millisSince(start)).isGreaterThanOrEqualTo(240);
+            assertThat(millisSince(start)).isGreaterThanOrEqualTo(490);
 
             proxy.updateToxic(proxy.toxic("lag").orElseThrow().withAttributes(Map.of("latency", 0L)));
             assertThat(proxy.toxic("lag").orElseThrow().attribute("latency")).isZero();
             start = System.nanoTime();
             assertThat(roundTrip(client, "after")).isEqualTo("after");
-            assertThat(millisSince(start)).isLessThan(240);
+            assertThat(millisSince(start)).as("generous: the machine is shared").isLessThan(450);
         }
     }
 
@@ -185,23 +203,17 @@ class ChaosProxyTest {
 
     @Test
     void slicerSplitsDataIntoSmallDelayedChunks() throws IOException {
-        proxy.addToxic(Toxic.slicer(Direction.DOWNSTREAM, 10, 0, 20_000));
+        proxy.addToxic(Toxic.slicer(Direction.DOWNSTREAM, 20, 0, 100_000)); // 20-byte slices, 100 ms apart
         try (Socket client = connect()) {
-            String message = "x".repeat(100);
             long start = System.nanoTime();
-            client.getOutputStream().write(message.getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().write("x".repeat(100).getBytes(StandardCharsets.US_ASCII));
             InputStream in = client.getInputStream();
             byte[] buffer = new byte[200];
-            int total = 0;
-            int reads = 0;
-            while (total < 100) {
-                int read = in.read(buffer);
-                assertThat(read).isPositive();
-                total += read;
-                reads++;
-            }
-            assertThat(reads).as("arrived in several pieces").isGreaterThan(3);
-            assertThat(millisSince(start)).as("9 gaps of 20 ms").isGreaterThanOrEqualTo(150);
+            int first = in.read(buffer);
+            assertThat(first).as("the first read sees only the first slices").isPositive().isLessThan(100);
+            int total = first + in.readNBytes(buffer, 0, 100 - first);
+            assertThat(total).isEqualTo(100);
+            assertThat(millisSince(start)).as("4 gaps of 100 ms").isGreaterThanOrEqualTo(390);
         }
     }
 
@@ -226,6 +238,60 @@ class ChaosProxyTest {
             client.shutdownOutput(); // the echo server closes in turn; its FIN is held back
             assertThat(client.getInputStream().read()).isEqualTo(-1);
             assertThat(millisSince(start)).isGreaterThanOrEqualTo(250);
+        }
+    }
+
+    @Test
+    void toxicityIsRolledOncePerConnection() throws IOException {
+        proxy.addToxic(Toxic.resetPeer(Direction.UPSTREAM, 0).withToxicity(0.5));
+        int reset = 0;
+        for (int i = 0; i < 200; i++) {
+            try (Socket client = connect()) {
+                if (!"roll".equals(roundTripOrNull(client, "roll"))) {
+                    reset++;
+                    continue;
+                }
+                // a spared connection stays spared: the roll is per connection, not per chunk
+                for (int j = 0; j < 3; j++) {
+                    assertThat(roundTrip(client, "again")).isEqualTo("again");
+                }
+            }
+        }
+        assertThat(reset).as("about half of 200 connections").isBetween(60, 140);
+    }
+
+    @Test
+    void trafficSurvivesToxicsChurningUnderIt() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean churn = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread churner = Thread.ofVirtual().start(() -> {
+            int i = 0;
+            while (churn.get()) {
+                Toxic toxic = (i++ % 2 == 0 ? Toxic.latency(Direction.DOWNSTREAM, 1, 1) : Toxic.slicer(Direction.UPSTREAM, 7, 3, 50))
+                        .named("churn");
+                proxy.addToxic(toxic);
+                proxy.removeToxic("churn");
+            }
+        });
+        try (java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int id = c;
+                results.add(clients.submit(() -> {
+                    try (Socket client = connect()) {
+                        for (int i = 0; i < 100; i++) {
+                            String message = "client-" + id + "-message-" + i + "|";
+                            assertThat(roundTrip(client, message)).isEqualTo(message);
+                        }
+                    }
+                    return 100;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> result : results) {
+                assertThat(result.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(100);
+            }
+        } finally {
+            churn.set(false);
+            churner.join();
         }
     }
 
@@ -299,6 +365,16 @@ class ChaosProxyTest {
         socket.getOutputStream().write(bytes);
         byte[] answer = socket.getInputStream().readNBytes(bytes.length);
         return new String(answer, StandardCharsets.US_ASCII);
+    }
+
+    /** The echoed message, or null when the connection was reset or closed instead. */
+    static String roundTripOrNull(Socket socket, String message) {
+        try {
+            String answer = roundTrip(socket, message);
+            return answer.length() == message.length() ? answer : null;
+        } catch (IOException resetOrClosed) {
+            return null;
+        }
     }
 
     static long millisSince(long startNanos) {

@@ -65,18 +65,18 @@ class ToxiproxyClientCompatibilityTest {
 
     @Test
     void latencyAndItsUpdatesChangeRoundTripTime() throws IOException {
-        Latency latency = proxy.toxics().latency("lag", ToxicDirection.DOWNSTREAM, 300);
-        assertThat(latency.getLatency()).isEqualTo(300);
+        Latency latency = proxy.toxics().latency("lag", ToxicDirection.DOWNSTREAM, 500);
+        assertThat(latency.getLatency()).isEqualTo(500);
         try (Socket socket = connect()) {
             long start = System.nanoTime();
             assertThat(roundTrip(socket, "slow")).isEqualTo("slow");
-            assertThat(millisSince(start)).isGreaterThanOrEqualTo(290);
+            assertThat(millisSince(start)).isGreaterThanOrEqualTo(490);
 
             latency.setLatency(0).setJitter(0);
             assertThat(proxy.toxics().get("lag", Latency.class).getLatency()).isZero();
             start = System.nanoTime();
             assertThat(roundTrip(socket, "fast")).isEqualTo("fast");
-            assertThat(millisSince(start)).isLessThan(290);
+            assertThat(millisSince(start)).as("generous: the machine is shared").isLessThan(450);
         }
     }
 
@@ -135,18 +135,16 @@ class ToxiproxyClientCompatibilityTest {
 
     @Test
     void slicerDeliversInPieces() throws IOException {
-        proxy.toxics().slicer("slices", ToxicDirection.DOWNSTREAM, 10, 20_000);
+        proxy.toxics().slicer("slices", ToxicDirection.DOWNSTREAM, 20, 100_000); // 20 bytes, 100 ms apart
         try (Socket socket = connect()) {
+            long start = System.nanoTime();
             socket.getOutputStream().write(new byte[100]);
             InputStream in = socket.getInputStream();
             byte[] buffer = new byte[200];
-            int total = 0;
-            int reads = 0;
-            while (total < 100) {
-                total += in.read(buffer);
-                reads++;
-            }
-            assertThat(reads).isGreaterThan(3);
+            int first = in.read(buffer);
+            assertThat(first).isPositive().isLessThan(100);
+            assertThat(first + in.readNBytes(buffer, 0, 100 - first)).isEqualTo(100);
+            assertThat(millisSince(start)).isGreaterThanOrEqualTo(390);
         }
     }
 
@@ -192,6 +190,32 @@ class ToxiproxyClientCompatibilityTest {
         proxy.delete();
         assertThat(client.getProxies()).isEmpty();
         assertThatThrownBy(() -> new Socket(listen.getAddress(), listen.getPort()).close()).isInstanceOf(ConnectException.class);
+    }
+
+    @Test
+    void upstreamAndListenCanBeChanged() throws IOException {
+        try (EchoServer other = new EchoServer()) {
+            proxy.setUpstream("127.0.0.1:" + other.address().getPort());
+            assertThat(client.getProxy("echo").getUpstream()).isEqualTo("127.0.0.1:" + other.address().getPort());
+            try (Socket socket = connect()) {
+                assertThat(roundTrip(socket, "moved")).isEqualTo("moved");
+            }
+            assertThat(other.acceptedConnections()).isEqualTo(1);
+        }
+        proxy.setUpstream("127.0.0.1:" + echo.address().getPort());
+        String before = client.getProxy("echo").getListen();
+        proxy.setListen("127.0.0.1:0");
+        // port 0 asks for any free port; the proxy keeps its current one as that already satisfies it
+        assertThat(client.getProxy("echo").getListen()).isEqualTo(before);
+        int freePort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            freePort = probe.getLocalPort();
+        }
+        proxy.setListen("127.0.0.1:" + freePort);
+        assertThat(client.getProxy("echo").getListen()).isEqualTo("127.0.0.1:" + freePort);
+        try (Socket socket = connect()) {
+            assertThat(roundTrip(socket, "relisten")).isEqualTo("relisten");
+        }
     }
 
     @Test

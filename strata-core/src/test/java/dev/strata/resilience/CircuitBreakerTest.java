@@ -210,6 +210,22 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void executeMeasuresDurationsOnlyWhenSlowCallsAreWatched() throws Exception {
+        CircuitBreaker plain = consecutive(1).build();
+        assertThat(plain.measuresDuration()).isFalse();
+
+        CircuitBreaker watching = CircuitBreaker.builder("payments").windowSize(1).minimumCalls(1)
+                .slowCallDuration(Duration.ofSeconds(1)).clock(clock).events(bus).build();
+        assertThat(watching.measuresDuration()).isTrue();
+        watching.execute(() -> {
+            clock.advance(Duration.ofSeconds(2)); // the call takes 2 s on the breaker's clock
+            return "late";
+        });
+        assertThat(watching.metrics().slowCalls()).isEqualTo(1);
+        assertThat(watching.state()).isEqualTo(State.OPEN);
+    }
+
+    @Test
     void aSlowProbeReopensTheBreaker() {
         CircuitBreaker breaker = CircuitBreaker.builder("payments").windowSize(2).minimumCalls(2)
                 .slowCallDuration(Duration.ofSeconds(1)).clock(clock).events(bus).build();
