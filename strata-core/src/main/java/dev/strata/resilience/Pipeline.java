@@ -233,8 +233,11 @@ public final class Pipeline {
             return guarded(ctx, Deadline.current(), attempt);
         }
         Deadline d = Deadline.after(deadline, clock).withinCurrent();
-        try (Deadline.Scope ignored = d.enter()) {
+        Deadline.Scope scope = d.enter();
+        try {
             return guarded(ctx, d, attempt);
+        } finally {
+            scope.close();
         }
     }
 
@@ -561,7 +564,7 @@ public final class Pipeline {
      */
     private <T> T hedged(CallContext ctx, Deadline d, Callable<T> work) throws Exception {
         int slots = 1 + hedge.maxHedges();
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         BoundedAttempt<T>[] running = new BoundedAttempt[slots];
         long[] ends = new long[slots];
         boolean[] settled = new boolean[slots];
