@@ -84,9 +84,9 @@ import java.util.function.Supplier;
  * <h2>Cost</h2>
  * Without a deadline and a timeout, the success path allocates nothing and runs on the caller's
  * thread. A deadline costs one {@link Deadline} and a scope per call. A deadline or a timeout
- * bounds each attempt as {@link Timeout} describes: a platform-thread caller hands the attempt to
- * a new virtual thread so it is released exactly at the bound; a virtual-thread caller runs it
- * itself and is interrupted by the shared timer. Hedged attempts always run on virtual threads.
+ * bounds each attempt as {@link Timeout} describes: the caller, platform or virtual, hands the
+ * attempt to a new virtual thread so it is released exactly at the bound even when the attempt
+ * ignores interrupts. Hedged attempts run on virtual threads too.
  *
  * <p>An attempt abandoned at its timeout may still be ending (its interrupt being processed)
  * while the retry backs off; everything else an attempt acquires is released before the backoff.

@@ -16,15 +16,14 @@ import java.util.function.Supplier;
 /**
  * A bound on one attempt.
  *
- * <p><b>Synchronous</b> ({@link #call(Callable)}), from a platform thread: the attempt runs on a
- * new virtual thread while the caller waits; when the bound passes, the attempt's thread is
- * interrupted and the caller returns at once with an {@link AttemptTimeoutException}, whatever the
- * attempt does. From a virtual thread: the attempt runs on the caller's own thread and the shared
- * timer interrupts it at the bound; the caller returns as soon as the attempt reacts, which
- * blocking socket I/O, sleeps and locks on a virtual thread do at once (an interrupted socket is
- * closed). Either way no platform thread is created per call, and the interrupted attempt ends
- * and releases what it holds. {@link #inFlight()} counts attempts that have not ended yet,
- * including abandoned ones.
+ * <p><b>Synchronous</b> ({@link #call(Callable)}): the attempt runs on a new virtual thread
+ * while the caller, platform or virtual, waits; when the bound passes, the attempt's thread is
+ * interrupted and the caller returns at once with an {@link AttemptTimeoutException}, whatever
+ * the attempt does, even if it ignores the interrupt. No platform thread is created per call. An
+ * interrupted attempt that reacts (blocking socket I/O on a virtual thread closes the socket,
+ * sleeps and interruptible waits throw) ends and releases what it holds; one that ignores the
+ * interrupt keeps running until it ends by itself. {@link #inFlight()} counts attempts that have
+ * not ended yet, including abandoned ones.
  *
  * <p><b>Asynchronous</b> ({@link #callAsync(Supplier)}): the returned future fails with an
  * {@link AttemptTimeoutException} at the bound and the attempt's future is cancelled; one shared
@@ -91,59 +90,19 @@ public final class Timeout {
     }
 
     /**
-     * Runs {@code attempt} on a virtual thread and waits at most {@code boundNanos}.
+     * Runs {@code attempt} on a virtual thread and waits at most {@code boundNanos}, whatever
+     * kind of thread the caller is: only a hand-off releases the caller at the bound when the
+     * attempt ignores interrupts (a CPU loop, {@code Lock.lock()}).
      *
      * @param byDeadline whether the bound is the deadline's (a timeout then means the deadline passed)
      */
     static <T> T bounded(String dependency, Deadline deadline, CallContext context, Callable<T> attempt,
                          long boundNanos, boolean byDeadline, AtomicInteger inFlight) throws Exception {
-        if (Thread.currentThread().isVirtual()) {
-            return onCaller(dependency, attempt, boundNanos, byDeadline, inFlight);
-        }
         BoundedAttempt<T> running = BoundedAttempt.start(attempt, deadline, context, inFlight);
         if (!running.await(boundNanos) && running.abandon()) {
             throw exceeded(dependency, boundNanos, byDeadline);
         }
         return running.result();
-    }
-
-    /**
-     * A virtual caller runs the attempt itself and the shared timer interrupts it at the bound:
-     * no thread hop, and blocking socket I/O and sleeps on a virtual thread end at once when
-     * interrupted (the socket is closed), so the attempt releases what it holds.
-     */
-    private static <T> T onCaller(String dependency, Callable<T> attempt, long boundNanos, boolean byDeadline,
-                                  AtomicInteger inFlight) throws Exception {
-        CallerInterrupt guard = new CallerInterrupt(Thread.currentThread());
-        inFlight.incrementAndGet();
-        ScheduledFuture<?> timer = Scheduler.schedule(guard, boundNanos);
-        T value = null;
-        Throwable failure = null;
-        try {
-            value = attempt.call();
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            timer.cancel(false);
-            inFlight.decrementAndGet();
-        }
-        if (!guard.finish()) {
-            RuntimeException timedOut = exceeded(dependency, boundNanos, byDeadline);
-            if (failure != null && !(failure instanceof InterruptedException)) {
-                timedOut.addSuppressed(failure); // how the interrupted attempt ended, e.g. its socket closed
-            }
-            throw timedOut;
-        }
-        if (failure == null) {
-            return value;
-        }
-        if (failure instanceof Exception e) {
-            throw e;
-        }
-        if (failure instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException("attempt threw a raw Throwable", failure);
     }
 
     private static RuntimeException exceeded(String dependency, long boundNanos, boolean byDeadline) {

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -269,7 +270,7 @@ class TimeoutTest {
     }
 
     @Test
-    void aVirtualCallerIsInterruptedOnItsOwnThreadAndTheSocketIsClosedWithNoInterruptLeftBehind() throws Exception {
+    void aVirtualCallersAttemptRunsOnItsOwnVirtualThreadAndItsSocketIsClosedWithNoInterruptLeftBehind() throws Exception {
         try (SilentServer server = new SilentServer()) {
             Pipeline p = Pipeline.builder("payments").timeout(Duration.ofMillis(100)).events(events.bus).build();
             onVirtualThread(() -> {
@@ -282,7 +283,8 @@ class TimeoutTest {
                     })).isInstanceOf(AttemptTimeoutException.class);
                     assertThat(Thread.currentThread().isInterrupted()).as("interrupt cleared").isFalse();
                 }
-                assertThat(ranOn.get()).isSameAs(caller);
+                assertThat(ranOn.get()).as("handed off, so the caller is free at the bound").isNotSameAs(caller);
+                assertThat(ranOn.get().isVirtual()).isTrue();
                 Thread.sleep(5); // would throw if an interrupt had been left behind
                 assertThat(p.<String>execute(() -> "fast")).isEqualTo("fast");
             });
@@ -290,6 +292,75 @@ class TimeoutTest {
             assertThat(server.closedByClient).hasValue(3);
             assertThat(p.inFlightAttempts()).isZero();
         }
+    }
+
+    /**
+     * Runs {@code body} on a virtual thread while {@code stuck} is held by this thread, so that
+     * attempts calling {@code stuck.lock()} block without reacting to interrupts; returns how long
+     * the virtual caller took, then lets the stuck attempts end.
+     */
+    private static long timedOnVirtualThreadWhileLocked(ReentrantLock stuck, ThrowingRunnable body) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        stuck.lock();
+        long took;
+        try {
+            long start = System.nanoTime();
+            Thread thread = Thread.ofVirtual().start(() -> {
+                try {
+                    body.run();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            thread.join(Duration.ofSeconds(20));
+            took = System.nanoTime() - start;
+            assertThat(thread.isAlive()).as("virtual caller released").isFalse();
+        } finally {
+            stuck.unlock(); // the abandoned attempts can end now
+        }
+        if (failure.get() instanceof Exception e) {
+            throw e;
+        }
+        if (failure.get() instanceof Error e) {
+            throw e;
+        }
+        return took;
+    }
+
+    @Test
+    void aVirtualCallerIsReleasedAtTheTimeoutEvenWhenTheAttemptIgnoresInterrupts() throws Exception {
+        ReentrantLock stuck = new ReentrantLock();
+        Pipeline p = Pipeline.builder("payments").timeout(Duration.ofMillis(100)).events(events.bus).build();
+        long took = timedOnVirtualThreadWhileLocked(stuck, () -> {
+            assertThatThrownBy(() -> p.execute(() -> {
+                stuck.lock(); // lock() ignores interrupts
+                stuck.unlock();
+                return "late";
+            })).isInstanceOf(AttemptTimeoutException.class);
+            assertThat(Thread.currentThread().isInterrupted()).as("no interrupt left behind").isFalse();
+        });
+        assertThat(took).as("released near the 100 ms bound").isLessThan(3_000 * MS);
+        awaitTrue(() -> p.inFlightAttempts() == 0);
+        assertThat(p.inFlightAttempts()).isZero();
+    }
+
+    @Test
+    void theFiveSecondDeadlineTrapHoldsForAVirtualCallerWhoseAttemptsIgnoreInterrupts() throws Exception {
+        ReentrantLock stuck = new ReentrantLock();
+        AtomicInteger attempts = new AtomicInteger();
+        Pipeline p = Pipeline.builder("payments").deadline(Duration.ofSeconds(5)).timeout(Duration.ofSeconds(2))
+                .retry(Retry.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofMillis(100))).build())
+                .events(events.bus).build();
+        long took = timedOnVirtualThreadWhileLocked(stuck, () -> assertThatThrownBy(() -> p.execute(() -> {
+            attempts.incrementAndGet();
+            stuck.lock();
+            stuck.unlock();
+            return "late";
+        })).isInstanceOf(DeadlineExceededException.class));
+        assertThat(took).as("within the 5 s deadline plus scheduling tolerance").isLessThan(6_500 * MS);
+        assertThat(attempts).hasValue(3);
+        awaitTrue(() -> p.inFlightAttempts() == 0);
+        assertThat(p.inFlightAttempts()).isZero();
     }
 
     @Test
