@@ -10,9 +10,14 @@ import java.time.Duration;
  * success wins and the others are interrupted (sync) or cancelled (async). When every running
  * attempt has failed and hedges are left, the next one starts at once.
  *
+ * <p>A hedge is a repeat, so it obeys the same rules as a retry: a failure the pipeline's retry
+ * would not repeat (a client error such as a 404, a kind its predicate rejects; without a retry,
+ * a kind the taxonomy calls non-retryable) settles the call with that failure at once and the
+ * other attempts are stopped; and a call that is not safe to repeat (non-idempotent, no
+ * idempotency key) is never hedged.
+ *
  * <p>Each hedge withdraws a token from the pipeline's {@link RetryBudget}, so hedging cannot
- * multiply the load on a struggling dependency beyond the budget. Hedge only idempotent work:
- * a pipeline runs a single attempt for a call that is not safe to repeat.
+ * multiply the load on a struggling dependency beyond the budget.
  */
 public final class Hedge {
 

@@ -444,6 +444,18 @@ public final class Pipeline {
         return null;
     }
 
+    /**
+     * Whether a failed attempt may be repeated at all, by a retry or a hedge (rule 9): the call is
+     * safe to repeat and the fault is one the retry (or, without one, the taxonomy) repeats, which
+     * never includes client errors.
+     */
+    private boolean mayRepeat(CallContext ctx, Fault fault, Throwable failure) {
+        if (ctx != null && !ctx.isSafeToRepeat()) {
+            return false;
+        }
+        return retry != null ? retry.isRetryable(fault) : fault.layer() != Layer.APPLICATION && fault.retryable();
+    }
+
     /** Whether the breaker still lets this logical call make another attempt. */
     private static boolean permitsRetry(CircuitBreaker cb) {
         // In half-open state this call may itself hold the probe permit; it may finish its attempts.
@@ -585,6 +597,9 @@ public final class Pipeline {
                         try {
                             return running[i].result();
                         } catch (Exception failure) {
+                            if (!mayRepeat(ctx, classifier.classify(failure), failure)) {
+                                throw failure; // e.g. a 404: the answer, not a reason to ask again
+                            }
                             lastFailure = failure;
                         }
                     } else if (now - ends[i] >= 0 && running[i].abandon()) {
@@ -822,7 +837,7 @@ public final class Pipeline {
                 return;
             }
             CompletableFuture<T> stage = hedge != null && (ctx == null || ctx.isSafeToRepeat())
-                    ? new AsyncHedge<>(this::launchOne).start()
+                    ? new AsyncHedge<>(ctx, this::launchOne).start()
                     : launchOne();
             inFlightAttempt = stage;
             stage.whenComplete((value, failure) -> {
@@ -985,6 +1000,7 @@ public final class Pipeline {
      */
     private final class AsyncHedge<T> {
         final CompletableFuture<T> result = new CompletableFuture<>();
+        final CallContext ctx;
         final Supplier<CompletableFuture<T>> launcher;
         final List<CompletableFuture<T>> attempts = new ArrayList<>();
         final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
@@ -994,7 +1010,8 @@ public final class Pipeline {
         Throwable lastFailure;
         ScheduledFuture<?> nextHedge;
 
-        AsyncHedge(Supplier<CompletableFuture<T>> launcher) {
+        AsyncHedge(CallContext ctx, Supplier<CompletableFuture<T>> launcher) {
+            this.ctx = ctx;
             this.launcher = launcher;
         }
 
@@ -1055,13 +1072,18 @@ public final class Pipeline {
                     result.complete(value);
                     return;
                 }
+                Throwable cause = unwrap(failure);
+                boolean repeatable = mayRepeat(ctx, classifier.classify(cause), cause);
                 boolean launchNow;
                 lock.lock();
                 try {
                     running--;
-                    lastFailure = unwrap(failure);
+                    lastFailure = cause;
+                    if (!repeatable) {
+                        mayHedge = false; // e.g. a 404: the answer, not a reason to ask again
+                    }
                     launchNow = running == 0 && mayHedge && launched <= hedge.maxHedges();
-                    if (running == 0 && !launchNow) {
+                    if (!repeatable || (running == 0 && !launchNow)) {
                         result.completeExceptionally(lastFailure);
                     }
                 } finally {

@@ -3,8 +3,12 @@ package dev.strata.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.call.CallContext;
+import dev.strata.fault.FaultKind;
+import dev.strata.fault.HttpStatusException;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -107,5 +111,74 @@ class HedgeTest {
             return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("down"));
         }).get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
         assertThat(started).hasValue(1);
+    }
+
+    @Test
+    void hedgeNeverRepeatsA4xx() {
+        Pipeline p = Pipeline.builder("search").hedge(Hedge.of(Duration.ofSeconds(30), 2)).events(events.bus).build();
+        assertThatThrownBy(() -> p.execute(() -> {
+            started.incrementAndGet();
+            throw new HttpStatusException(404);
+        })).isInstanceOf(HttpStatusException.class);
+        assertThat(started).as("a 404 is the answer, not a reason to ask again").hasValue(1);
+    }
+
+    @Test
+    void hedgeNeverRepeatsA4xxAsync() {
+        Pipeline p = Pipeline.builder("search").hedge(Hedge.of(Duration.ofSeconds(30), 2)).events(events.bus).build();
+        assertThatThrownBy(() -> p.<String>executeAsync(() -> {
+            started.incrementAndGet();
+            return CompletableFuture.failedFuture(new HttpStatusException(404));
+        }).get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(HttpStatusException.class);
+        assertThat(started).hasValue(1);
+    }
+
+    @Test
+    void aHedgeFollowsTheRetrysPredicateToo() {
+        Pipeline p = Pipeline.builder("search").hedge(Hedge.of(Duration.ofSeconds(30), 2))
+                .retry(Retry.builder().maxAttempts(1).retryOn(fault -> fault.kind() != FaultKind.CONNECTION_RESET).build())
+                .events(events.bus).build();
+        assertThatThrownBy(() -> p.execute(() -> {
+            started.incrementAndGet();
+            throw new SocketException("Connection reset");
+        })).hasCauseInstanceOf(SocketException.class);
+        assertThat(started).as("the retry says resets are not repeated; neither does the hedge").hasValue(1);
+    }
+
+    @Test
+    void aNonIdempotentCallWithoutKeyIsNotHedged() {
+        Pipeline p = Pipeline.builder("payments").hedge(Hedge.of(Duration.ofMillis(10), 3)).events(events.bus).build();
+        String result = p.execute(CallContext.nonIdempotent("payments", null), () -> {
+            started.incrementAndGet();
+            Thread.sleep(200); // far past the hedge delay
+            return "charged once";
+        });
+        assertThat(result).isEqualTo("charged once");
+        assertThat(started).as("a hedge is a repeat").hasValue(1);
+    }
+
+    @Test
+    void aNonIdempotentAsyncCallWithoutKeyIsNotHedged() throws Exception {
+        Pipeline p = Pipeline.builder("payments").hedge(Hedge.of(Duration.ofMillis(10), 3)).events(events.bus).build();
+        String result = p.<String>executeAsync(CallContext.nonIdempotent("payments", null), () -> {
+            started.incrementAndGet();
+            return CompletableFuture.supplyAsync(() -> "charged once",
+                    CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS));
+        }).get(20, TimeUnit.SECONDS);
+        assertThat(result).isEqualTo("charged once");
+        assertThat(started).hasValue(1);
+    }
+
+    @Test
+    void aNonIdempotentCallWithAKeyIsHedged() {
+        Pipeline p = Pipeline.builder("payments").hedge(Hedge.of(Duration.ofMillis(10), 1)).events(events.bus).build();
+        String result = p.execute(CallContext.nonIdempotent("payments", "order-42"), () -> {
+            if (started.incrementAndGet() == 1) {
+                Thread.sleep(30_000);
+            }
+            return "charged once, keyed";
+        });
+        assertThat(result).isEqualTo("charged once, keyed");
+        assertThat(started).hasValue(2);
     }
 }
