@@ -16,8 +16,10 @@ import java.util.Set;
  * tried; if it throws, its exception is kept and the next matching one is tried (a cache that
  * misses, then a default). When every matching fallback throws, the original failure is
  * rethrown with each fallback's exception {@linkplain Throwable#addSuppressed added as
- * suppressed}, and a {@code fallback.failed} event names them: a fallback's failure is never
- * swallowed.
+ * suppressed}, and a {@code fallback.failed} event names them. When a later fallback answers,
+ * each earlier one that threw is still reported by its own {@code fallback.failed} event: a
+ * fallback's failure is never swallowed. An {@link Error} thrown by a fallback is not a missing
+ * value; it escapes at once and no further fallback is tried.
  *
  * <p>A fallback should make no remote call: it runs outside the breaker, bulkhead and deadline
  * of the dependency that just failed.
@@ -124,7 +126,7 @@ public final class Fallback<T> {
             if (entry.matches(cause)) {
                 try {
                     return entry.handler.apply(cause);
-                } catch (Exception | Error e) {
+                } catch (Exception e) { // an Error is not a missing value: it escapes at once
                     failed.add(e);
                 }
             }

@@ -680,8 +680,9 @@ public final class Pipeline {
             publish(Level.INFO, "fallback.invoked", fault, "fallback invoked for " + fault);
         }
         List<Throwable> failed = new ArrayList<>(1);
+        T value;
         try {
-            return (T) chain.apply(cause, failed);
+            value = (T) chain.apply(cause, failed);
         } catch (Fallback.NoValue none) {
             for (Throwable f : failed) {
                 failure.addSuppressed(f);
@@ -692,6 +693,14 @@ public final class Pipeline {
             }
             throw failure;
         }
+        // A later fallback answered, but the ones before it failed: a broken cache must still be seen.
+        if (!failed.isEmpty() && events.isActive(Level.WARNING)) {
+            for (int i = 0; i < failed.size(); i++) {
+                publish(Level.WARNING, "fallback.failed", fault, "fallback " + (i + 1) + " for " + fault + " failed: "
+                        + failed.get(i) + "; a later fallback in the chain answered");
+            }
+        }
+        return value;
     }
 
     private void publish(Level level, String type, Fault fault, String message) {

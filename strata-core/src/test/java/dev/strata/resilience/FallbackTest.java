@@ -55,6 +55,27 @@ class FallbackTest {
         Pipeline p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
                 .fallback(fromCache.orElse(defaultValue)).build();
         assertThat(p.<String>execute(() -> remote("product:999"))).isEqualTo("unknown product");
+        assertThat(events.seen).filteredOn(e -> e.type().equals("fallback.failed")).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.level()).isEqualTo(System.Logger.Level.WARNING);
+                    assertThat(e.logLine()).contains("no cached product:999").contains("a later fallback in the chain answered");
+                });
+    }
+
+    @Test
+    void anErrorThrownByAFallbackEscapesAtOnceAndNoLaterFallbackRuns() {
+        AtomicInteger laterFallbackCalls = new AtomicInteger();
+        Fallback<String> broken = Fallback.on(FaultKind.CIRCUIT_OPEN, cause -> {
+            throw new OutOfMemoryError("simulated");
+        });
+        Fallback<String> defaultValue = Fallback.always(cause -> {
+            laterFallbackCalls.incrementAndGet();
+            return "unknown product";
+        });
+        Pipeline p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
+                .fallback(broken.orElse(defaultValue)).build();
+        assertThatThrownBy(() -> p.execute(() -> remote("product:999"))).isInstanceOf(OutOfMemoryError.class);
+        assertThat(laterFallbackCalls).hasValue(0);
     }
 
     @Test
