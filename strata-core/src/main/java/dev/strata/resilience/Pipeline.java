@@ -79,7 +79,8 @@ import java.util.function.Supplier;
  * <h2>Breakers count logical calls</h2>
  * There is no way to place the breaker inside the retry. Using the same breaker again inside an
  * attempt (a nested pipeline guarded by the breaker that already guards this call) would count
- * attempts, so it is refused with an {@link IllegalStateException} when attempted.
+ * attempts, so it is refused with an {@link IllegalStateException} when attempted, on the sync
+ * and the async path alike (an async call refused this way completes with that exception).
  *
  * <h2>Cost</h2>
  * Without a deadline and a timeout, the success path allocates nothing and runs on the caller's
@@ -251,8 +252,7 @@ public final class Pipeline {
         }
         CircuitBreaker outer = HELD_BREAKER.get();
         if (outer == cb) {
-            throw new IllegalStateException("circuitBreaker '" + cb.name() + "' already guards the logical call this attempt"
-                    + " belongs to; using it again inside an attempt would count attempts instead of calls");
+            throw reentered(cb);
         }
         if (!cb.tryAcquirePermission()) {
             throw new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos());
@@ -271,6 +271,11 @@ public final class Pipeline {
         }
         cb.onSuccess(timed ? clock.nanoTime() - start : 0L);
         return result;
+    }
+
+    private static IllegalStateException reentered(CircuitBreaker cb) {
+        return new IllegalStateException("circuitBreaker '" + cb.name() + "' already guards the logical call this attempt"
+                + " belongs to; using it again inside an attempt would count attempts instead of calls");
     }
 
     static CircuitBreaker heldBreaker() {
@@ -816,6 +821,10 @@ public final class Pipeline {
             }
             deadlineInForce = deadline == null ? Deadline.current() : Deadline.after(deadline, clock).withinCurrent();
             if (breaker != null) {
+                if (HELD_BREAKER.get() == breaker) {
+                    finish(null, reentered(breaker)); // started from inside an attempt this breaker guards
+                    return;
+                }
                 if (!breaker.tryAcquirePermission()) {
                     finish(null, new CallNotPermittedException(breaker.name(), breaker.state(), breaker.remainingOpenNanos()));
                     return;
@@ -868,6 +877,12 @@ public final class Pipeline {
             }
             Supplier<? extends CompletionStage<T>> create = interceptors.length == 0 ? supplier : this::intercepted;
             Deadline.Scope deadlineScope = d == null ? null : d.enter();
+            // While the stage is created, the breaker is held as on the sync path, so an async call
+            // started inside it with the same breaker is refused instead of counting attempts.
+            CircuitBreaker outerBreaker = breaker == null ? null : HELD_BREAKER.get();
+            if (breaker != null) {
+                HELD_BREAKER.set(breaker);
+            }
             try {
                 if (timeout == null && d == null) {
                     return create.get().toCompletableFuture();
@@ -877,6 +892,9 @@ public final class Pipeline {
             } catch (RuntimeException | Error e) {
                 return CompletableFuture.failedFuture(e);
             } finally {
+                if (breaker != null) {
+                    holdBreaker(outerBreaker);
+                }
                 if (deadlineScope != null) {
                     deadlineScope.close();
                 }

@@ -130,4 +130,35 @@ class AsyncPipelineTest {
         Thread.sleep(100);
         assertThat(calls).as("no attempt after cancellation").hasValue(1);
     }
+
+    @Test
+    void theSameBreakerUsedInsideAnAsyncCallIsRefusedBecauseItWouldCountAttempts() throws Exception {
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").mode(CircuitBreaker.Mode.CONSECUTIVE_FAILURES)
+                .failureThreshold(5).events(events.bus).build();
+        Pipeline outer = Pipeline.builder("payments").circuitBreaker(breaker).retry(retry(3)).events(events.bus).build();
+        Pipeline inner = Pipeline.builder("payments-inner").circuitBreaker(breaker).events(events.bus).build();
+
+        // async inside async: the inner call starts while the outer attempt's stage is being created
+        assertThatThrownBy(() -> await(outer.<String>executeAsync(() -> inner.executeAsync(() -> {
+            calls.incrementAndGet();
+            return CompletableFuture.completedFuture("x");
+        })))).isInstanceOf(ExecutionException.class).cause().isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("would count attempts instead of calls");
+
+        // async inside a sync attempt
+        assertThatThrownBy(() -> outer.execute(() -> await(inner.executeAsync(() -> {
+            calls.incrementAndGet();
+            return CompletableFuture.completedFuture("x");
+        })))).hasRootCauseInstanceOf(IllegalStateException.class)
+                .hasStackTraceContaining("would count attempts instead of calls");
+
+        assertThat(calls).as("the dependency was never called through the re-used breaker").hasValue(0);
+        // A different breaker inside is fine, and the same one on its own afterwards too.
+        Pipeline other = Pipeline.builder("ledger").circuitBreaker(CircuitBreaker.builder("ledger").events(events.bus).build())
+                .events(events.bus).build();
+        assertThat(await(outer.<String>executeAsync(() -> other.executeAsync(() -> CompletableFuture.completedFuture("nested")))))
+                .isEqualTo("nested");
+        assertThat(await(inner.<String>executeAsync(() -> CompletableFuture.completedFuture("alone")))).isEqualTo("alone");
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
 }
