@@ -37,8 +37,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>At most {@link PoolConfig#maxSize()} resources exist at once, counting idle, lent out
  *       and being created.</li>
- *   <li>Borrowers wait in FIFO order, each at most {@link PoolConfig#acquisitionTimeout()} and
- *       never past the current {@link Deadline}; giving up raises a {@link StrataException} of
+ *   <li>Borrowers wait in line, each at most {@link PoolConfig#acquisitionTimeout()} and never
+ *       past the current {@link Deadline}. The longest waiter is woken first for each returned
+ *       resource, and after an eighth of its timeout it is served before any newcomer. Giving up
+ *       raises a {@link StrataException} of
  *       kind {@link FaultKind#POOL_EXHAUSTED} whose message carries the pool's size, active,
  *       idle and waiting counts and the time waited.</li>
  *   <li>A resource idle longer than the validation bypass window is validated before it is
@@ -170,9 +172,10 @@ public final class Pool<R> implements AutoCloseable {
     private final String name;
 
     // Borrowers that found nothing idle and no room to create wait here, in arrival order. A
-    // returned resource is handed straight to the longest waiter, so a stream of new callers
-    // cannot starve those already waiting; when nobody waits it goes back to idle, where a new
-    // caller takes it without queueing (no convoy under load).
+    // returned resource becomes idle and the longest waiter is woken to take it; a waiter that
+    // has waited an eighth of the acquisition timeout is handed returned resources directly, so a stream
+    // of new callers cannot starve it. Binding every return to a parked thread would instead
+    // cost a context switch per borrow under load (a convoy).
     private final ConcurrentLinkedQueue<Waiter<R>> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private final Semaphore creationSlots;
@@ -216,8 +219,8 @@ public final class Pool<R> implements AutoCloseable {
         this.validationTimeoutNanos = config.validationTimeout().toNanos();
         this.leakDetection = !config.leakDetectionThreshold().isZero();
         // Waiters compete for idle resources at first (no convoy of context switches under
-        // load); past half the acquisition timeout they are served first.
-        this.handOffAfterNanos = acquisitionTimeoutNanos / 2;
+        // load); past an eighth of the acquisition timeout they are served first.
+        this.handOffAfterNanos = acquisitionTimeoutNanos / 8;
         for (EvictionReason reason : EvictionReason.values()) {
             closedBy.put(reason, new LongAdder());
         }
@@ -258,7 +261,7 @@ public final class Pool<R> implements AutoCloseable {
         Lease<R> lease;
         long waited;
         if (entry != null && readyToLend(entry, start)) {
-            lease = borrow(entry, start - entry.lastVerifiedNanos);
+            lease = borrow(entry, Math.max(0L, start - entry.lastVerifiedNanos));
             waited = 0L; // the fast path: an idle resource that needs no check, nothing waited for
         } else {
             lease = lend(start, Deadline.remainingNanosOr(acquisitionTimeoutNanos), entry);
@@ -457,10 +460,15 @@ public final class Pool<R> implements AutoCloseable {
             }
             if (head != null) {
                 LockSupport.unpark(head.thread);
-                // Give the woken waiter the CPU before this thread can borrow again: on a busy
-                // machine the returner would otherwise take back its own resource every time.
-                for (int i = 0; i < 64 && entry.state() == Entry.IDLE && head.slot() == null; i++) {
-                    Thread.yield();
+                // Stay out of the way until someone else has taken the resource (or nobody waits
+                // any more): on a busy machine the returner would otherwise borrow its own
+                // resource straight back every time and the woken waiter would never win.
+                for (int i = 1; entry.state() == Entry.IDLE && waiting.get() > 0 && !closed; i++) {
+                    if ((i & 0xff) == 0) {
+                        LockSupport.parkNanos(10_000L);
+                    } else {
+                        Thread.yield();
+                    }
                 }
             }
             return;
