@@ -39,8 +39,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       and being created.</li>
  *   <li>Borrowers wait in line, each at most {@link PoolConfig#acquisitionTimeout()} and never
  *       past the current {@link Deadline}; each returned resource is offered to the longest
- *       waiter first (like HikariCP, a caller arriving at that moment may still take it). Giving
- *       up raises a {@link StrataException} of
+ *       waiter first (like HikariCP, a caller arriving at that moment may still take it, until the
+ *       longest waiter has waited a quarter of its timeout: then newcomers queue behind it).
+ *       Giving up raises a {@link StrataException} of
  *       kind {@link FaultKind#POOL_EXHAUSTED} whose message carries the pool's size, active,
  *       idle and waiting counts and the time waited.</li>
  *   <li>A resource idle longer than the validation bypass window is validated before it is
@@ -145,9 +146,14 @@ public final class Pool<R> implements AutoCloseable {
         }
 
         final Thread thread = Thread.currentThread();
+        final long sinceNanos;
         // null while waiting without an offer, else the idle entry offered to it, or GONE
         @SuppressWarnings("unused") // accessed through SLOT
         private volatile Object slot;
+
+        Waiter(long sinceNanos) {
+            this.sinceNanos = sinceNanos;
+        }
 
         /** Offers an idle resource to claim; false when the waiter already has an offer or left. */
         boolean offer(Object entry) {
@@ -179,7 +185,8 @@ public final class Pool<R> implements AutoCloseable {
     // A returned resource becomes idle and is offered to the longest waiter, which is woken to
     // claim it. It is not reserved for that waiter: binding every return to a parked thread
     // costs a context switch per borrow under load (a convoy), and a waiter the scheduler is
-    // slow to run would hold the resource hostage.
+    // slow to run would hold the resource hostage. Once the longest waiter has waited a quarter
+    // of the acquisition timeout, new callers queue behind it (see someoneStarving).
     private final ConcurrentLinkedQueue<Waiter<R>> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private final Semaphore creationSlots;
@@ -194,6 +201,7 @@ public final class Pool<R> implements AutoCloseable {
     private final long bypassNanos;
     private final long validationTimeoutNanos;
     private final boolean leakDetection;
+    private final long starvationNanos;
 
     private final LongAdder acquisitions = new LongAdder();
     private final LongAdder releases = new LongAdder();
@@ -221,6 +229,7 @@ public final class Pool<R> implements AutoCloseable {
         this.bypassNanos = config.validationBypass().toNanos();
         this.validationTimeoutNanos = config.validationTimeout().toNanos();
         this.leakDetection = !config.leakDetectionThreshold().isZero();
+        this.starvationNanos = acquisitionTimeoutNanos / 4;
         for (EvictionReason reason : EvictionReason.values()) {
             closedBy.put(reason, new LongAdder());
         }
@@ -257,7 +266,7 @@ public final class Pool<R> implements AutoCloseable {
             throw closedException();
         }
         long start = clock.nanoTime();
-        Entry<R> entry = claimIdle();
+        Entry<R> entry = someoneStarving(start) ? null : claimIdle();
         Lease<R> lease;
         long waited;
         if (entry != null && readyToLend(entry, start)) {
@@ -333,7 +342,7 @@ public final class Pool<R> implements AutoCloseable {
     private Lease<R> lend(long start, long budget, Entry<R> claimed) {
         long end = start + budget;
         for (;;) {
-            Entry<R> entry = claimed != null ? claimed : claimIdle();
+            Entry<R> entry = claimed != null ? claimed : someoneStarving(clock.nanoTime()) ? null : claimIdle();
             claimed = null;
             if (entry == null) {
                 if (reserveCreation()) {
@@ -374,7 +383,7 @@ public final class Pool<R> implements AutoCloseable {
      * is slow to be scheduled does not hold it up (as HikariCP's hand-off queue).
      */
     private Entry<R> awaitHandOff(long start, long end, long budget) {
-        Waiter<R> waiter = new Waiter<>();
+        Waiter<R> waiter = new Waiter<>(clock.nanoTime());
         boolean counted = true;
         waiting.incrementAndGet();
         waiters.offer(waiter);
@@ -421,6 +430,18 @@ public final class Pool<R> implements AutoCloseable {
                 offerToWaiter(pass); // a hint we did not use: wake the next waiter for it
             }
         }
+    }
+
+    /**
+     * Whether the longest waiter has waited a quarter of the acquisition timeout: then new
+     * callers queue behind it instead of taking idle resources first, so it cannot starve.
+     */
+    private boolean someoneStarving(long now) {
+        if (waiting.get() == 0) {
+            return false;
+        }
+        Waiter<R> head = waiters.peek();
+        return head != null && now - head.sinceNanos > starvationNanos;
     }
 
     /**
