@@ -44,6 +44,7 @@ class FaultClassifierTest {
         "08006, CONNECTION_RESET",
         "08001, CONNECTION_REFUSED",
         "08P02, STALE_CONNECTION",
+        "57P05, STALE_CONNECTION",
         "57P01, SERVER_SHUTDOWN",
         "28P01, AUTHENTICATION",
         "23505, VALIDATION",

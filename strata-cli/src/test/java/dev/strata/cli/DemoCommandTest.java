@@ -1,0 +1,154 @@
+package dev.strata.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Runs {@code strata demo --quick --json FILE} in-process, as the README tells a newcomer to, and
+ * checks the outcome issue 5 expects from the JSON it wrote: Strata contains each of the seeds'
+ * outages and the naive code does not. Then checks that the run left no thread and no PostgreSQL
+ * process behind.
+ */
+class DemoCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void quickDemoShowsStrataContainingEachOutage(@TempDir Path dir) throws Exception {
+        Set<String> threadsBefore = platformThreads();
+        long processesBefore = ProcessHandle.current().descendants().count();
+        Path file = dir.resolve("out/demo.json");
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+
+        int exit = new CommandLine(new DemoCommand(new PrintStream(screen, true, StandardCharsets.UTF_8)))
+                .execute("--quick", "--json", file.toString());
+
+        String output = screen.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(output).isZero();
+        assertThat(output).contains("== phase 1/5: steady ==", "== phase 5/5: flapping-dependency ==",
+                "which layer broke", "results written to");
+        JsonNode root = JSON.readTree(Files.readString(file));
+        assertThat(root.get("phases")).hasSize(5);
+
+        // slow-payments (seed 001): the catalog does not notice, checkouts are accepted as pending in time.
+        JsonNode steadyStrata = endpoints(root, "steady", "strata");
+        JsonNode slowStrata = endpoints(root, "slow-payments", "strata");
+        JsonNode slowNaive = endpoints(root, "slow-payments", "naive");
+        assertThat(slowStrata.at("/catalog/success_rate").asDouble()).as(output).isGreaterThanOrEqualTo(0.99);
+        assertThat(slowStrata.at("/catalog/p99_ms").asDouble()).as(output)
+                .isLessThanOrEqualTo(2 * steadyStrata.at("/catalog/p99_ms").asDouble());
+        long budgetMs = root.at("/settings/checkout_budget_ms").asLong();
+        assertThat(slowStrata.at("/checkout/p99_ms").asDouble()).as(output).isLessThanOrEqualTo(budgetMs);
+        assertThat(slowStrata.at("/checkout/fallback_rate").asDouble()).as(output).isGreaterThan(0.5);
+        assertThat(slowStrata.at("/checkout/errors").asLong() + slowStrata.at("/checkout/dropped").asLong())
+                .as(output).isZero();
+        assertThat(slowStrata.at("/checkout/fallback_reasons").size()).isPositive();
+        boolean naiveCatalogWorse = slowNaive.at("/catalog/success_rate").asDouble()
+                < slowStrata.at("/catalog/success_rate").asDouble() - 0.05
+                || slowNaive.at("/catalog/p99_ms").asDouble() > 2 * slowStrata.at("/catalog/p99_ms").asDouble();
+        assertThat(naiveCatalogWorse).as(output).isTrue();
+
+        // quiet-then-burst (seed 000): Strata's pool kept its connections alive; the naive pool handed out dead ones.
+        JsonNode burstStrata = endpoints(root, "quiet-then-burst", "strata");
+        JsonNode burstNaive = endpoints(root, "quiet-then-burst", "naive");
+        assertThat(burstStrata.at("/catalog/errors").asLong() + burstStrata.at("/catalog/dropped").asLong())
+                .as(output).isZero();
+        long naiveStale = 0;
+        long naiveErrors = 0;
+        for (JsonNode endpoint : burstNaive) {
+            naiveStale += endpoint.at("/faults").path("NETWORK/stale-connection").asLong();
+            naiveErrors += endpoint.at("/errors").asLong();
+        }
+        assertThat(naiveStale).as(output).isPositive();
+        assertThat(variant(root, "quiet-then-burst", "naive").at("/faults_by_layer/NETWORK").asLong())
+                .isEqualTo(naiveErrors);
+
+        // flapping-dependency (seed 001's retry storm): Strata's load on the recovering service stays flat.
+        double steadyLoad = variant(root, "steady", "strata").at("/downstream_load/recommendations/per_second").asDouble();
+        long strataPeak = variant(root, "flapping-dependency", "strata")
+                .at("/downstream_load/recommendations/peak_per_second").asLong();
+        long naivePeak = variant(root, "flapping-dependency", "naive")
+                .at("/downstream_load/recommendations/peak_per_second").asLong();
+        assertThat(steadyLoad).isCloseTo(10.0, within(2.0));
+        assertThat((double) strataPeak).as(output).isLessThanOrEqualTo(1.5 * steadyLoad);
+        assertThat(naivePeak).as(output).isGreaterThan(strataPeak);
+
+        // The demo's own verdicts agree.
+        for (JsonNode check : root.get("checks")) {
+            assertThat(check.get("passed").asBoolean()).as(check.toString()).isTrue();
+        }
+
+        // Nothing left behind: PostgreSQL stopped, servers, proxies, pools and executors closed.
+        assertThat(ProcessHandle.current().descendants().count()).isEqualTo(processesBefore);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Set<String> leaked = leakedThreads(threadsBefore);
+        while (!leaked.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            leaked = leakedThreads(threadsBefore);
+        }
+        assertThat(leaked).as("threads started by the demo and still running").isEmpty();
+    }
+
+    @Test
+    void unknownPhaseIsRejectedBeforeAnythingStarts() {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        CommandLine cli = new CommandLine(new DemoCommand(new PrintStream(screen, true, StandardCharsets.UTF_8)));
+        cli.setErr(new java.io.PrintWriter(errors, true, StandardCharsets.UTF_8));
+        int exit = cli.execute("--phase", "lunch-break");
+        assertThat(exit).isNotZero();
+        assertThat(errors.toString(StandardCharsets.UTF_8)).contains("phase: 'lunch-break' is unknown; allowed [steady,");
+        assertThat(screen.toString(StandardCharsets.UTF_8)).doesNotContain("starting PostgreSQL");
+    }
+
+    private static JsonNode variant(JsonNode root, String phase, String variant) {
+        for (JsonNode p : root.get("phases")) {
+            if (p.get("name").asText().equals(phase)) {
+                return p.at("/variants/" + variant);
+            }
+        }
+        throw new AssertionError("no phase " + phase + " in " + root);
+    }
+
+    private static JsonNode endpoints(JsonNode root, String phase, String variant) {
+        return variant(root, phase, variant).get("endpoints");
+    }
+
+    /** Platform threads by name and id; virtual threads are not listed by the JVM and end with their task. */
+    private static Set<String> platformThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(t -> t.getName() + "#" + t.threadId())
+                .collect(Collectors.toSet());
+    }
+
+    /**
+     * Threads alive now that were not before, except the process-wide singletons the JDK and the
+     * PostgreSQL driver start once, on first use, and keep: the virtual-thread scheduler's workers,
+     * delay scheduler, unblocker and I/O poller, the process reaper, pgjdbc's cleaner and Strata's one timer.
+     */
+    private static Set<String> leakedThreads(Set<String> before) {
+        return platformThreads().stream()
+                .filter(name -> !before.contains(name))
+                .filter(name -> !JVM_SINGLETONS.matcher(name).lookingAt())
+                .collect(Collectors.toSet());
+    }
+
+    private static final java.util.regex.Pattern JVM_SINGLETONS = java.util.regex.Pattern.compile(
+            "ForkJoinPool-\\d+-|VirtualThread-unblocker|MasterPoller|ReadPoller|WritePoller|process reaper"
+                    + "|InnocuousThread-|Common-Cleaner|PostgreSQL-JDBC-Cleaner|strata-timer");
+}
