@@ -400,7 +400,8 @@ public final class Pool<R> implements AutoCloseable {
                         return hint;
                     }
                 }
-                Entry<R> free = claimIdle();
+                // While someone starves, only the head of the line takes idle resources unoffered
+                Entry<R> free = waiters.peek() == waiter || !someoneStarving(clock.nanoTime()) ? claimIdle() : null;
                 if (free != null) {
                     return free;
                 }
