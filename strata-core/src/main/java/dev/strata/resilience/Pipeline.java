@@ -721,10 +721,12 @@ public final class Pipeline {
 
     /**
      * Runs a logical call whose attempts return a {@link CompletionStage}. The same policies apply
-     * in the same order, without blocking a thread: backoffs and timeouts run on the shared timer,
-     * a bulkhead never waits (it rejects when full), a timed-out attempt's future is cancelled, and
-     * interceptors run around the creation of each attempt's stage, and hedges are started by
-     * the timer and cancelled when another attempt wins. Cancelling the returned future cancels the attempt in flight.
+     * in the same order, without blocking a thread: backoffs, timeouts and hedges are timed by the
+     * shared timer, which hands each one to a new virtual thread, so the supplier and the callbacks
+     * on the returned future never run on the timer and a slow supplier delays no other call. A
+     * bulkhead never waits (it rejects when full), a timed-out attempt's future is cancelled,
+     * interceptors run around the creation of each attempt's stage, and hedges are cancelled when
+     * another attempt wins. Cancelling the returned future cancels the attempt in flight.
      *
      * @return a future completing with the result, the fallback's value, or the failure described
      *     in the class documentation
@@ -1060,9 +1062,14 @@ public final class Pipeline {
             return result;
         }
 
-        /** Launches one attempt if allowed; the caller decides whether it is a hedge (withdrawing a token). */
+        /**
+         * Launches one attempt if allowed; every launch after the first is a hedge and withdraws a
+         * token. The attempt's stage is created outside the lock: the supplier is user code.
+         */
         private void launch() {
-            CompletableFuture<T> attempt;
+            boolean announce = false;
+            int hedgeNumber;
+            Throwable settleWith = null;
             lock.lock();
             try {
                 if (result.isDone()) {
@@ -1072,19 +1079,15 @@ public final class Pipeline {
                     if (launched > hedge.maxHedges() || (budget != null && !budget.tryWithdraw())) {
                         mayHedge = false;
                         if (running == 0) {
-                            result.completeExceptionally(lastFailure);
+                            settleWith = lastFailure;
                         }
                         return;
                     }
-                    if (events.isActive(Level.DEBUG)) {
-                        publish(Level.DEBUG, "hedge.started", null, "hedge " + launched + "/" + hedge.maxHedges()
-                                + " started: no answer after " + Durations.format(hedge.delayNanos()));
-                    }
+                    announce = events.isActive(Level.DEBUG);
                 }
+                hedgeNumber = launched;
                 launched++;
                 running++;
-                attempt = launcher.get();
-                attempts.add(attempt);
                 if (launched <= hedge.maxHedges()) {
                     if (nextHedge != null) {
                         nextHedge.cancel(false);
@@ -1093,6 +1096,25 @@ public final class Pipeline {
                 }
             } finally {
                 lock.unlock();
+                if (settleWith != null) {
+                    result.completeExceptionally(settleWith); // outside the lock: completion runs callbacks
+                }
+            }
+            if (announce) {
+                publish(Level.DEBUG, "hedge.started", null, "hedge " + hedgeNumber + "/" + hedge.maxHedges()
+                        + " started: no answer after " + Durations.format(hedge.delayNanos()));
+            }
+            CompletableFuture<T> attempt = launcher.get();
+            boolean lost;
+            lock.lock();
+            try {
+                attempts.add(attempt);
+                lost = result.isDone(); // another attempt won while this one was being created
+            } finally {
+                lock.unlock();
+            }
+            if (lost) {
+                attempt.cancel(true);
             }
             attempt.whenComplete((value, failure) -> {
                 if (failure == null) {
@@ -1102,6 +1124,7 @@ public final class Pipeline {
                 Throwable cause = unwrap(failure);
                 boolean repeatable = mayRepeat(ctx, classifier.classify(cause), cause);
                 boolean launchNow;
+                boolean settle;
                 lock.lock();
                 try {
                     running--;
@@ -1110,11 +1133,13 @@ public final class Pipeline {
                         mayHedge = false; // e.g. a 404: the answer, not a reason to ask again
                     }
                     launchNow = running == 0 && mayHedge && launched <= hedge.maxHedges();
-                    if (!repeatable || (running == 0 && !launchNow)) {
-                        result.completeExceptionally(lastFailure);
-                    }
+                    settle = !repeatable || (running == 0 && !launchNow);
                 } finally {
                     lock.unlock();
+                }
+                if (settle) {
+                    result.completeExceptionally(cause); // outside the lock: completion runs callbacks
+                    return;
                 }
                 if (launchNow) {
                     launch();

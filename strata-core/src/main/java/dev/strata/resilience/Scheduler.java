@@ -2,16 +2,19 @@ package dev.strata.resilience;
 
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The one timer thread shared by every policy in the process: it fires asynchronous timeouts,
- * backoffs and hedges. Its tasks only complete futures or interrupt threads, never run user
- * code, so one daemon thread is enough and no policy creates a platform thread per call.
+ * backoffs and hedges. The timer itself only hands each due task to a new virtual thread, so a
+ * task that calls user code (a supplier that blocks, a callback on a future it completes) can
+ * never delay another pipeline's timeout, and no policy creates a platform thread per call.
  */
 final class Scheduler {
 
     private static final ScheduledThreadPoolExecutor TIMER = create();
+    private static final ThreadFactory TASKS = Thread.ofVirtual().name("strata-async-", 0).factory();
 
     private Scheduler() {
     }
@@ -27,7 +30,11 @@ final class Scheduler {
         return timer;
     }
 
+    /**
+     * Runs {@code task} on a new virtual thread after {@code delayNanos}. Cancelling the returned
+     * future before it is due prevents the task; once due, the task runs to its end.
+     */
     static ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-        return TIMER.schedule(task, Math.max(0L, delayNanos), TimeUnit.NANOSECONDS);
+        return TIMER.schedule(() -> TASKS.newThread(task).start(), Math.max(0L, delayNanos), TimeUnit.NANOSECONDS);
     }
 }

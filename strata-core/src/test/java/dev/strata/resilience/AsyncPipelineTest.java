@@ -8,7 +8,10 @@ import dev.strata.fault.FaultKind;
 import dev.strata.fault.HttpStatusException;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -160,5 +163,75 @@ class AsyncPipelineTest {
                 .isEqualTo("nested");
         assertThat(await(inner.<String>executeAsync(() -> CompletableFuture.completedFuture("alone")))).isEqualTo("alone");
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    private static final String TIMER_THREAD = "strata-timer";
+
+    @Test
+    void asyncSuppliersAndDependentCallbacksNeverRunOnTheTimerThread() throws Exception {
+        Set<String> supplierThreads = ConcurrentHashMap.newKeySet();
+        Set<String> callbackThreads = ConcurrentHashMap.newKeySet();
+        // attempt 1 fails at once (a backoff follows), attempt 2 never answers (its timeout fires), attempt 3 succeeds
+        Pipeline retrying = Pipeline.builder("payments").retry(retry(3)).timeout(Duration.ofMillis(50)).events(events.bus).build();
+        String result = await(retrying.<String>executeAsync(() -> {
+            supplierThreads.add(Thread.currentThread().getName());
+            return switch (calls.incrementAndGet()) {
+                case 1 -> CompletableFuture.failedFuture(new SocketException("Connection reset"));
+                case 2 -> new CompletableFuture<>();
+                default -> CompletableFuture.completedFuture("ok");
+            };
+        }).thenApply(value -> {
+            callbackThreads.add(Thread.currentThread().getName());
+            return value;
+        }));
+        assertThat(result).isEqualTo("ok");
+        assertThat(calls).hasValue(3);
+
+        // a timeout that fires completes the caller's future: its callbacks must not run on the timer
+        Pipeline timing = Pipeline.builder("ledger").timeout(Duration.ofMillis(50)).events(events.bus).build();
+        assertThatThrownBy(() -> await(timing.<String>executeAsync(CompletableFuture::new).whenComplete((v, f) ->
+                callbackThreads.add(Thread.currentThread().getName())))).hasCauseInstanceOf(AttemptTimeoutException.class);
+
+        // a hedge started by the timer calls the supplier
+        Pipeline hedging = Pipeline.builder("search").hedge(Hedge.of(Duration.ofMillis(10), 1)).events(events.bus).build();
+        AtomicInteger hedgeCalls = new AtomicInteger();
+        assertThat(await(hedging.<String>executeAsync(() -> {
+            supplierThreads.add(Thread.currentThread().getName());
+            return hedgeCalls.incrementAndGet() == 1 ? new CompletableFuture<>() : CompletableFuture.completedFuture("hedge");
+        }))).isEqualTo("hedge");
+
+        assertThat(supplierThreads).isNotEmpty().doesNotContain(TIMER_THREAD);
+        assertThat(callbackThreads).hasSize(2).doesNotContain(TIMER_THREAD);
+    }
+
+    @Test
+    void aSlowSupplierDoesNotDelayAnotherPipelinesTimeout() throws Exception {
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Pipeline slow = Pipeline.builder("reports").retry(retry(2)).events(events.bus).build();
+        CompletableFuture<String> slowCall = slow.executeAsync(() -> {
+            if (calls.incrementAndGet() == 1) {
+                return failing(); // the retry's backoff then calls this supplier again from a timer task
+            }
+            slowStarted.countDown();
+            try {
+                release.await(20, TimeUnit.SECONDS); // a supplier that blocks before returning its stage
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return CompletableFuture.completedFuture("slow");
+        });
+        try {
+            assertThat(slowStarted.await(20, TimeUnit.SECONDS)).isTrue();
+            Pipeline fast = Pipeline.builder("ledger").timeout(Duration.ofMillis(100)).events(events.bus).build();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> await(fast.<String>executeAsync(CompletableFuture::new)))
+                    .hasCauseInstanceOf(AttemptTimeoutException.class);
+            assertThat(System.nanoTime() - start).as("the 100 ms timeout fired while the slow supplier blocked")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(5));
+        } finally {
+            release.countDown();
+        }
+        assertThat(await(slowCall)).isEqualTo("slow");
     }
 }
