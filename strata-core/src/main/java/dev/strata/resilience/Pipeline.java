@@ -358,6 +358,9 @@ public final class Pipeline {
             if (ctx != null) {
                 ctx.trace().record(Layer.RESILIENCE, "attempt", clock.nanoTime() - attemptStart, "ok");
             }
+            if (n > 1) {
+                retrySucceeded(n, max);
+            }
             return result;
         }
     }
@@ -366,7 +369,7 @@ public final class Pipeline {
     private <T> T attempt(CallContext ctx, Deadline d, Callable<T> body, int n) throws Exception {
         Callable<T> work = interceptors.length == 0 ? body : new InterceptorChain<>(interceptors, 0, ctx, body);
         if (hedge != null && (ctx == null || ctx.isSafeToRepeat())) {
-            return hedged(ctx, d, work);
+            return hedged(ctx, d, work, n);
         }
         Timeout t = timeout;
         if (t == null && d == null) {
@@ -378,7 +381,26 @@ public final class Pipeline {
                     "deadline " + Durations.format(d.budget()) + " passed before attempt " + n, null);
         }
         boolean byDeadline = t == null || left < t.nanos();
-        return Timeout.bounded(name, d, ctx, work, byDeadline ? left : t.nanos(), byDeadline, inFlight);
+        return Timeout.bounded(name, d, ctx, work, byDeadline ? left : t.nanos(), byDeadline, inFlight, expiryReporter(n));
+    }
+
+    /** Reports attempt {@code n}'s bound firing as a {@code timeout.fired} event; null (nothing built) when no one listens. */
+    private Timeout.Expiry expiryReporter(int n) {
+        return events.isActive(Level.WARNING) ? (bound, byDeadline) -> timeoutFired(n, bound, byDeadline) : null;
+    }
+
+    private void timeoutFired(int n, long boundNanos, boolean byDeadline) {
+        int max = retry == null ? 1 : retry.maxAttempts();
+        if (byDeadline) {
+            if (events.isActive(Level.WARNING)) {
+                publish(Level.WARNING, "timeout.fired", Fault.of(FaultKind.DEADLINE_EXCEEDED, "during attempt " + n),
+                        "attempt " + n + "/" + max + " cut by the deadline: " + Durations.format(boundNanos)
+                                + " were left when it began");
+            }
+        } else if (events.isActive(Level.INFO)) {
+            publish(Level.INFO, "timeout.fired", Fault.of(FaultKind.ATTEMPT_TIMEOUT, "after " + Durations.format(boundNanos)),
+                    "attempt " + n + "/" + max + " timed out after its " + Durations.format(boundNanos) + " timeout; interrupted");
+        }
     }
 
     /** Interceptors nest in the order added, the first outermost, the callable innermost. */
@@ -533,6 +555,13 @@ public final class Pipeline {
         return new DeadlineExceededException(name, because, "gave up after attempt " + n + ", last " + fault, failure);
     }
 
+    private void retrySucceeded(int n, int max) {
+        if (events.isActive(Level.INFO)) {
+            publish(Level.INFO, "retry.succeeded", null, "attempt " + n + "/" + max + " succeeded after " + (n - 1)
+                    + (n == 2 ? " retry" : " retries"));
+        }
+    }
+
     /** {@code " after 2ms"}, or nothing when the attempt's start was not measured. */
     private static String after(long took) {
         return took == UNMEASURED ? "" : " after " + Durations.format(took);
@@ -579,11 +608,12 @@ public final class Pipeline {
      * as far as the budget allows. The first success wins; the others are interrupted. Each
      * hedge is bounded by the timeout from its own start and by the deadline.
      */
-    private <T> T hedged(CallContext ctx, Deadline d, Callable<T> work) throws Exception {
+    private <T> T hedged(CallContext ctx, Deadline d, Callable<T> work, int n) throws Exception {
         int slots = 1 + hedge.maxHedges();
         @SuppressWarnings({"unchecked", "rawtypes"})
         BoundedAttempt<T>[] running = new BoundedAttempt[slots];
         long[] ends = new long[slots];
+        long[] bounds = new long[slots];
         boolean[] settled = new boolean[slots];
         int launched = 0;
         boolean mayHedge = true;
@@ -610,6 +640,9 @@ public final class Pipeline {
                     } else if (now - ends[i] >= 0 && running[i].abandon()) {
                         settled[i] = true;
                         lastFailure = boundExceeded(d, ends[i]);
+                        if (events.isActive(Level.WARNING)) {
+                            timeoutFired(n, bounds[i], lastFailure instanceof DeadlineExceededException);
+                        }
                     } else {
                         anyRunning = true;
                     }
@@ -630,6 +663,7 @@ public final class Pipeline {
                             }
                             running[launched] = BoundedAttempt.start(work, d, ctx, inFlight);
                             ends[launched] = now + bound;
+                            bounds[launched] = bound;
                             launched++;
                             nextHedgeAt = now + hedge.delayNanos();
                             anyRunning = true;
@@ -890,7 +924,7 @@ public final class Pipeline {
                     return create.get().toCompletableFuture();
                 }
                 boolean byDeadline = timeout == null || left < timeout.nanos();
-                return Timeout.boundedAsync(name, create, byDeadline ? left : timeout.nanos(), byDeadline);
+                return Timeout.boundedAsync(name, create, byDeadline ? left : timeout.nanos(), byDeadline, expiryReporter(n));
             } catch (RuntimeException | Error e) {
                 return CompletableFuture.failedFuture(e);
             } finally {
@@ -927,6 +961,9 @@ public final class Pipeline {
             }
             if (ctx != null) {
                 ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, "ok");
+            }
+            if (n > 1) {
+                retrySucceeded(n, max);
             }
             finish(value, null);
         }

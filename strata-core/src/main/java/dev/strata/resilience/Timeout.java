@@ -86,7 +86,7 @@ public final class Timeout {
                     "deadline " + Durations.format(deadline.budget()) + " already passed", null);
         }
         return bounded(dependency, deadline, context, attempt, deadlineBinds ? deadlineLeft : timeoutNanos,
-                deadlineBinds, inFlight);
+                deadlineBinds, inFlight, null);
     }
 
     /**
@@ -97,12 +97,24 @@ public final class Timeout {
      * @param byDeadline whether the bound is the deadline's (a timeout then means the deadline passed)
      */
     static <T> T bounded(String dependency, Deadline deadline, CallContext context, Callable<T> attempt,
-                         long boundNanos, boolean byDeadline, AtomicInteger inFlight) throws Exception {
+                         long boundNanos, boolean byDeadline, AtomicInteger inFlight, Expiry onExpiry) throws Exception {
         BoundedAttempt<T> running = BoundedAttempt.start(attempt, deadline, context, inFlight);
         if (!running.await(boundNanos) && running.abandon()) {
+            if (onExpiry != null) {
+                onExpiry.fired(boundNanos, byDeadline);
+            }
             throw exceeded(dependency, boundNanos, byDeadline);
         }
         return running.result();
+    }
+
+    /**
+     * Told when a bound set by this class fires, so a pipeline can report its own timeouts
+     * without mistaking a nested call's timeout exception for one.
+     */
+    @FunctionalInterface
+    interface Expiry {
+        void fired(long boundNanos, boolean byDeadline);
     }
 
     private static RuntimeException exceeded(String dependency, long boundNanos, boolean byDeadline) {
@@ -121,11 +133,11 @@ public final class Timeout {
     public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<T>> attempt) {
         Deadline deadline = Deadline.current();
         long left = deadline == null ? Long.MAX_VALUE : deadline.remainingNanos();
-        return boundedAsync(null, attempt, Math.min(left, timeoutNanos), left < timeoutNanos);
+        return boundedAsync(null, attempt, Math.min(left, timeoutNanos), left < timeoutNanos, null);
     }
 
     static <T> CompletableFuture<T> boundedAsync(String dependency, Supplier<? extends CompletionStage<T>> attempt,
-                                                 long boundNanos, boolean byDeadline) {
+                                                 long boundNanos, boolean byDeadline, Expiry onExpiry) {
         CompletableFuture<T> result = new CompletableFuture<>();
         CompletionStage<T> stage;
         try {
@@ -140,6 +152,9 @@ public final class Timeout {
             if (!source.isDone() && fired.compareAndSet(false, true)) {
                 // Cancel first, so whoever sees the timeout also sees the attempt cancelled.
                 source.cancel(true);
+                if (onExpiry != null) {
+                    onExpiry.fired(boundNanos, byDeadline);
+                }
                 result.completeExceptionally(byDeadline
                         ? new DeadlineExceededException(dependency, "attempt cut at the deadline",
                                 "the deadline passed during an attempt", null)

@@ -234,4 +234,22 @@ class AsyncPipelineTest {
         }
         assertThat(await(slowCall)).isEqualTo("slow");
     }
+
+    @Test
+    void anAsyncCallThatSucceedsAfterRetriesIsReportedWithARetrySucceededEvent() throws Exception {
+        Pipeline p = Pipeline.builder("payments").retry(retry(4)).events(events.bus).build();
+        assertThat(await(p.executeAsync(() -> calls.get() < 2 ? failing() : CompletableFuture.completedFuture("ok"))))
+                .isEqualTo("ok");
+        assertThat(events.seen).filteredOn(e -> e.type().equals("retry.succeeded")).singleElement()
+                .satisfies(e -> assertThat(e.logLine()).isEqualTo("INFO [payments] attempt 3/4 succeeded after 2 retries"));
+    }
+
+    @Test
+    void anAsyncTimeoutThatFiresIsReportedWithAttemptAndBound() {
+        Pipeline p = Pipeline.builder("ledger").timeout(Duration.ofMillis(50)).events(events.bus).build();
+        assertThatThrownBy(() -> await(p.<String>executeAsync(CompletableFuture::new)))
+                .hasCauseInstanceOf(AttemptTimeoutException.class);
+        assertThat(events.seen).filteredOn(e -> e.type().equals("timeout.fired")).singleElement()
+                .satisfies(e -> assertThat(e.logLine()).isEqualTo("INFO [ledger] attempt 1/1 timed out after its 50ms timeout; interrupted"));
+    }
 }

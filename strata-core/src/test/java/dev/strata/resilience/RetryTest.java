@@ -201,4 +201,16 @@ class RetryTest {
             assertThat(e.getCause()).isSameAs(own);
         });
     }
+
+    @Test
+    void aCallThatSucceedsAfterRetriesIsReportedWithARetrySucceededEvent() {
+        Pipeline p = pipeline(retry(3)).build();
+        AtomicInteger attempts = new AtomicInteger();
+        assertThat(p.<String>execute(() -> attempts.incrementAndGet() < 2 ? failWithReset() : "ok")).isEqualTo("ok");
+        assertThat(events.seen).filteredOn(e -> e.type().equals("retry.succeeded")).singleElement()
+                .satisfies(e -> assertThat(e.logLine()).isEqualTo("INFO [payments] attempt 2/3 succeeded after 1 retry"));
+        events.seen.clear();
+        assertThat(p.<String>execute(() -> "first time")).isEqualTo("first time");
+        assertThat(events.types()).as("a first-attempt success is no retry news").doesNotContain("retry.succeeded");
+    }
 }

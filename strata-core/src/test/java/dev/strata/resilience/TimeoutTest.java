@@ -364,6 +364,33 @@ class TimeoutTest {
     }
 
     @Test
+    void eachTimeoutThatFiresIsReportedWithDependencyAttemptAndBound() {
+        Pipeline p = Pipeline.builder("payments").timeout(Duration.ofMillis(50))
+                .retry(Retry.builder().maxAttempts(2).backoff(Backoff.fixed(Duration.ofMillis(1))).build())
+                .events(events.bus).build();
+        assertThatThrownBy(() -> p.execute(() -> {
+            Thread.sleep(10_000);
+            return "never";
+        })).isInstanceOf(RetriesExhaustedException.class);
+        assertThat(events.seen).filteredOn(e -> e.type().equals("timeout.fired")).extracting(e -> e.logLine())
+                .containsExactly("INFO [payments] attempt 1/2 timed out after its 50ms timeout; interrupted",
+                        "INFO [payments] attempt 2/2 timed out after its 50ms timeout; interrupted");
+    }
+
+    @Test
+    void anAttemptCutByTheDeadlineIsReportedAsAWarning() {
+        Pipeline p = Pipeline.builder("payments").deadline(Duration.ofMillis(100)).events(events.bus).build();
+        assertThatThrownBy(() -> p.execute(() -> {
+            Thread.sleep(10_000);
+            return "never";
+        })).isInstanceOf(DeadlineExceededException.class);
+        assertThat(events.seen).filteredOn(e -> e.type().equals("timeout.fired")).singleElement().satisfies(e -> {
+            assertThat(e.level()).isEqualTo(System.Logger.Level.WARNING);
+            assertThat(e.logLine()).startsWith("WARN [payments] attempt 1/1 cut by the deadline:");
+        });
+    }
+
+    @Test
     void noLeakAfterAThousandTimedOutCallsFromVirtualThreads() throws Exception {
         Pipeline p = Pipeline.builder("payments").timeout(Duration.ofMillis(1)).events(events.bus).build();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
