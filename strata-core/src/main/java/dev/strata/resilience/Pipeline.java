@@ -323,7 +323,7 @@ public final class Pipeline {
                 }
                 String because = whyNotRetried(r, ctx, fault, failure, n, max);
                 if (because != null) {
-                    throw giveUp(because, r != null && n >= max && r.isRetryable(fault), fault, failure, n, max, took, d);
+                    throw giveUp(because, r != null && n >= max && r.isRetryable(fault, failure), fault, failure, n, max, took, d);
                 }
                 long delay = nextDelay(r, n, previousDelay, fault);
                 String stop = whyNotBackOff(r, d, callStart, now, delay);
@@ -426,7 +426,7 @@ public final class Pipeline {
         if (r == null) {
             return "no retry configured";
         }
-        if (!r.isRetryable(fault)) {
+        if (!r.isRetryable(fault, failure)) {
             return fault.layer() == Layer.APPLICATION ? "application faults are never retried" : "not retryable";
         }
         if (ctx != null && !ctx.isSafeToRepeat()) {
@@ -480,7 +480,7 @@ public final class Pipeline {
         if (ctx != null && !ctx.isSafeToRepeat()) {
             return false;
         }
-        return retry != null ? retry.isRetryable(fault) : fault.layer() != Layer.APPLICATION && fault.retryable();
+        return retry != null ? retry.isRetryable(fault, failure) : fault.layer() != Layer.APPLICATION && fault.retryable();
     }
 
     /** Whether the breaker still lets this logical call make another attempt. */
@@ -981,7 +981,7 @@ public final class Pipeline {
             String because = failure instanceof Error ? "error" : whyNotRetried(retry, ctx, fault, failure, n, max);
             if (because != null) {
                 RuntimeException escaping = failure instanceof Error ? null
-                        : giveUp(because, retry != null && n >= max && retry.isRetryable(fault), fault, failure, n, max,
+                        : giveUp(because, retry != null && n >= max && retry.isRetryable(fault, failure), fault, failure, n, max,
                                 now - attemptStart, deadlineInForce);
                 finish(null, escaping != null ? escaping : failure);
                 return;

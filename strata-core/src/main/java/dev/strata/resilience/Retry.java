@@ -3,6 +3,7 @@ package dev.strata.resilience;
 import dev.strata.call.Durations;
 import dev.strata.call.Require;
 import dev.strata.fault.Fault;
+import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
 import java.time.Duration;
 import java.util.Objects;
@@ -17,7 +18,15 @@ import java.util.function.Predicate;
  * retryable}. {@link Builder#retryOn(Predicate)} replaces that decision, but a fault of the
  * {@link Layer#APPLICATION} layer (client error, validation, authentication, unclassified) is
  * never retried whatever the predicate says: the same request fails the same way. To retry an
- * exception of your own, teach the pipeline's classifier what kind it is.
+ * exception of your own, teach the pipeline's classifier what kind it is, or name it with
+ * {@link Builder#retryOnException(Predicate)}.
+ *
+ * <p>{@link Builder#retryOnException(Predicate)} decides on the exception the attempt ended with
+ * instead of its fault. Because it names exception types explicitly, it may opt in a failure the
+ * classifier could only call {@link FaultKind#UNCLASSIFIED} (an exception of your own, which is
+ * not known to be a client error); it can never opt in a classified client error, validation or
+ * authentication fault (rule 9: the same request fails the same way). It narrows as well: what
+ * it rejects is not retried, including Strata's own {@link AttemptTimeoutException}.
  *
  * <p>What the loop guarantees (see {@link Pipeline}): at most {@link #maxAttempts()} attempts, no
  * retry after {@link #maxDuration()}, no backoff that would end past the deadline, a retry-after
@@ -37,6 +46,7 @@ public final class Retry {
     private final Backoff backoff;
     private final Jitter jitter;
     private final Predicate<? super Fault> retryOn;
+    private final Predicate<? super Throwable> retryOnException;
     private final Predicate<Object> retryOnResult;
 
     private Retry(Builder b) {
@@ -45,6 +55,7 @@ public final class Retry {
         this.backoff = b.backoff;
         this.jitter = b.jitter;
         this.retryOn = b.retryOn;
+        this.retryOnException = b.retryOnException;
         this.retryOnResult = b.retryOnResult;
     }
 
@@ -90,6 +101,22 @@ public final class Retry {
         return retryOn == null ? fault.retryable() : retryOn.test(fault);
     }
 
+    /**
+     * Whether this failure may be retried, before idempotency, attempts, deadline, budget and
+     * breaker are considered. With {@link Builder#retryOnException(Predicate)} its predicate
+     * decides for every fault but a classified {@link Layer#APPLICATION} one (an
+     * {@link FaultKind#UNCLASSIFIED} failure may be opted in); otherwise as {@link #isRetryable(Fault)}.
+     */
+    public boolean isRetryable(Fault fault, Throwable failure) {
+        if (retryOnException == null || failure == null) {
+            return isRetryable(fault);
+        }
+        if (fault.layer() == Layer.APPLICATION && fault.kind() != FaultKind.UNCLASSIFIED) {
+            return false;
+        }
+        return retryOnException.test(failure);
+    }
+
     /** Whether a successful result should nevertheless be retried (e.g. an empty poll). */
     public boolean isRetryableResult(Object result) {
         return retryOnResult != null && retryOnResult.test(result);
@@ -118,6 +145,7 @@ public final class Retry {
         private Backoff backoff = DEFAULT_BACKOFF;
         private Jitter jitter = Jitter.FULL;
         private Predicate<? super Fault> retryOn;
+        private Predicate<? super Throwable> retryOnException;
         private Predicate<Object> retryOnResult;
 
         private Builder() {
@@ -156,6 +184,17 @@ public final class Retry {
             return this;
         }
 
+        /**
+         * Which exceptions to retry, deciding on the exception an attempt ended with instead of
+         * its fault kind; it may opt in exceptions the classifier calls unclassified, never a
+         * client error, validation or authentication fault (see the class documentation). Not
+         * combinable with {@link #retryOn(Predicate)}.
+         */
+        public Builder retryOnException(Predicate<? super Throwable> retryOnException) {
+            this.retryOnException = Require.nonNull("retryOnException", retryOnException);
+            return this;
+        }
+
         /** Retries a successful attempt whose result matches; when attempts run out the last result is returned. */
         @SuppressWarnings("unchecked")
         public Builder retryOnResult(Predicate<?> retryOnResult) {
@@ -163,8 +202,17 @@ public final class Retry {
             return this;
         }
 
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException when both retryOn and retryOnException are set
+         */
         public Retry build() {
             Objects.requireNonNull(backoff);
+            if (retryOn != null && retryOnException != null) {
+                throw new IllegalArgumentException("retryOnException: cannot be combined with retryOn;"
+                        + " set one of them (a fault predicate or an exception predicate)");
+            }
             return new Retry(this);
         }
     }

@@ -213,4 +213,54 @@ class RetryTest {
         assertThat(p.<String>execute(() -> "first time")).isEqualTo("first time");
         assertThat(events.types()).as("a first-attempt success is no retry news").doesNotContain("retry.succeeded");
     }
+
+    /** An exception of the caller's own that the classifier can only call unclassified. */
+    private static final class Throttled extends RuntimeException {
+        Throttled() {
+            super("throttled by the upstream gateway");
+        }
+    }
+
+    @Test
+    void retryOnExceptionOptsInAnUnclassifiedExceptionOfYourOwn() {
+        Pipeline p = pipeline(Retry.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofMillis(10)))
+                .retryOnException(e -> e instanceof Throttled).build()).build();
+        assertThatThrownBy(() -> p.execute(() -> {
+            calls.incrementAndGet();
+            throw new Throttled();
+        })).isInstanceOf(RetriesExhaustedException.class).hasCauseInstanceOf(Throttled.class);
+        assertThat(calls).hasValue(3);
+        calls.set(0);
+        Pipeline byDefault = pipeline(retry(3)).build();
+        assertThatThrownBy(() -> byDefault.execute(() -> {
+            calls.incrementAndGet();
+            throw new Throttled();
+        })).isInstanceOf(Throttled.class);
+        assertThat(calls).as("without the predicate an unclassified failure is not retried").hasValue(1);
+    }
+
+    @Test
+    void retryOnExceptionNarrowsWhatTheTaxonomyWouldRetry() {
+        Pipeline p = pipeline(Retry.builder().maxAttempts(3).retryOnException(e -> e instanceof java.net.ConnectException)
+                .build()).build();
+        assertThatThrownBy(() -> p.execute(this::failWithReset)).hasCauseInstanceOf(SocketException.class);
+        assertThat(calls).as("a reset is retryable by kind, but the predicate rejects it").hasValue(1);
+    }
+
+    @Test
+    void retryOnExceptionNeverOptsInAClientError() {
+        Pipeline p = pipeline(Retry.builder().maxAttempts(3).retryOnException(e -> true).build()).build();
+        assertThatThrownBy(() -> p.execute(() -> {
+            calls.incrementAndGet();
+            throw new HttpStatusException(404);
+        })).isInstanceOf(HttpStatusException.class);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void retryOnExceptionAndRetryOnCannotBeCombined() {
+        assertThatThrownBy(() -> Retry.builder().retryOn(fault -> true).retryOnException(e -> true).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("retryOnException").hasMessageContaining("retryOn;");
+    }
 }
