@@ -1,6 +1,7 @@
 package dev.strata.resilience;
 
 import dev.strata.call.CallContext;
+import dev.strata.call.CallState;
 import dev.strata.call.Clock;
 import dev.strata.call.Deadline;
 import dev.strata.call.Durations;
@@ -184,7 +185,8 @@ public final class Pipeline {
 
     private <T> T run(CallContext context, Callable<T> attempt, Fallback<?> fallbackToUse) {
         Objects.requireNonNull(attempt, "attempt");
-        CallContext current = CallContext.current();
+        CallState state = CallState.current(); // context and deadline in one thread-local look-up
+        CallContext current = state.context();
         CallContext ctx = context != null ? context : current;
         if (ctx == null && interceptors.length > 0) {
             ctx = CallContext.idempotent(name); // interceptors are promised a context
@@ -192,10 +194,10 @@ public final class Pipeline {
         Deadline.Scope contextScope = ctx != null && ctx != current ? ctx.enter() : null;
         try {
             if (fallbackToUse == null) {
-                return admitted(ctx, attempt);
+                return admitted(ctx, state, attempt);
             }
             try {
-                return admitted(ctx, attempt);
+                return admitted(ctx, state, attempt);
             } catch (RuntimeException failure) {
                 return fallBack(failure, fallbackToUse);
             }
@@ -206,10 +208,10 @@ public final class Pipeline {
         }
     }
 
-    private <T> T admitted(CallContext ctx, Callable<T> attempt) {
+    private <T> T admitted(CallContext ctx, CallState state, Callable<T> attempt) {
         Bulkhead b = bulkhead;
         if (b == null) {
-            return withinDeadline(ctx, attempt);
+            return withinDeadline(ctx, state, attempt);
         }
         boolean admitted;
         try {
@@ -222,15 +224,15 @@ public final class Pipeline {
             throw new BulkheadFullException(b.name(), b.maxConcurrentCalls(), 0L);
         }
         try {
-            return withinDeadline(ctx, attempt);
+            return withinDeadline(ctx, state, attempt);
         } finally {
             b.release();
         }
     }
 
-    private <T> T withinDeadline(CallContext ctx, Callable<T> attempt) {
+    private <T> T withinDeadline(CallContext ctx, CallState state, Callable<T> attempt) {
         if (deadline == null) {
-            return guarded(ctx, Deadline.current(), attempt);
+            return guarded(ctx, state.deadline(), attempt);
         }
         Deadline d = Deadline.after(deadline, clock).withinCurrent();
         Deadline.Scope scope = d.enter();
