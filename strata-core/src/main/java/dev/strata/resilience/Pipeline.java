@@ -295,6 +295,8 @@ public final class Pipeline {
         }
         long previousDelay = 0;
         long attemptStart = callStart;
+        // The loop handles the success path only; what follows a failure or a retryable result
+        // lives in its own methods, so the loop stays small enough for the JIT to inline.
         for (int n = 1; ; n++) {
             if (ctx != null) {
                 ctx.attempt(n);
@@ -303,53 +305,16 @@ public final class Pipeline {
             try {
                 result = attempt(ctx, d, attempt, n);
             } catch (Throwable failure) {
-                long now = clock.nanoTime();
-                long took = attemptStart == UNMEASURED ? UNMEASURED : now - attemptStart;
-                if (failure instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                Fault fault = classifier.classify(failure);
-                if (ctx != null) {
-                    ctx.trace().record(Layer.RESILIENCE, "attempt", took, fault.toString());
-                }
-                if (failure instanceof Error error) {
-                    throw error; // never retried: the JVM is in trouble, not the dependency
-                }
-                if (failure instanceof InterruptedException) {
-                    throw interrupted("running attempt " + n, failure); // the caller wants to stop: never retried
-                }
-                String because = whyNotRetried(r, ctx, fault, failure, n, max);
-                if (because != null) {
-                    throw giveUp(because, r != null && n >= max && r.isRetryable(fault), fault, failure, n, max, took, d);
-                }
-                long delay = nextDelay(r, n, previousDelay, fault);
-                String stop = whyNotBackOff(r, d, callStart, now, delay);
-                if (stop != null) {
-                    throw stopped(stop, fault, failure, n, max, took, d);
-                }
-                if (events.isActive(Level.WARNING)) {
-                    publish(Level.WARNING, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
-                            + after(took) + "; retrying in " + Durations.format(delay) + deadlineLeft(d));
-                }
-                if (!backOff(ctx, delay, failure)) {
-                    throw stopped(STOP_BREAKER, fault, failure, n, max, took, d);
-                }
-                previousDelay = delay;
+                previousDelay = backOffAfterFailure(r, ctx, d, failure, n, max, callStart, attemptStart, previousDelay);
                 attemptStart = clock.nanoTime();
                 continue;
             }
             if (r != null && r.isRetryableResult(result) && n < max && (ctx == null || ctx.isSafeToRepeat())) {
-                long now = clock.nanoTime();
-                long delay = nextDelay(r, n, previousDelay, null);
-                if (whyNotBackOff(r, d, callStart, now, delay) == null) {
-                    if (ctx != null) {
-                        ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, "retry-on-result");
-                    }
-                    if (backOff(ctx, delay, null)) {
-                        previousDelay = delay;
-                        attemptStart = clock.nanoTime();
-                        continue;
-                    }
+                long delay = backOffOnResult(r, ctx, d, n, callStart, attemptStart, previousDelay);
+                if (delay >= 0) {
+                    previousDelay = delay;
+                    attemptStart = clock.nanoTime();
+                    continue;
                 }
             }
             if (ctx != null) {
@@ -357,6 +322,65 @@ public final class Pipeline {
             }
             return result;
         }
+    }
+
+    /**
+     * After attempt {@code n} failed: ends the call by throwing, or backs off and returns the
+     * delay waited, after which the next attempt runs.
+     */
+    private long backOffAfterFailure(Retry r, CallContext ctx, Deadline d, Throwable failure, int n, int max,
+                                     long callStart, long attemptStart, long previousDelay) {
+        long now = clock.nanoTime();
+        long took = attemptStart == UNMEASURED ? UNMEASURED : now - attemptStart;
+        if (failure instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        Fault fault = classifier.classify(failure);
+        if (ctx != null) {
+            ctx.trace().record(Layer.RESILIENCE, "attempt", took, fault.toString());
+        }
+        if (failure instanceof Error error) {
+            throw error; // never retried: the JVM is in trouble, not the dependency
+        }
+        if (failure instanceof InterruptedException) {
+            throw interrupted("running attempt " + n, failure); // the caller wants to stop: never retried
+        }
+        String because = whyNotRetried(r, ctx, fault, failure, n, max);
+        if (because != null) {
+            throw giveUp(because, r != null && n >= max && r.isRetryable(fault), fault, failure, n, max, took, d);
+        }
+        long delay = nextDelay(r, n, previousDelay, fault);
+        String stop = whyNotBackOff(r, d, callStart, now, delay);
+        if (stop != null) {
+            throw stopped(stop, fault, failure, n, max, took, d);
+        }
+        if (events.isActive(Level.WARNING)) {
+            publish(Level.WARNING, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
+                    + after(took) + "; retrying in " + Durations.format(delay) + deadlineLeft(d));
+        }
+        if (!backOff(ctx, delay, failure)) {
+            throw stopped(STOP_BREAKER, fault, failure, n, max, took, d);
+        }
+        return delay;
+    }
+
+    /**
+     * After attempt {@code n} returned a result the retry treats as a failure: backs off and
+     * returns the delay waited, or returns -1 when the result is to be returned as it is.
+     */
+    private long backOffOnResult(Retry r, CallContext ctx, Deadline d, int n, long callStart, long attemptStart,
+                                 long previousDelay) {
+        long now = clock.nanoTime();
+        long delay = nextDelay(r, n, previousDelay, null);
+        if (whyNotBackOff(r, d, callStart, now, delay) == null) {
+            if (ctx != null) {
+                ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, "retry-on-result");
+            }
+            if (backOff(ctx, delay, null)) {
+                return delay;
+            }
+        }
+        return -1L;
     }
 
     /** Runs one attempt: interceptors, then hedge or timeout, then the user's callable. */
