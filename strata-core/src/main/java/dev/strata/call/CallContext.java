@@ -8,11 +8,9 @@ import java.util.Objects;
  * attempt number, and the {@link LayerTrace} to record into.
  *
  * <p>The context is current per thread while a pipeline runs a call ({@link #current()}); the
- * deadline lives in {@link Deadline#current()} beside it.
+ * deadline lives in {@link Deadline#current()} beside it, in the same per-thread {@link CallState}.
  */
 public final class CallContext {
-
-    private static final ThreadLocal<CallContext> CURRENT = new ThreadLocal<>();
 
     private final String dependency;
     private final boolean idempotent;
@@ -50,20 +48,15 @@ public final class CallContext {
 
     /** The context current on this thread, or null outside any Strata call. */
     public static CallContext current() {
-        return CURRENT.get();
+        return CallState.current().context;
     }
 
     /** Makes this context current until the returned scope closes; use try-with-resources. */
     public Deadline.Scope enter() {
-        CallContext previous = CURRENT.get();
-        CURRENT.set(this);
-        return () -> {
-            if (previous == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(previous);
-            }
-        };
+        CallState state = CallState.current();
+        CallContext previous = state.context;
+        state.context = this;
+        return () -> CallState.current().context = previous; // restored on the thread that closes, as a thread-local would be
     }
 
     public String dependency() {

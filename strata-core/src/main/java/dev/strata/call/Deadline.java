@@ -19,8 +19,6 @@ import java.util.concurrent.Callable;
  */
 public final class Deadline implements Comparable<Deadline> {
 
-    private static final ThreadLocal<Deadline> CURRENT = new ThreadLocal<>();
-
     private final Clock clock;
     private final long deadlineNanos;
     private final long budgetNanos;
@@ -58,7 +56,7 @@ public final class Deadline implements Comparable<Deadline> {
 
     /** The deadline in force on this thread, or null when none is. */
     public static Deadline current() {
-        return CURRENT.get();
+        return CallState.current().deadline;
     }
 
     /**
@@ -66,13 +64,17 @@ public final class Deadline implements Comparable<Deadline> {
      * deadline is in force. Never negative.
      */
     public static long remainingNanosOr(long fallbackNanos) {
-        Deadline current = CURRENT.get();
+        Deadline current = CallState.current().deadline;
         return current == null ? fallbackNanos : Math.min(fallbackNanos, current.remainingNanos());
     }
 
     /** The earlier of this deadline and the one already in force on this thread. */
     public Deadline withinCurrent() {
-        Deadline outer = CURRENT.get();
+        return within(CallState.current().deadline);
+    }
+
+    /** The earlier of this deadline and {@code outer} (which may be null). */
+    private Deadline within(Deadline outer) {
         return outer == null || outer.deadlineNanos - deadlineNanos > 0 ? this : outer;
     }
 
@@ -81,23 +83,25 @@ public final class Deadline implements Comparable<Deadline> {
      * previous deadline afterwards, whatever happens.
      */
     public <T> T call(Callable<T> body) throws Exception {
-        Deadline previous = CURRENT.get();
-        CURRENT.set(withinCurrent());
+        CallState state = CallState.current();
+        Deadline previous = state.deadline;
+        state.deadline = within(previous);
         try {
             return body.call();
         } finally {
-            restore(previous);
+            state.deadline = previous; // the body ran on this thread, so the holder is still this thread's
         }
     }
 
     /** Like {@link #call(Callable)} for code that returns nothing and throws no checked exception. */
     public void run(Runnable body) {
-        Deadline previous = CURRENT.get();
-        CURRENT.set(withinCurrent());
+        CallState state = CallState.current();
+        Deadline previous = state.deadline;
+        state.deadline = within(previous);
         try {
             body.run();
         } finally {
-            restore(previous);
+            state.deadline = previous;
         }
     }
 
@@ -106,9 +110,10 @@ public final class Deadline implements Comparable<Deadline> {
      * closed. For code that cannot be wrapped in a lambda; always use try-with-resources.
      */
     public Scope enter() {
-        Deadline previous = CURRENT.get();
-        CURRENT.set(withinCurrent());
-        return () -> restore(previous);
+        CallState state = CallState.current();
+        Deadline previous = state.deadline;
+        state.deadline = within(previous);
+        return () -> CallState.current().deadline = previous; // restored on the thread that closes, as a thread-local would be
     }
 
     /** A block in which a deadline is current; closing it restores the previous one. */
@@ -116,14 +121,6 @@ public final class Deadline implements Comparable<Deadline> {
     public interface Scope extends AutoCloseable {
         @Override
         void close();
-    }
-
-    private static void restore(Deadline previous) {
-        if (previous == null) {
-            CURRENT.remove();
-        } else {
-            CURRENT.set(previous);
-        }
     }
 
     /** Nanoseconds left, never negative. */

@@ -78,12 +78,13 @@ public final class Bulkhead {
      * @throws InterruptedException when the thread is interrupted while waiting (no slot is held)
      */
     public boolean tryAcquire(long maxWaitNanos) throws InterruptedException {
+        if (slots.tryAcquire()) {
+            return true; // a free slot is taken whatever the time left: no need to read the deadline
+        }
         long wait = Deadline.remainingNanosOr(Math.min(maxWaitNanos, this.maxWaitNanos));
         if (wait <= 0) {
-            return tryAcquire();
-        }
-        if (slots.tryAcquire()) {
-            return true;
+            reject(0L);
+            return false;
         }
         long start = clock.nanoTime();
         if (slots.tryAcquire(wait, TimeUnit.NANOSECONDS)) {

@@ -1,6 +1,7 @@
 package dev.strata.resilience;
 
 import dev.strata.call.CallContext;
+import dev.strata.call.CallState;
 import dev.strata.call.Clock;
 import dev.strata.call.Deadline;
 import dev.strata.call.Durations;
@@ -118,6 +119,8 @@ public final class Pipeline {
     private final Clock clock;
     private final EventBus events;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Created once, so bounding an attempt allocates nothing for its events. */
+    private final Timeout.Expiry timeoutReporter = this::timeoutFired;
 
     private Pipeline(Builder b) {
         this.name = b.name;
@@ -185,7 +188,8 @@ public final class Pipeline {
 
     private <T> T run(CallContext context, Callable<T> attempt, Fallback<?> fallbackToUse) {
         Objects.requireNonNull(attempt, "attempt");
-        CallContext current = CallContext.current();
+        CallState state = CallState.current(); // context and deadline in one thread-local look-up
+        CallContext current = state.context();
         CallContext ctx = context != null ? context : current;
         if (ctx == null && interceptors.length > 0) {
             ctx = CallContext.idempotent(name); // interceptors are promised a context
@@ -193,10 +197,10 @@ public final class Pipeline {
         Deadline.Scope contextScope = ctx != null && ctx != current ? ctx.enter() : null;
         try {
             if (fallbackToUse == null) {
-                return admitted(ctx, attempt);
+                return admitted(ctx, state, attempt);
             }
             try {
-                return admitted(ctx, attempt);
+                return admitted(ctx, state, attempt);
             } catch (RuntimeException failure) {
                 return fallBack(failure, fallbackToUse);
             }
@@ -207,10 +211,10 @@ public final class Pipeline {
         }
     }
 
-    private <T> T admitted(CallContext ctx, Callable<T> attempt) {
+    private <T> T admitted(CallContext ctx, CallState state, Callable<T> attempt) {
         Bulkhead b = bulkhead;
         if (b == null) {
-            return withinDeadline(ctx, attempt);
+            return withinDeadline(ctx, state, attempt);
         }
         boolean admitted;
         try {
@@ -223,15 +227,15 @@ public final class Pipeline {
             throw new BulkheadFullException(b.name(), b.maxConcurrentCalls(), 0L);
         }
         try {
-            return withinDeadline(ctx, attempt);
+            return withinDeadline(ctx, state, attempt);
         } finally {
             b.release();
         }
     }
 
-    private <T> T withinDeadline(CallContext ctx, Callable<T> attempt) {
+    private <T> T withinDeadline(CallContext ctx, CallState state, Callable<T> attempt) {
         if (deadline == null) {
-            return guarded(ctx, Deadline.current(), attempt);
+            return guarded(ctx, state.deadline(), attempt);
         }
         Deadline d = Deadline.after(deadline, clock).withinCurrent();
         Deadline.Scope scope = d.enter();
@@ -298,6 +302,8 @@ public final class Pipeline {
         }
         long previousDelay = 0;
         long attemptStart = callStart;
+        // The loop handles the success path only; what follows a failure or a retryable result
+        // lives in its own methods, so the loop stays small enough for the JIT to inline.
         for (int n = 1; ; n++) {
             if (ctx != null) {
                 ctx.attempt(n);
@@ -306,53 +312,16 @@ public final class Pipeline {
             try {
                 result = attempt(ctx, d, attempt, n);
             } catch (Throwable failure) {
-                long now = clock.nanoTime();
-                long took = attemptStart == UNMEASURED ? UNMEASURED : now - attemptStart;
-                if (failure instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                Fault fault = classifier.classify(failure);
-                if (ctx != null) {
-                    ctx.trace().record(Layer.RESILIENCE, "attempt", took, fault.toString());
-                }
-                if (failure instanceof Error error) {
-                    throw error; // never retried: the JVM is in trouble, not the dependency
-                }
-                if (failure instanceof InterruptedException) {
-                    throw interrupted("running attempt " + n, failure); // the caller wants to stop: never retried
-                }
-                String because = whyNotRetried(r, ctx, fault, failure, n, max);
-                if (because != null) {
-                    throw giveUp(because, r != null && n >= max && r.isRetryable(fault, failure), fault, failure, n, max, took, d);
-                }
-                long delay = nextDelay(r, n, previousDelay, fault);
-                String stop = whyNotBackOff(r, d, callStart, now, delay);
-                if (stop != null) {
-                    throw stopped(stop, fault, failure, n, max, took, d);
-                }
-                if (events.isActive(Level.WARNING)) {
-                    publish(Level.WARNING, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
-                            + after(took) + "; retrying in " + Durations.format(delay) + deadlineLeft(d));
-                }
-                if (!backOff(ctx, delay, failure)) {
-                    throw stopped(STOP_BREAKER, fault, failure, n, max, took, d);
-                }
-                previousDelay = delay;
+                previousDelay = backOffAfterFailure(r, ctx, d, failure, n, max, callStart, attemptStart, previousDelay);
                 attemptStart = clock.nanoTime();
                 continue;
             }
             if (r != null && r.isRetryableResult(result) && n < max && (ctx == null || ctx.isSafeToRepeat())) {
-                long now = clock.nanoTime();
-                long delay = nextDelay(r, n, previousDelay, null);
-                if (whyNotBackOff(r, d, callStart, now, delay) == null) {
-                    if (ctx != null) {
-                        ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, "retry-on-result");
-                    }
-                    if (backOff(ctx, delay, null)) {
-                        previousDelay = delay;
-                        attemptStart = clock.nanoTime();
-                        continue;
-                    }
+                long delay = backOffOnResult(r, ctx, d, n, callStart, attemptStart, previousDelay);
+                if (delay >= 0) {
+                    previousDelay = delay;
+                    attemptStart = clock.nanoTime();
+                    continue;
                 }
             }
             if (ctx != null) {
@@ -363,6 +332,65 @@ public final class Pipeline {
             }
             return result;
         }
+    }
+
+    /**
+     * After attempt {@code n} failed: ends the call by throwing, or backs off and returns the
+     * delay waited, after which the next attempt runs.
+     */
+    private long backOffAfterFailure(Retry r, CallContext ctx, Deadline d, Throwable failure, int n, int max,
+                                     long callStart, long attemptStart, long previousDelay) {
+        long now = clock.nanoTime();
+        long took = attemptStart == UNMEASURED ? UNMEASURED : now - attemptStart;
+        if (failure instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        Fault fault = classifier.classify(failure);
+        if (ctx != null) {
+            ctx.trace().record(Layer.RESILIENCE, "attempt", took, fault.toString());
+        }
+        if (failure instanceof Error error) {
+            throw error; // never retried: the JVM is in trouble, not the dependency
+        }
+        if (failure instanceof InterruptedException) {
+            throw interrupted("running attempt " + n, failure); // the caller wants to stop: never retried
+        }
+        String because = whyNotRetried(r, ctx, fault, failure, n, max);
+        if (because != null) {
+            throw giveUp(because, r != null && n >= max && r.isRetryable(fault, failure), fault, failure, n, max, took, d);
+        }
+        long delay = nextDelay(r, n, previousDelay, fault);
+        String stop = whyNotBackOff(r, d, callStart, now, delay);
+        if (stop != null) {
+            throw stopped(stop, fault, failure, n, max, took, d);
+        }
+        if (events.isActive(Level.WARNING)) {
+            publish(Level.WARNING, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
+                    + after(took) + "; retrying in " + Durations.format(delay) + deadlineLeft(d));
+        }
+        if (!backOff(ctx, delay, failure)) {
+            throw stopped(STOP_BREAKER, fault, failure, n, max, took, d);
+        }
+        return delay;
+    }
+
+    /**
+     * After attempt {@code n} returned a result the retry treats as a failure: backs off and
+     * returns the delay waited, or returns -1 when the result is to be returned as it is.
+     */
+    private long backOffOnResult(Retry r, CallContext ctx, Deadline d, int n, long callStart, long attemptStart,
+                                 long previousDelay) {
+        long now = clock.nanoTime();
+        long delay = nextDelay(r, n, previousDelay, null);
+        if (whyNotBackOff(r, d, callStart, now, delay) == null) {
+            if (ctx != null) {
+                ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, "retry-on-result");
+            }
+            if (backOff(ctx, delay, null)) {
+                return delay;
+            }
+        }
+        return -1L;
     }
 
     /** Runs one attempt: interceptors, then hedge or timeout, then the user's callable. */
@@ -381,14 +409,10 @@ public final class Pipeline {
                     "deadline " + Durations.format(d.budget()) + " passed before attempt " + n, null);
         }
         boolean byDeadline = t == null || left < t.nanos();
-        return Timeout.bounded(name, d, ctx, work, byDeadline ? left : t.nanos(), byDeadline, inFlight, expiryReporter(n));
+        return Timeout.bounded(name, d, ctx, work, byDeadline ? left : t.nanos(), byDeadline, inFlight, n, timeoutReporter);
     }
 
-    /** Reports attempt {@code n}'s bound firing as a {@code timeout.fired} event; null (nothing built) when no one listens. */
-    private Timeout.Expiry expiryReporter(int n) {
-        return events.isActive(Level.WARNING) ? (bound, byDeadline) -> timeoutFired(n, bound, byDeadline) : null;
-    }
-
+    /** Reports attempt {@code n}'s bound firing as a {@code timeout.fired} event, built only when someone listens. */
     private void timeoutFired(int n, long boundNanos, boolean byDeadline) {
         int max = retry == null ? 1 : retry.maxAttempts();
         if (byDeadline) {
@@ -924,7 +948,7 @@ public final class Pipeline {
                     return create.get().toCompletableFuture();
                 }
                 boolean byDeadline = timeout == null || left < timeout.nanos();
-                return Timeout.boundedAsync(name, create, byDeadline ? left : timeout.nanos(), byDeadline, expiryReporter(n));
+                return Timeout.boundedAsync(name, create, byDeadline ? left : timeout.nanos(), byDeadline, n, timeoutReporter);
             } catch (RuntimeException | Error e) {
                 return CompletableFuture.failedFuture(e);
             } finally {

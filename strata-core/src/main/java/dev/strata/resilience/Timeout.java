@@ -86,7 +86,7 @@ public final class Timeout {
                     "deadline " + Durations.format(deadline.budget()) + " already passed", null);
         }
         return bounded(dependency, deadline, context, attempt, deadlineBinds ? deadlineLeft : timeoutNanos,
-                deadlineBinds, inFlight, null);
+                deadlineBinds, inFlight, 0, null);
     }
 
     /**
@@ -95,13 +95,15 @@ public final class Timeout {
      * attempt ignores interrupts (a CPU loop, {@code Lock.lock()}).
      *
      * @param byDeadline whether the bound is the deadline's (a timeout then means the deadline passed)
+     * @param onExpiry told (with {@code attemptNumber}) when the bound fires; may be null
      */
     static <T> T bounded(String dependency, Deadline deadline, CallContext context, Callable<T> attempt,
-                         long boundNanos, boolean byDeadline, AtomicInteger inFlight, Expiry onExpiry) throws Exception {
+                         long boundNanos, boolean byDeadline, AtomicInteger inFlight, int attemptNumber,
+                         Expiry onExpiry) throws Exception {
         BoundedAttempt<T> running = BoundedAttempt.start(attempt, deadline, context, inFlight);
         if (!running.await(boundNanos) && running.abandon()) {
             if (onExpiry != null) {
-                onExpiry.fired(boundNanos, byDeadline);
+                onExpiry.fired(attemptNumber, boundNanos, byDeadline);
             }
             throw exceeded(dependency, boundNanos, byDeadline);
         }
@@ -114,7 +116,7 @@ public final class Timeout {
      */
     @FunctionalInterface
     interface Expiry {
-        void fired(long boundNanos, boolean byDeadline);
+        void fired(int attemptNumber, long boundNanos, boolean byDeadline);
     }
 
     private static RuntimeException exceeded(String dependency, long boundNanos, boolean byDeadline) {
@@ -133,11 +135,12 @@ public final class Timeout {
     public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<T>> attempt) {
         Deadline deadline = Deadline.current();
         long left = deadline == null ? Long.MAX_VALUE : deadline.remainingNanos();
-        return boundedAsync(null, attempt, Math.min(left, timeoutNanos), left < timeoutNanos, null);
+        return boundedAsync(null, attempt, Math.min(left, timeoutNanos), left < timeoutNanos, 0, null);
     }
 
     static <T> CompletableFuture<T> boundedAsync(String dependency, Supplier<? extends CompletionStage<T>> attempt,
-                                                 long boundNanos, boolean byDeadline, Expiry onExpiry) {
+                                                 long boundNanos, boolean byDeadline, int attemptNumber,
+                                                 Expiry onExpiry) {
         CompletableFuture<T> result = new CompletableFuture<>();
         CompletionStage<T> stage;
         try {
@@ -153,7 +156,7 @@ public final class Timeout {
                 // Cancel first, so whoever sees the timeout also sees the attempt cancelled.
                 source.cancel(true);
                 if (onExpiry != null) {
-                    onExpiry.fired(boundNanos, byDeadline);
+                    onExpiry.fired(attemptNumber, boundNanos, byDeadline);
                 }
                 result.completeExceptionally(byDeadline
                         ? new DeadlineExceededException(dependency, "attempt cut at the deadline",
