@@ -59,8 +59,9 @@ import java.util.function.Supplier;
  *   <li>{@link DeadlineExceededException} when the deadline ran out or the next backoff would end
  *       past it (cause: the last failure, if any);</li>
  *   <li>{@link AttemptTimeoutException} when the only attempt timed out;</li>
- *   <li>{@link CallNotPermittedException} when the breaker refused the call, or opened while the
- *       retry was backing off (then the last failure is attached {@linkplain Throwable#getSuppressed() as suppressed});</li>
+ *   <li>{@link CallNotPermittedException} when the breaker refused the call, or left the CLOSED
+ *       state that admitted it before a retry (then the last failure is attached
+ *       {@linkplain Throwable#getSuppressed() as suppressed});</li>
  *   <li>{@link BulkheadFullException} when no slot was free;</li>
  *   <li>a {@link StrataException} of kind {@link FaultKind#RETRY_BUDGET_EXHAUSTED} when the retry
  *       budget refused a retry (cause: the last failure).</li>
@@ -80,6 +81,12 @@ import java.util.function.Supplier;
  * There is no way to place the breaker inside the retry. Using the same breaker again inside an
  * attempt (a nested pipeline guarded by the breaker that already guards this call) would count
  * attempts, so it is refused with an {@link IllegalStateException} when attempted.
+ *
+ * <p>Each call holds the breaker's permit for the period that admitted it, and the retry asks the
+ * breaker before each new attempt: a call admitted while CLOSED makes further attempts only while
+ * that CLOSED period lasts, so it never becomes an unofficial probe when the breaker opens and its
+ * wait elapses during a backoff. A half-open probe gets one attempt; its failure escapes as the
+ * other failures above do and decides the probe.
  *
  * <h2>Cost</h2>
  * Without a deadline and a timeout, the success path allocates nothing and runs on the caller's
