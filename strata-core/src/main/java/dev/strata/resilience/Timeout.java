@@ -26,8 +26,9 @@ import java.util.function.Supplier;
  * not ended yet, including abandoned ones.
  *
  * <p><b>Asynchronous</b> ({@link #callAsync(Supplier)}): the returned future fails with an
- * {@link AttemptTimeoutException} at the bound and the attempt's future is cancelled; one shared
- * timer thread serves every timeout in the process.
+ * {@link AttemptTimeoutException} at the bound and the attempt's future is cancelled. One shared
+ * timer thread times every timeout in the process and hands each one that fires to a new virtual
+ * thread, so callbacks on the returned future never run on the timer.
  *
  * <p>The bound is the smaller of the timeout and the time left on {@link Deadline#current()};
  * when the deadline is the smaller one the failure is a {@link DeadlineExceededException}.
