@@ -70,6 +70,7 @@ public final class Demo {
         return new Demo(settings, out, live).run(only);
     }
 
+    @SuppressWarnings("try") // the subscription is a resource only so that it is always removed
     private DemoResult run(Set<String> only) throws InterruptedException {
         report.header();
         // Strata's events go to the timeline and the report, not to the log: the demo prints them itself.
