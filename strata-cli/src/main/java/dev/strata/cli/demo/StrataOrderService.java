@@ -196,12 +196,12 @@ final class StrataOrderService implements OrderService {
         long product = ShopCalls.productFor(requestId);
         return Deadline.after(settings.checkoutBudget()).call(() -> {
             Stock stock = inventory.execute(() -> {
-                calls.checkInventory(product, attemptTimeout(settings.compress(Duration.ofSeconds(1))));
+                calls.checkInventory(product, httpBound(settings.compress(Duration.ofSeconds(1))));
                 return new Stock(true, null, null);
             });
             // The charge is not idempotent: the key lets payments recognise a repeat, so a retry is safe.
             Payment payment = payments.execute(CallContext.nonIdempotent(ShopCalls.PAYMENTS, "order-" + requestId), () -> {
-                calls.charge(requestId, "order-" + requestId, attemptTimeout(settings.paymentAttemptTimeout()));
+                calls.charge(requestId, "order-" + requestId, httpBound(settings.paymentAttemptTimeout()));
                 return new Payment(true, null, null);
             });
             String status = payment.charged() ? "confirmed" : "pending";
@@ -221,15 +221,19 @@ final class StrataOrderService implements OrderService {
     @Override
     public Answer recommendations(long requestId) {
         Recommendations answer = recommendations.execute(() -> {
-            calls.recommendations(requestId, attemptTimeout(settings.compress(Duration.ofSeconds(1))));
+            calls.recommendations(requestId, httpBound(settings.compress(Duration.ofSeconds(1))));
             return new Recommendations(List.of(requestId % DemoDatabase.PRODUCTS + 1), null, null);
         });
         return answer.reason() == null ? Answer.OK : Answer.fallback(answer.reason(), answer.root());
     }
 
-    /** The HTTP timeout of one attempt: its own bound, or less when the deadline has less left. */
-    private static Duration attemptTimeout(Duration own) {
-        return Duration.ofNanos(Math.max(1_000_000L, Deadline.remainingNanosOr(own.toNanos())));
+    /**
+     * The HTTP client's own bound for one attempt: a backstop at twice the pipeline's attempt
+     * timeout (or the deadline's time left, if less), so the pipeline's timeout is the one that
+     * fires and reports the attempt, and the request still cannot outlive its call.
+     */
+    private static Duration httpBound(Duration attemptTimeout) {
+        return Duration.ofNanos(Math.max(1_000_000L, Deadline.remainingNanosOr(2 * attemptTimeout.toNanos())));
     }
 
     @Override
