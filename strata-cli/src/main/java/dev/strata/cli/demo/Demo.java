@@ -139,6 +139,11 @@ public final class Demo {
                 out.printf("  +0.0s  %s%n", action.description());
             }
         }
+        // Collect garbage here, where nothing is measured, so a phase starts with an empty young
+        // generation: on a starved shared machine one collection pause can last hundreds of
+        // milliseconds and would otherwise land in one phase's p99 and not in another's.
+        System.gc();
+        double machineLoad = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Map<String, Map<String, Long>> countersBefore = new LinkedHashMap<>();
         variants.forEach(v -> countersBefore.put(v.name(), v.counters()));
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20); // both variants start on the same tick
@@ -215,7 +220,7 @@ public final class Demo {
             variant.counters().forEach((name, value) -> counters.put(name, value - before.getOrDefault(name, 0L)));
             byVariant.put(variant.name(), new VariantResult(endpoints, load, counters, unfinished.get(variant.name())));
         }
-        return new PhaseResult(index, phase, end - start, byVariant, timeline.of(phase.name()));
+        return new PhaseResult(index, phase, end - start, machineLoad, byVariant, timeline.of(phase.name()));
     }
 
     /**
@@ -236,10 +241,11 @@ public final class Demo {
      * @param index 1-based position in the script
      * @param phase what the phase was
      * @param durationNanos how long the load ran
+     * @param machineLoad the machine's one-minute load average when the phase started (negative if unknown)
      * @param variants per variant
      * @param events Strata's events during the phase
      */
-    record PhaseResult(int index, Phase phase, long durationNanos, Map<String, VariantResult> variants,
+    record PhaseResult(int index, Phase phase, long durationNanos, double machineLoad, Map<String, VariantResult> variants,
                               List<EventTimeline.Entry> events) {
     }
 

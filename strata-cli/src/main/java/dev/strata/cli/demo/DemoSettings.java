@@ -85,7 +85,7 @@ public record DemoSettings(int timeCompression, Duration steady, Duration slowPa
      */
     public static DemoSettings quick() {
         return new DemoSettings(10, Duration.ofSeconds(7), Duration.ofSeconds(10), Duration.ofSeconds(4),
-                Duration.ofSeconds(4), Duration.ofSeconds(8), 30, 10, 10, 120, 4, 8);
+                Duration.ofSeconds(4), Duration.ofSeconds(7), 30, 10, 10, 120, 4, 8);
     }
 
     /** Traffic before the first phase, not measured: warms the JIT, the pools and the HTTP clients. */
@@ -117,6 +117,11 @@ public record DemoSettings(int timeCompression, Duration steady, Duration slowPa
     /** One checkout request's whole budget (Strata's deadline). */
     Duration checkoutBudget() {
         return compress(SEED_CHECKOUT_BUDGET);
+    }
+
+    /** Of each checkout's budget, the part kept back for writing the order row (1 s seed time). */
+    Duration orderWriteReserve() {
+        return compress(Duration.ofSeconds(1));
     }
 
     Duration paymentAttemptTimeout() {

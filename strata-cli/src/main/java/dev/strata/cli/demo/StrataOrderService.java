@@ -60,6 +60,9 @@ final class StrataOrderService implements OrderService {
     private record Recommendations(List<Long> items, Fault reason, Fault root) {
     }
 
+    /** Longest wait for the pool's first connections at start-up. */
+    private static final Duration STARTUP_BOUND = Duration.ofSeconds(30);
+
     StrataOrderService(DemoSettings settings, DemoDatabase db, Map<String, Integer> ports, EventBus events) {
         this.settings = settings;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -80,6 +83,12 @@ final class StrataOrderService implements OrderService {
                 .build();
         Duration budget = settings.checkoutBudget();
         try {
+            // Ready only once the pool holds its connections: on a busy machine opening four can take
+            // longer than one acquisition timeout, and the first requests should not pay for it.
+            if (!database.pool().awaitWarm(STARTUP_BOUND)) {
+                throw new IllegalStateException("the orders-db pool did not open " + settings.poolSize()
+                        + " connections within " + STARTUP_BOUND.toSeconds() + " s: " + database.stats());
+            }
             List<Long> popular = loadPopularItems();
             // Reads: a retry covers a connection that failed anyway; the pool should have replaced it first.
             this.catalogDb = Pipeline.builder("catalog-db")
@@ -128,6 +137,11 @@ final class StrataOrderService implements OrderService {
                     .fallback(Fallback.always(cause -> new Recommendations(popular, cause.fault(), root(cause))))
                     .events(events)
                     .build();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            database.close();
+            http.close();
+            throw new IllegalStateException("interrupted while the strata variant started", e);
         } catch (RuntimeException | SQLException e) {
             database.close();
             http.close();
@@ -194,16 +208,21 @@ final class StrataOrderService implements OrderService {
     @Override
     public Answer checkout(long requestId) throws Exception {
         long product = ShopCalls.productFor(requestId);
-        return Deadline.after(settings.checkoutBudget()).call(() -> {
+        Deadline checkout = Deadline.after(settings.checkoutBudget());
+        return checkout.call(() -> {
             Stock stock = inventory.execute(() -> {
                 calls.checkInventory(product, httpBound(settings.compress(Duration.ofSeconds(1))));
                 return new Stock(true, null, null);
             });
+            // Payments may spend what is left minus the time kept back to write the order, so a
+            // slow payment ends in a 'pending' order, never in a checkout that ran out of time.
+            long forPayment = Math.max(0L, checkout.remainingNanos() - settings.orderWriteReserve().toNanos());
             // The charge is not idempotent: the key lets payments recognise a repeat, so a retry is safe.
-            Payment payment = payments.execute(CallContext.nonIdempotent(ShopCalls.PAYMENTS, "order-" + requestId), () -> {
-                calls.charge(requestId, "order-" + requestId, httpBound(settings.paymentAttemptTimeout()));
-                return new Payment(true, null, null);
-            });
+            Payment payment = Deadline.after(Duration.ofNanos(forPayment)).call(() -> payments.execute(
+                    CallContext.nonIdempotent(ShopCalls.PAYMENTS, "order-" + requestId), () -> {
+                        calls.charge(requestId, "order-" + requestId, httpBound(settings.paymentAttemptTimeout()));
+                        return new Payment(true, null, null);
+                    }));
             String status = payment.charged() ? "confirmed" : "pending";
             ordersDb.execute(() -> {
                 try (Connection connection = database.getConnection()) {
