@@ -59,11 +59,13 @@ final class ProxyCommand implements Callable<Integer> {
             err.println("strata proxy: " + e.getMessage());
             return 2;
         }
+        // A bus of its own, so each change is printed exactly once, by this command.
         EventBus events = EventBus.detached();
-        try (AutoCloseable ignored = events.subscribe(event -> {
+        events.subscribe(event -> {
             out.println(event.logLine());
             out.flush();
-        })) {
+        });
+        try {
             server = ChaosServer.start(address, events);
             Thread hook = Thread.ofPlatform().name("strata-proxy-shutdown").unstarted(this::stop);
             Runtime.getRuntime().addShutdownHook(hook);
@@ -94,9 +96,6 @@ final class ProxyCommand implements Callable<Integer> {
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 1;
-        } catch (Exception e) {
-            err.println("strata proxy: " + e);
             return 1;
         } finally {
             started.countDown(); // never leave a waiter hanging, even when start failed

@@ -35,8 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code /proxies/{name}}, {@code /proxies/{name}/toxics}, {@code /proxies/{name}/toxics/{toxic}},
  * {@code /reset}, {@code /version}, {@code /populate}, with Toxiproxy's JSON bodies; POST and
  * PATCH both update. Errors answer Toxiproxy's status codes with {@code {"error":..,"status":..}}:
- * 400 for a bad body or attribute, 404 for an unknown proxy or toxic, 409 for a duplicate name
- * or an address in use. No request can crash the server.
+ * 400 for a bad body or attribute, 404 for an unknown proxy or toxic, 405 for a wrong method,
+ * 409 for a duplicate name or an address in use. No request can crash the server.
  *
  * <pre>{@code
  * try (ChaosServer server = ChaosServer.start(new InetSocketAddress("127.0.0.1", 8474))) {
@@ -246,6 +246,9 @@ public final class ChaosServer implements AutoCloseable {
             Response response = route(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), readBody(exchange));
             status = response.status;
             body = response.json == null ? null : Json.write(response.json);
+        } catch (MethodNotAllowed e) {
+            status = 405;
+            body = error(405, e.getMessage());
         } catch (IllegalArgumentException e) {
             status = 400;
             body = error(400, e.getMessage());
@@ -368,7 +371,14 @@ public final class ChaosServer implements AutoCloseable {
 
     private static void requireMethod(String method, boolean ok, String allowed) {
         if (!ok) {
-            throw new IllegalArgumentException("method: " + method + " is not allowed here; allowed " + allowed);
+            throw new MethodNotAllowed("method: " + method + " is not allowed here; allowed " + allowed);
+        }
+    }
+
+    /** Answered with 405. */
+    private static final class MethodNotAllowed extends RuntimeException {
+        MethodNotAllowed(String message) {
+            super(message, null, false, false);
         }
     }
 

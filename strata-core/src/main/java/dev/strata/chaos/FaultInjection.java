@@ -60,9 +60,9 @@ public final class FaultInjection implements Interceptor {
 
     private FaultInjection(Builder builder) {
         this.enabled = builder.enabled;
-        this.defaults = builder.defaults.build();
+        this.defaults = builder.defaults.buildOver(Rule.NOTHING);
         Map<String, Rule> rules = new HashMap<>();
-        builder.perDependency.forEach((key, rule) -> rules.put(key, rule.build()));
+        builder.perDependency.forEach((key, rule) -> rules.put(key, rule.buildOver(defaults)));
         this.perDependency = Map.copyOf(rules);
         this.onlyDependencies = Set.copyOf(builder.onlyDependencies);
         this.random = builder.seed == null ? new Random() : new Random(builder.seed);
@@ -155,34 +155,35 @@ public final class FaultInjection implements Interceptor {
         }
         String dependency = context == null ? "" : context.dependency();
         Rule rule = resolved.computeIfAbsent(dependency, this::ruleFor);
-        if (!rule.active) {
+        if (!rule.active()) {
             return attempt.call();
         }
-        if (rule.latencyMaxNanos > 0 && roll(rule.latencyRate)) {
+        if (rule.latencyMaxNanos() > 0 && roll(rule.latencyRate())) {
             injectLatency(dependency, rule);
         }
-        if (roll(rule.failureRate)) {
-            String message = "CHAOS drill: injected " + rule.faultKind.qualifiedName() + " (rate " + rate(rule.failureRate) + ")";
-            publish(dependency, "chaos.injected-fault", Fault.of(rule.faultKind, "chaos drill"), message);
-            throw new StrataException(Fault.of(rule.faultKind, "chaos drill"), dependency, message, null);
+        if (roll(rule.failureRate())) {
+            Fault fault = Fault.of(rule.faultKind(), "chaos drill");
+            String message = "CHAOS drill: injected " + rule.faultKind().qualifiedName() + " (rate " + rate(rule.failureRate()) + ")";
+            publish(dependency, "chaos.injected-fault", fault, message);
+            throw new StrataException(fault, dependency, message, null);
         }
-        if (rule.result != null && roll(rule.resultRate)) {
+        if (rule.result() != null && roll(rule.resultRate())) {
             publish(dependency, "chaos.replaced-result", null,
-                    "CHAOS drill: replaced the result instead of calling (rate " + rate(rule.resultRate) + ")");
+                    "CHAOS drill: replaced the result instead of calling (rate " + rate(rule.resultRate()) + ")");
             @SuppressWarnings("unchecked")
-            T replacement = (T) rule.result.get();
+            T replacement = (T) rule.result().get();
             return replacement;
         }
         return attempt.call();
     }
 
     private void injectLatency(String dependency, Rule rule) throws InterruptedException {
-        long span = rule.latencyMaxNanos - rule.latencyMinNanos;
-        long delay = rule.latencyMinNanos + (span > 0 ? nextLong(span + 1) : 0);
+        long span = rule.latencyMaxNanos() - rule.latencyMinNanos();
+        long delay = rule.latencyMinNanos() + (span > 0 ? random.nextLong(span + 1) : 0);
         Deadline deadline = Deadline.current();
         long allowed = deadline == null ? delay : Math.min(delay, deadline.remainingNanos());
         publish(dependency, "chaos.injected-latency", null,
-                "CHAOS drill: injected latency " + Durations.format(delay) + " (rate " + rate(rule.latencyRate) + ")");
+                "CHAOS drill: injected latency " + Durations.format(delay) + " (rate " + rate(rule.latencyRate()) + ")");
         clock.sleep(allowed);
         if (allowed < delay) {
             throw new StrataException(FaultKind.DEADLINE_EXCEEDED, dependency,
@@ -195,16 +196,11 @@ public final class FaultInjection implements Interceptor {
         if (!onlyDependencies.isEmpty() && !onlyDependencies.contains(key)) {
             return Rule.INACTIVE;
         }
-        Rule specific = perDependency.get(key);
-        return specific == null ? defaults : specific.over(defaults);
+        return perDependency.getOrDefault(key, defaults);
     }
 
     private boolean roll(double rate) {
         return rate >= 1.0 || (rate > 0.0 && random.nextDouble() < rate);
-    }
-
-    private long nextLong(long bound) {
-        return random.nextLong(bound);
     }
 
     private void publish(String dependency, String type, Fault fault, String message) {
@@ -233,62 +229,21 @@ public final class FaultInjection implements Interceptor {
                 + (onlyDependencies.isEmpty() ? "" : ", only " + onlyDependencies) + "]" : "FaultInjection[disabled]";
     }
 
-    /** What to inject into calls of one dependency (or all); fields unset fall back to the defaults. */
-    private static final class Rule {
-        static final Rule INACTIVE = new Rule(false, 0, FaultKind.INJECTED, 0, 0, 0, 0, null, null, null, null, null, null);
+    /** What to inject into the calls of one dependency, or of all, resolved at build time. */
+    private record Rule(boolean active, double failureRate, FaultKind faultKind, long latencyMinNanos,
+                        long latencyMaxNanos, double latencyRate, double resultRate, Supplier<?> result) {
 
-        final boolean active;
-        final double failureRate;
-        final FaultKind faultKind;
-        final long latencyMinNanos;
-        final long latencyMaxNanos;
-        final double latencyRate;
-        final double resultRate;
-        final Supplier<?> result;
-        // which fields were set explicitly, for per-dependency rules over the defaults
-        final Boolean setActive;
-        final Double setFailureRate;
-        final FaultKind setFaultKind;
-        final long[] setLatency;
-        final Double setLatencyRate;
-
-        Rule(boolean active, double failureRate, FaultKind faultKind, long latencyMinNanos, long latencyMaxNanos,
-             double latencyRate, double resultRate, Supplier<?> result, Boolean setActive, Double setFailureRate,
-             FaultKind setFaultKind, long[] setLatency, Double setLatencyRate) {
-            this.active = active;
-            this.failureRate = failureRate;
-            this.faultKind = faultKind;
-            this.latencyMinNanos = latencyMinNanos;
-            this.latencyMaxNanos = latencyMaxNanos;
-            this.latencyRate = latencyRate;
-            this.resultRate = resultRate;
-            this.result = result;
-            this.setActive = setActive;
-            this.setFailureRate = setFailureRate;
-            this.setFaultKind = setFaultKind;
-            this.setLatency = setLatency;
-            this.setLatencyRate = setLatencyRate;
-        }
-
-        /** This dependency's rule with the defaults filling whatever it left unset. */
-        Rule over(Rule defaults) {
-            long[] latency = setLatency != null ? setLatency : new long[] {defaults.latencyMinNanos, defaults.latencyMaxNanos};
-            return new Rule(setActive != null ? setActive : defaults.active,
-                    setFailureRate != null ? setFailureRate : defaults.failureRate,
-                    setFaultKind != null ? setFaultKind : defaults.faultKind,
-                    latency[0], latency[1],
-                    setLatencyRate != null ? setLatencyRate : defaults.latencyRate,
-                    result != null ? resultRate : defaults.resultRate,
-                    result != null ? result : defaults.result,
-                    null, null, null, null, null);
-        }
+        /** Active but injecting nothing: the base the default rule is built over. */
+        static final Rule NOTHING = new Rule(true, 0.0, FaultKind.INJECTED, 0, 0, 1.0, 0.0, null);
+        static final Rule INACTIVE = new Rule(false, 0.0, FaultKind.INJECTED, 0, 0, 0.0, 0.0, null);
 
         @Override
         public String toString() {
             return "failures " + rate(failureRate) + " " + faultKind.qualifiedName()
                     + (latencyMaxNanos > 0 ? ", latency " + Durations.format(latencyMinNanos) + ".." + Durations.format(latencyMaxNanos)
                     + " at " + rate(latencyRate) : "")
-                    + (result != null ? ", replaced result at " + rate(resultRate) : "");
+                    + (result != null ? ", replaced result at " + rate(resultRate) : "")
+                    + (active ? "" : ", switched off");
         }
     }
 
@@ -365,12 +320,16 @@ public final class FaultInjection implements Interceptor {
             return this;
         }
 
-        Rule build() {
-            long[] range = latency == null ? new long[] {0, 0} : latency;
-            return new Rule(active == null || active, failureRate == null ? 0.0 : failureRate,
-                    faultKind == null ? FaultKind.INJECTED : faultKind, range[0], range[1],
-                    latencyRate == null ? 1.0 : latencyRate, resultRate, result,
-                    active, failureRate, faultKind, latency, latencyRate);
+        /** The rule: what this builder set, and {@code base}'s values for what it left unset. */
+        Rule buildOver(Rule base) {
+            return new Rule(active != null ? active : base.active(),
+                    failureRate != null ? failureRate : base.failureRate(),
+                    faultKind != null ? faultKind : base.faultKind(),
+                    latency != null ? latency[0] : base.latencyMinNanos(),
+                    latency != null ? latency[1] : base.latencyMaxNanos(),
+                    latencyRate != null ? latencyRate : base.latencyRate(),
+                    result != null ? resultRate : base.resultRate(),
+                    result != null ? result : base.result());
         }
     }
 

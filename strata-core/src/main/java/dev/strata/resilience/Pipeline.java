@@ -83,8 +83,13 @@ import java.util.function.Supplier;
  *
  * <h2>Cost</h2>
  * Without a deadline and a timeout, the success path allocates nothing and runs on the caller's
- * thread. A deadline costs one {@link Deadline} and a scope per call; a deadline or a timeout runs
- * each attempt on a new virtual thread so the caller is released exactly at the bound.
+ * thread. A deadline costs one {@link Deadline} and a scope per call. A deadline or a timeout
+ * bounds each attempt as {@link Timeout} describes: a platform-thread caller hands the attempt to
+ * a new virtual thread so it is released exactly at the bound; a virtual-thread caller runs it
+ * itself and is interrupted by the shared timer. Hedged attempts always run on virtual threads.
+ *
+ * <p>An attempt abandoned at its timeout may still be ending (its interrupt being processed)
+ * while the retry backs off; everything else an attempt acquires is released before the backoff.
  *
  * <p>Instances are immutable, thread-safe and meant to be shared: build one per dependency.
  */
@@ -95,6 +100,8 @@ public final class Pipeline {
 
     private static final ThreadLocal<CircuitBreaker> HELD_BREAKER = new ThreadLocal<>();
     private static final Interceptor[] NO_INTERCEPTORS = new Interceptor[0];
+    /** A start time that was not read because nothing needed it. */
+    private static final long UNMEASURED = Long.MIN_VALUE;
 
     private final String name;
     private final Fallback<?> fallback;
@@ -234,7 +241,9 @@ public final class Pipeline {
     private <T> T guarded(CallContext ctx, Deadline d, Callable<T> attempt) {
         CircuitBreaker cb = breaker;
         if (cb == null) {
-            return retried(ctx, d, attempt, clock.nanoTime());
+            // The start time is read only when something will use it: ~20 ns saved on the plain success path.
+            boolean measure = ctx != null || d != null || (retry != null && retry.maxDurationNanos() > 0);
+            return retried(ctx, d, attempt, measure ? clock.nanoTime() : UNMEASURED);
         }
         CircuitBreaker outer = HELD_BREAKER.get();
         if (outer == cb) {
@@ -288,12 +297,13 @@ public final class Pipeline {
                 result = attempt(ctx, d, attempt, n);
             } catch (Throwable failure) {
                 long now = clock.nanoTime();
+                long took = attemptStart == UNMEASURED ? UNMEASURED : now - attemptStart;
                 if (failure instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
                 Fault fault = classifier.classify(failure);
                 if (ctx != null) {
-                    ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, fault.toString());
+                    ctx.trace().record(Layer.RESILIENCE, "attempt", took, fault.toString());
                 }
                 if (failure instanceof Error error) {
                     throw error; // never retried: the JVM is in trouble, not the dependency
@@ -303,20 +313,19 @@ public final class Pipeline {
                 }
                 String because = whyNotRetried(r, ctx, fault, failure, n, max);
                 if (because != null) {
-                    throw giveUp(because, r != null && n >= max && r.isRetryable(fault), fault, failure, n, max, now - attemptStart, d);
+                    throw giveUp(because, r != null && n >= max && r.isRetryable(fault), fault, failure, n, max, took, d);
                 }
                 long delay = nextDelay(r, n, previousDelay, fault);
                 String stop = whyNotBackOff(r, d, callStart, now, delay);
                 if (stop != null) {
-                    throw stopped(stop, fault, failure, n, max, now - attemptStart, d);
+                    throw stopped(stop, fault, failure, n, max, took, d);
                 }
                 if (events.isActive(Level.WARNING)) {
                     publish(Level.WARNING, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
-                            + " after " + Durations.format(now - attemptStart) + "; retrying in " + Durations.format(delay)
-                            + deadlineLeft(d));
+                            + after(took) + "; retrying in " + Durations.format(delay) + deadlineLeft(d));
                 }
                 if (!backOff(ctx, delay, failure)) {
-                    throw stopped(STOP_BREAKER, fault, failure, n, max, now - attemptStart, d);
+                    throw stopped(STOP_BREAKER, fault, failure, n, max, took, d);
                 }
                 previousDelay = delay;
                 attemptStart = clock.nanoTime();
@@ -472,7 +481,7 @@ public final class Pipeline {
         Level level = fault.layer() == Layer.APPLICATION ? Level.INFO : Level.WARNING;
         if (events.isActive(level)) {
             publish(level, retry == null ? "call.failed" : "retry.gave-up", fault, "attempt " + n + "/" + max + " failed: " + fault
-                    + " after " + Durations.format(took) + "; " + (exhausted ? "giving up: " : "not retried: ") + because
+                    + after(took) + "; " + (exhausted ? "giving up: " : "not retried: ") + because
                     + deadlineLeft(d));
         }
         if (exhausted && max > 1) {
@@ -483,8 +492,8 @@ public final class Pipeline {
 
     private RuntimeException stopped(String because, Fault fault, Throwable failure, int n, int max, long took, Deadline d) {
         if (events.isActive(Level.WARNING)) {
-            publish(Level.WARNING, "retry.gave-up", fault, "attempt " + n + "/" + max + " failed: " + fault + " after "
-                    + Durations.format(took) + "; giving up: " + because + deadlineLeft(d));
+            publish(Level.WARNING, "retry.gave-up", fault, "attempt " + n + "/" + max + " failed: " + fault + after(took)
+                    + "; giving up: " + because + deadlineLeft(d));
         }
         if (because == STOP_BREAKER) {
             CallNotPermittedException refused = new CallNotPermittedException(breaker.name(), breaker.state(),
@@ -500,6 +509,11 @@ public final class Pipeline {
             return new RetriesExhaustedException(name, n, fault, because, failure);
         }
         return new DeadlineExceededException(name, because, "gave up after attempt " + n + ", last " + fault, failure);
+    }
+
+    /** {@code " after 2ms"}, or nothing when the attempt's start was not measured. */
+    private static String after(long took) {
+        return took == UNMEASURED ? "" : " after " + Durations.format(took);
     }
 
     private static String deadlineLeft(Deadline d) {
@@ -894,7 +908,7 @@ public final class Pipeline {
             }
             if (events.isActive(Level.WARNING)) {
                 publish(Level.WARNING, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
-                        + " after " + Durations.format(now - attemptStart) + "; retrying in " + Durations.format(delay)
+                        + after(now - attemptStart) + "; retrying in " + Durations.format(delay)
                         + deadlineLeft(deadlineInForce));
             }
             scheduleBackoff(delay, fault, failure);

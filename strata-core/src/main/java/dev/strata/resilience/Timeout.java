@@ -15,12 +15,15 @@ import java.util.function.Supplier;
 /**
  * A bound on one attempt.
  *
- * <p><b>Synchronous</b> ({@link #call(Callable)}): the attempt runs on a new virtual thread while
- * the caller waits; when the bound passes, the attempt's thread is interrupted and the caller
- * returns at once with an {@link AttemptTimeoutException}. No platform thread is created per call,
- * and a virtual thread blocked in socket I/O has its socket closed by the interrupt, so the
- * attempt ends and releases what it holds. {@link #inFlight()} counts attempts whose thread has
- * not ended yet, including abandoned ones.
+ * <p><b>Synchronous</b> ({@link #call(Callable)}), from a platform thread: the attempt runs on a
+ * new virtual thread while the caller waits; when the bound passes, the attempt's thread is
+ * interrupted and the caller returns at once with an {@link AttemptTimeoutException}, whatever the
+ * attempt does. From a virtual thread: the attempt runs on the caller's own thread and the shared
+ * timer interrupts it at the bound; the caller returns as soon as the attempt reacts, which
+ * blocking socket I/O, sleeps and locks on a virtual thread do at once (an interrupted socket is
+ * closed). Either way no platform thread is created per call, and the interrupted attempt ends
+ * and releases what it holds. {@link #inFlight()} counts attempts that have not ended yet,
+ * including abandoned ones.
  *
  * <p><b>Asynchronous</b> ({@link #callAsync(Supplier)}): the returned future fails with an
  * {@link AttemptTimeoutException} at the bound and the attempt's future is cancelled; one shared
@@ -93,15 +96,61 @@ public final class Timeout {
      */
     static <T> T bounded(String dependency, Deadline deadline, CallContext context, Callable<T> attempt,
                          long boundNanos, boolean byDeadline, AtomicInteger inFlight) throws Exception {
+        if (Thread.currentThread().isVirtual()) {
+            return onCaller(dependency, attempt, boundNanos, byDeadline, inFlight);
+        }
         BoundedAttempt<T> running = BoundedAttempt.start(attempt, deadline, context, inFlight);
         if (!running.await(boundNanos) && running.abandon()) {
-            if (byDeadline) {
-                throw new DeadlineExceededException(dependency, "attempt cut at the deadline",
-                        "the deadline passed during an attempt (" + Durations.format(boundNanos) + " left when it began)", null);
-            }
-            throw new AttemptTimeoutException(dependency, boundNanos);
+            throw exceeded(dependency, boundNanos, byDeadline);
         }
         return running.result();
+    }
+
+    /**
+     * A virtual caller runs the attempt itself and the shared timer interrupts it at the bound:
+     * no thread hop, and blocking socket I/O and sleeps on a virtual thread end at once when
+     * interrupted (the socket is closed), so the attempt releases what it holds.
+     */
+    private static <T> T onCaller(String dependency, Callable<T> attempt, long boundNanos, boolean byDeadline,
+                                  AtomicInteger inFlight) throws Exception {
+        CallerInterrupt guard = new CallerInterrupt(Thread.currentThread());
+        inFlight.incrementAndGet();
+        ScheduledFuture<?> timer = Scheduler.schedule(guard, boundNanos);
+        T value = null;
+        Throwable failure = null;
+        try {
+            value = attempt.call();
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            timer.cancel(false);
+            inFlight.decrementAndGet();
+        }
+        if (!guard.finish()) {
+            RuntimeException timedOut = exceeded(dependency, boundNanos, byDeadline);
+            if (failure != null && !(failure instanceof InterruptedException)) {
+                timedOut.addSuppressed(failure); // how the interrupted attempt ended, e.g. its socket closed
+            }
+            throw timedOut;
+        }
+        if (failure == null) {
+            return value;
+        }
+        if (failure instanceof Exception e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("attempt threw a raw Throwable", failure);
+    }
+
+    private static RuntimeException exceeded(String dependency, long boundNanos, boolean byDeadline) {
+        if (byDeadline) {
+            return new DeadlineExceededException(dependency, "attempt cut at the deadline",
+                    "the deadline passed during an attempt (" + Durations.format(boundNanos) + " left when it began)", null);
+        }
+        return new AttemptTimeoutException(dependency, boundNanos);
     }
 
     /**

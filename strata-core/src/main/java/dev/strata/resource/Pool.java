@@ -11,21 +11,23 @@ import dev.strata.fault.StrataException;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -70,7 +72,24 @@ public final class Pool<R> implements AutoCloseable {
     }
 
     static final class Entry<R> {
+        static final int IDLE = 0;
+        static final int IN_USE = 1;
+        /** Taken by the housekeeper for a keepalive ping or retirement. */
+        static final int RESERVED = 2;
+        static final int REMOVED = 3;
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Entry.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final R resource;
+        @SuppressWarnings("unused") // accessed through STATE
+        private volatile int state = IN_USE; // a new entry belongs to whoever created it
         final long createdNanos;
         final long retireAtNanos;
         volatile long lastReturnedNanos;
@@ -88,8 +107,59 @@ public final class Pool<R> implements AutoCloseable {
             this.lastVerifiedNanos = now;
         }
 
+        boolean claim(int from, int to) {
+            return STATE.compareAndSet(this, from, to);
+        }
+
+        int state() {
+            return state;
+        }
+
+        void makeIdle() {
+            state = IDLE; // a full volatile write: ordered against the check of the waiter line
+        }
+
+        void markRemoved() {
+            state = REMOVED;
+        }
+
         boolean retirementDue(long now) {
             return retireAtNanos != Long.MAX_VALUE && now - retireAtNanos >= 0;
+        }
+    }
+
+    /** A borrower parked until it is handed a resource, finds one, or gives up. */
+    static final class Waiter<R> {
+        /** The waiter found a resource or room to create one by itself. */
+        static final Object SERVED = new Object();
+        static final Object CANCELLED = new Object();
+        static final Object POOL_CLOSED = new Object();
+        private static final VarHandle SLOT;
+
+        static {
+            try {
+                SLOT = MethodHandles.lookup().findVarHandle(Waiter.class, "slot", Object.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final Thread thread = Thread.currentThread();
+        final long sinceNanos;
+        @SuppressWarnings("unused") // accessed through SLOT
+        private volatile Object slot;
+
+        Waiter(long sinceNanos) {
+            this.sinceNanos = sinceNanos;
+        }
+
+        /** Gives the waiter a resource or an outcome; false when it already has one. */
+        boolean offer(Object outcome) {
+            return SLOT.compareAndSet(this, null, outcome);
+        }
+
+        Object slot() {
+            return slot;
         }
     }
 
@@ -99,19 +169,25 @@ public final class Pool<R> implements AutoCloseable {
     private final EventBus events;
     private final String name;
 
-    // One permit per resource that is lent out, being created, validated or pinged. Idle
-    // resources hold none, so total resources never exceed maxSize. Fair: waiters are FIFO.
-    private final Semaphore permits;
+    // Borrowers that found nothing idle and no room to create wait here, in arrival order. A
+    // returned resource is handed straight to the longest waiter, so a stream of new callers
+    // cannot starve those already waiting; when nobody waits it goes back to idle, where a new
+    // caller takes it without queueing (no convoy under load).
+    private final ConcurrentLinkedQueue<Waiter<R>> waiters = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger waiting = new AtomicInteger();
     private final Semaphore creationSlots;
-    // LIFO: the most recently returned resource is handed out first, keeping a hot working set
-    // and letting the rest age out through the idle timeout.
-    private final ConcurrentLinkedDeque<Entry<R>> idle = new ConcurrentLinkedDeque<>();
-    private final Set<Entry<R>> all = ConcurrentHashMap.newKeySet();
+    // Every open resource, each claimed by a CAS on its state: borrowing and returning allocate
+    // nothing and take no lock. Copied on write; it changes only when a resource opens or closes.
+    private volatile Entry<R>[] entries = newArray(0);
+    private final ReentrantLock entriesLock = new ReentrantLock();
+    // Reserved before a resource is created, so racing creators never exceed maxSize.
     private final AtomicInteger total = new AtomicInteger();
 
     private final long acquisitionTimeoutNanos;
     private final long bypassNanos;
     private final long validationTimeoutNanos;
+    private final boolean leakDetection;
+    private final long handOffAfterNanos;
 
     private final LongAdder acquisitions = new LongAdder();
     private final LongAdder releases = new LongAdder();
@@ -134,11 +210,14 @@ public final class Pool<R> implements AutoCloseable {
         this.clock = config.clock();
         this.events = config.events();
         this.name = config.name();
-        this.permits = new Semaphore(config.maxSize(), true);
         this.creationSlots = new Semaphore(config.creationConcurrency(), true);
         this.acquisitionTimeoutNanos = config.acquisitionTimeout().toNanos();
         this.bypassNanos = config.validationBypass().toNanos();
         this.validationTimeoutNanos = config.validationTimeout().toNanos();
+        this.leakDetection = !config.leakDetectionThreshold().isZero();
+        // Waiters compete for idle resources at first (no convoy of context switches under
+        // load); past half the acquisition timeout they are served first.
+        this.handOffAfterNanos = acquisitionTimeoutNanos / 2;
         for (EvictionReason reason : EvictionReason.values()) {
             closedBy.put(reason, new LongAdder());
         }
@@ -175,29 +254,16 @@ public final class Pool<R> implements AutoCloseable {
             throw closedException();
         }
         long start = clock.nanoTime();
-        long budget = Deadline.remainingNanosOr(acquisitionTimeoutNanos);
-        boolean permitted;
-        try {
-            permitted = permits.tryAcquire(budget, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new StrataException(FaultKind.POOL_EXHAUSTED, name, "interrupted while waiting for a resource", interrupted);
-        }
-        if (!permitted) {
-            throw exhausted(start, budget, "no resource became free");
-        }
-        if (closed) {
-            permits.release();
-            throw closedException();
-        }
+        Entry<R> entry = claimIdle();
         Lease<R> lease;
-        try {
-            lease = lend(start, budget);
-        } catch (RuntimeException | Error failure) {
-            permits.release();
-            throw failure;
+        long waited;
+        if (entry != null && readyToLend(entry, start)) {
+            lease = borrow(entry, start - entry.lastVerifiedNanos);
+            waited = 0L; // the fast path: an idle resource that needs no check, nothing waited for
+        } else {
+            lease = lend(start, Deadline.remainingNanosOr(acquisitionTimeoutNanos), entry);
+            waited = clock.nanoTime() - start;
         }
-        long waited = clock.nanoTime() - start;
         waits.record(waited);
         acquisitions.increment();
         CallContext context = CallContext.current();
@@ -256,13 +322,24 @@ public final class Pool<R> implements AutoCloseable {
         return Fault.of(FaultKind.STALE_CONNECTION, "idle " + Durations.format(idleNanos));
     }
 
-    private Lease<R> lend(long start, long budget) {
+    private boolean readyToLend(Entry<R> entry, long now) {
+        return !entry.retirementDue(now) && !(config.validateIdle() && now - entry.lastVerifiedNanos > bypassNanos);
+    }
+
+    /** The slow path: validation, retirement, creation or waiting; starts from {@code claimed} when not null. */
+    private Lease<R> lend(long start, long budget, Entry<R> claimed) {
         long end = start + budget;
         for (;;) {
-            Entry<R> entry = idle.pollFirst();
+            Entry<R> entry = claimed != null ? claimed : claimIdle();
+            claimed = null;
             if (entry == null) {
-                entry = createForBorrower(start, end);
-                return borrow(entry, 0L);
+                if (reserveCreation()) {
+                    return borrow(createForBorrower(start, end), 0L);
+                }
+                entry = awaitHandOff(start, end, budget);
+                if (entry == null) {
+                    continue; // room to create appeared
+                }
             }
             long now = clock.nanoTime();
             if (entry.retirementDue(now)) {
@@ -273,7 +350,7 @@ public final class Pool<R> implements AutoCloseable {
             if (config.validateIdle() && unverified > bypassNanos) {
                 long left = end - now;
                 if (left <= 0) {
-                    idle.offerFirst(entry);
+                    handOffOrIdle(entry);
                     throw exhausted(start, budget, "budget spent validating idle resources");
                 }
                 if (!factory.validate(entry.resource, Duration.ofNanos(Math.min(validationTimeoutNanos, left)))) {
@@ -287,10 +364,201 @@ public final class Pool<R> implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits in line for a resource. Returns one, or null when there is room to create one.
+     * While waiting it competes for resources made idle like any caller; once it has waited
+     * longer than {@code handOffAfterNanos}, returned resources are handed to it directly, so a
+     * stream of newcomers cannot starve it.
+     */
+    private Entry<R> awaitHandOff(long start, long end, long budget) {
+        Waiter<R> waiter = new Waiter<>(clock.nanoTime());
+        boolean counted = true;
+        waiting.incrementAndGet();
+        waiters.offer(waiter);
+        try {
+            for (;;) {
+                Object handed = waiter.slot();
+                if (handed != null) {
+                    return take(handed);
+                }
+                Entry<R> free = claimIdle();
+                if (free != null) {
+                    if (waiter.offer(Waiter.SERVED)) {
+                        return free;
+                    }
+                    handOffOrIdle(free); // a resource was handed to us meanwhile: keep that one
+                    continue;
+                }
+                if (total.get() < config.maxSize() && waiter.offer(Waiter.SERVED)) {
+                    return null;
+                }
+                long left = end - clock.nanoTime();
+                if (left <= 0 || closed || Thread.currentThread().isInterrupted()) {
+                    if (waiter.offer(closed ? Waiter.POOL_CLOSED : Waiter.CANCELLED)) {
+                        waiting.decrementAndGet(); // before the message counts who is waiting
+                        counted = false;
+                        if (closed) {
+                            throw closedException();
+                        }
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new StrataException(FaultKind.POOL_EXHAUSTED, name, "interrupted while waiting for a resource");
+                        }
+                        throw exhausted(start, budget, "no resource became free");
+                    }
+                    continue; // a resource was handed to us at the last moment
+                }
+                LockSupport.parkNanos(this, left);
+            }
+        } finally {
+            if (counted) {
+                waiting.decrementAndGet();
+            }
+            waiters.remove(waiter);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Entry<R> take(Object handed) {
+        if (handed == Waiter.POOL_CLOSED) {
+            throw closedException();
+        }
+        return (Entry<R>) handed;
+    }
+
+    /** The longest waiter still waiting, dropping those already served or gone. */
+    private Waiter<R> firstWaiter() {
+        Waiter<R> head;
+        while ((head = waiters.peek()) != null && head.slot() != null) {
+            waiters.remove(head);
+        }
+        return head;
+    }
+
+    /**
+     * Returns a resource to circulation: handed directly to a waiter that has waited long,
+     * otherwise made idle with the longest waiter woken to compete for it.
+     */
+    private void handOffOrIdle(Entry<R> entry) {
+        for (;;) {
+            Waiter<R> head = firstWaiter();
+            if (head != null && clock.nanoTime() - head.sinceNanos >= handOffAfterNanos) {
+                if (head.offer(entry)) {
+                    waiters.remove(head);
+                    LockSupport.unpark(head.thread);
+                    return;
+                }
+                continue;
+            }
+            entry.makeIdle();
+            if (head == null) {
+                // A borrower may have joined the line after our look and searched for idle
+                // resources before this one became idle: look again, or it would wait in vain.
+                head = firstWaiter();
+            }
+            if (head != null) {
+                LockSupport.unpark(head.thread);
+                // Give the woken waiter the CPU before this thread can borrow again: on a busy
+                // machine the returner would otherwise take back its own resource every time.
+                for (int i = 0; i < 64 && entry.state() == Entry.IDLE && head.slot() == null; i++) {
+                    Thread.yield();
+                }
+            }
+            return;
+        }
+    }
+
+    /** A resource closed: wake the longest waiter, which may now create one. */
+    private void signalRoomToCreate() {
+        Waiter<R> head = firstWaiter();
+        if (head != null) {
+            LockSupport.unpark(head.thread);
+        }
+    }
+
+    /**
+     * Claims an idle resource, or returns null when none is. Each thread starts its scan at its
+     * own slot, so a thread tends to get back the resource it used last (warm caches, and the
+     * others can age out) and concurrent borrowers rarely race for the same one.
+     */
+    private Entry<R> claimIdle() {
+        Entry<R>[] snapshot = entries;
+        int n = snapshot.length;
+        if (n == 0) {
+            return null;
+        }
+        int first = (int) (Thread.currentThread().threadId() % n);
+        for (int i = 0; i < n; i++) {
+            Entry<R> entry = snapshot[(first + i) % n];
+            if (entry.state() == Entry.IDLE && entry.claim(Entry.IDLE, Entry.IN_USE)) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    private boolean reserveCreation() {
+        for (;;) {
+            int current = total.get();
+            if (current >= config.maxSize()) {
+                return false;
+            }
+            if (total.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R> Entry<R>[] newArray(int length) {
+        return (Entry<R>[]) new Entry<?>[length];
+    }
+
+    private void register(Entry<R> entry) {
+        entriesLock.lock();
+        try {
+            Entry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
+            grown[grown.length - 1] = entry;
+            entries = grown;
+        } finally {
+            entriesLock.unlock();
+        }
+    }
+
+    private boolean unregister(Entry<R> entry) {
+        entriesLock.lock();
+        try {
+            Entry<R>[] current = entries;
+            for (int i = 0; i < current.length; i++) {
+                if (current[i] == entry) {
+                    Entry<R>[] shrunk = newArray(current.length - 1);
+                    System.arraycopy(current, 0, shrunk, 0, i);
+                    System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
+                    entries = shrunk;
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            entriesLock.unlock();
+        }
+    }
+
+    private int idleCount() {
+        int count = 0;
+        for (Entry<R> entry : entries) {
+            if (entry.state() == Entry.IDLE) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     private Lease<R> borrow(Entry<R> entry, long unverifiedIdleNanos) {
-        entry.borrowedAtNanos = clock.nanoTime();
-        entry.leakReported = false;
-        entry.borrowSite = config.leakDetectionThreshold().isZero() ? null : new Throwable("acquired here");
+        if (leakDetection) {
+            entry.borrowedAtNanos = clock.nanoTime();
+            entry.leakReported = false;
+            entry.borrowSite = new Throwable("acquired here");
+        }
         entry.borrowed = true;
         return new Lease<>(this, entry, unverifiedIdleNanos);
     }
@@ -313,10 +581,17 @@ public final class Pool<R> implements AutoCloseable {
             throw new StrataException(FaultKind.POOL_EXHAUSTED, name, "interrupted while waiting to create a resource", interrupted);
         }
         if (!slot) {
+            total.decrementAndGet();
             throw exhausted(start, end - start, "too many resources being created at once");
         }
         try {
             return create(Math.max(1L, end - clock.nanoTime()));
+        } catch (RuntimeException | Error failure) {
+            total.decrementAndGet();
+            if (waiting.get() > 0) {
+                signalRoomToCreate(); // the room we reserved is free again
+            }
+            throw failure;
         } finally {
             creationSlots.release();
         }
@@ -339,8 +614,7 @@ public final class Pool<R> implements AutoCloseable {
             throw new StrataException(FaultKind.RESOURCE_CLOSED, name, "resource factory returned null");
         }
         Entry<R> entry = new Entry<>(resource, clock.nanoTime(), jitteredLifetimeNanos());
-        all.add(entry);
-        total.incrementAndGet();
+        register(entry);
         created.increment();
         return entry;
     }
@@ -364,7 +638,7 @@ public final class Pool<R> implements AutoCloseable {
                         + Durations.format(acquisitionTimeoutNanos) + ")"
                         : " (acquisition timeout " + Durations.format(acquisitionTimeoutNanos) + ")")
                 + "; size " + total.get() + "/" + config.maxSize() + ", active " + active()
-                + ", idle " + idle.size() + ", waiting " + permits.getQueueLength();
+                + ", idle " + idleCount() + ", waiting " + waiting.get();
         CallContext context = CallContext.current();
         if (context != null) {
             context.trace().record(Layer.RESOURCE, "pool-wait", waited, FaultKind.POOL_EXHAUSTED.qualifiedName());
@@ -396,11 +670,12 @@ public final class Pool<R> implements AutoCloseable {
                 } else {
                     entry.lastReturnedNanos = now;
                     entry.lastVerifiedNanos = now;
-                    idle.offerFirst(entry);
+                    handOffOrIdle(entry);
                 }
             }
-        } finally {
-            permits.release();
+        } catch (RuntimeException | Error unexpected) {
+            retire(entry, EvictionReason.RESET_FAILED);
+            throw unexpected;
         }
         if (closed) {
             drainIdle(); // the pool closed while this resource was being returned
@@ -416,11 +691,15 @@ public final class Pool<R> implements AutoCloseable {
     }
 
     private void retire(Entry<R> entry, EvictionReason reason) {
-        if (!all.remove(entry)) {
+        entry.markRemoved();
+        if (!unregister(entry)) {
             return;
         }
         total.decrementAndGet();
         closedBy.get(reason).increment();
+        if (!closed && waiting.get() > 0) {
+            signalRoomToCreate();
+        }
         try {
             factory.close(entry.resource);
         } catch (RuntimeException ignored) {
@@ -459,7 +738,7 @@ public final class Pool<R> implements AutoCloseable {
     }
 
     private void fillToMinIdle() {
-        int needed = Math.min(config.minIdle() - idle.size(), config.maxSize() - total.get());
+        int needed = Math.min(config.minIdle() - idleCount(), config.maxSize() - total.get());
         if (needed <= 0 || closed) {
             return;
         }
@@ -482,27 +761,28 @@ public final class Pool<R> implements AutoCloseable {
 
     private void fill(AtomicInteger remaining) {
         while (!closed && remaining.getAndDecrement() > 0) {
-            if (!permits.tryAcquire()) {
-                return; // everything is lent out: borrowers will create what they need
-            }
             boolean slot = false;
+            boolean reserved = false;
             try {
                 slot = creationSlots.tryAcquire(BACKGROUND_CREATE_BUDGET.toNanos(), TimeUnit.NANOSECONDS);
-                if (!slot || closed) {
+                if (!slot || closed || !(reserved = reserveCreation())) {
                     return;
                 }
                 Entry<R> entry = create(BACKGROUND_CREATE_BUDGET.toNanos());
-                idle.offerLast(entry);
+                reserved = false; // the entry now counts itself
+                handOffOrIdle(entry);
             } catch (StrataException failure) {
                 publish("pool.create-failed", Level.WARNING, failure.fault(), "could not open a resource for min idle: " + failure.getMessage());
                 return;
             } catch (InterruptedException interrupted) {
                 return;
             } finally {
+                if (reserved) {
+                    total.decrementAndGet();
+                }
                 if (slot) {
                     creationSlots.release();
                 }
-                permits.release();
             }
             if (closed) {
                 drainIdle();
@@ -513,32 +793,28 @@ public final class Pool<R> implements AutoCloseable {
     private void retireAndPingIdle() {
         long keepaliveNanos = config.keepaliveInterval().toNanos();
         long idleTimeoutNanos = config.idleTimeout().toNanos();
-        for (Entry<R> entry : idle) {
+        for (Entry<R> entry : entries) {
             if (closed) {
                 return;
+            }
+            if (entry.state() != Entry.IDLE) {
+                continue;
             }
             long now = clock.nanoTime();
             EvictionReason retireFor = entry.retirementDue(now) ? EvictionReason.MAX_LIFETIME
                     : idleTimeoutNanos > 0 && now - entry.lastReturnedNanos > idleTimeoutNanos
                             && total.get() > config.minIdle() ? EvictionReason.IDLE_TIMEOUT : null;
             boolean ping = retireFor == null && keepaliveNanos > 0 && now - entry.lastVerifiedNanos >= keepaliveNanos;
-            if ((retireFor == null && !ping) || !permits.tryAcquire()) {
-                continue;
+            if ((retireFor == null && !ping) || !entry.claim(Entry.IDLE, Entry.RESERVED)) {
+                continue; // nothing due, or a borrower took it meanwhile
             }
-            try {
-                if (!idle.remove(entry)) {
-                    continue; // a borrower took it meanwhile
-                }
-                if (retireFor != null) {
-                    retire(entry, retireFor);
-                } else if (factory.keepalive(entry.resource, config.validationTimeout())) {
-                    entry.lastVerifiedNanos = clock.nanoTime();
-                    idle.offerLast(entry);
-                } else {
-                    replaceStale(entry, now - entry.lastVerifiedNanos, "keepalive-failed");
-                }
-            } finally {
-                permits.release();
+            if (retireFor != null) {
+                retire(entry, retireFor);
+            } else if (factory.keepalive(entry.resource, config.validationTimeout())) {
+                entry.lastVerifiedNanos = clock.nanoTime();
+                handOffOrIdle(entry);
+            } else {
+                replaceStale(entry, now - entry.lastVerifiedNanos, "keepalive-failed");
             }
         }
     }
@@ -549,14 +825,15 @@ public final class Pool<R> implements AutoCloseable {
             return;
         }
         long now = clock.nanoTime();
-        for (Entry<R> entry : all) {
+        for (Entry<R> entry : entries) {
             Throwable site = entry.borrowSite;
             if (entry.borrowed && !entry.leakReported && site != null && now - entry.borrowedAtNanos > thresholdNanos) {
                 entry.leakReported = true;
-                leaksReported.increment();
                 publish("pool.leak-suspected", Level.WARNING, null,
                         "resource held for " + Durations.format(now - entry.borrowedAtNanos) + ", longer than the leak threshold "
                                 + Durations.format(thresholdNanos) + "; acquired at" + stackOf(site));
+                leaksReported.increment(); // after the event, so whoever sees the count finds the report
+
             }
         }
     }
@@ -589,7 +866,7 @@ public final class Pool<R> implements AutoCloseable {
     public PoolStats stats() {
         Map<EvictionReason, Long> closedCounts = new EnumMap<>(EvictionReason.class);
         closedBy.forEach((reason, count) -> closedCounts.put(reason, count.sum()));
-        return new PoolStats(name, config.maxSize(), total.get(), active(), idle.size(), permits.getQueueLength(),
+        return new PoolStats(name, config.maxSize(), total.get(), active(), idleCount(), waiting.get(),
                 acquisitions.sum(), timeouts.sum(), created.sum(), createFailures.sum(), closedCounts,
                 staleDetected.sum(), leaksReported.sum(), waits.percentile(0.50), waits.percentile(0.99), waits.max());
     }
@@ -606,7 +883,7 @@ public final class Pool<R> implements AutoCloseable {
      */
     public boolean awaitWarm(Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (idle.size() < config.minIdle()) {
+        while (idleCount() < config.minIdle()) {
             if (closed || System.nanoTime() - end >= 0) {
                 return false;
             }
@@ -639,8 +916,12 @@ public final class Pool<R> implements AutoCloseable {
             return;
         }
         closed = true;
-        // Wake every waiter; each sees the closed flag, gives its permit back and fails.
-        permits.release(Integer.MAX_VALUE / 2);
+        Waiter<R> waiter;
+        while ((waiter = waiters.poll()) != null) {
+            if (waiter.offer(Waiter.POOL_CLOSED)) {
+                LockSupport.unpark(waiter.thread);
+            }
+        }
         housekeeperLock.lock();
         try {
             housekeeperWake.signalAll();
@@ -662,9 +943,10 @@ public final class Pool<R> implements AutoCloseable {
     }
 
     private void drainIdle() {
-        Entry<R> entry;
-        while ((entry = idle.pollFirst()) != null) {
-            retire(entry, EvictionReason.POOL_CLOSED);
+        for (Entry<R> entry : entries) {
+            if (entry.claim(Entry.IDLE, Entry.REMOVED)) {
+                retire(entry, EvictionReason.POOL_CLOSED);
+            }
         }
     }
 

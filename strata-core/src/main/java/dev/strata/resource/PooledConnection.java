@@ -55,7 +55,7 @@ final class PooledConnection implements Connection {
     private final JdbcConnection pooled;
     private final Connection raw;
     private final Deadline deadline;
-    private final List<Statement> openStatements = new ArrayList<>(4);
+    private List<Statement> openStatements; // allocated on the first statement: most borrows in a benchmark make none
     private boolean closed;
     private boolean autoCommit = true;
     private boolean sessionDirty;
@@ -112,6 +112,9 @@ final class PooledConnection implements Connection {
         if (deadline != null) {
             statement.setQueryTimeout((int) JdbcConnectionFactory.ceilSeconds(deadline.remaining()));
         }
+        if (openStatements == null) {
+            openStatements = new ArrayList<>(4);
+        }
         openStatements.add(statement);
         return type.cast(Proxy.newProxyInstance(PooledConnection.class.getClassLoader(), new Class<?>[] {type},
                 (proxy, method, args) -> invokeStatement(statement, proxy, method, args)));
@@ -154,14 +157,16 @@ final class PooledConnection implements Connection {
         }
         closed = true;
         try {
-            for (Statement statement : openStatements.toArray(new Statement[0])) {
-                try {
-                    statement.close();
-                } catch (SQLException ignored) {
-                    // closing the statement of a broken connection can fail; the reset below decides
+            if (openStatements != null && !openStatements.isEmpty()) {
+                for (Statement statement : openStatements.toArray(new Statement[0])) {
+                    try {
+                        statement.close();
+                    } catch (SQLException ignored) {
+                        // closing the statement of a broken connection can fail; the reset below decides
+                    }
                 }
+                openStatements.clear();
             }
-            openStatements.clear();
             if (lease.brokenBy() == null) {
                 resetSession();
             }

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.junit.jupiter.api.AfterEach;
@@ -241,6 +242,60 @@ class ChaosProxyTest {
     }
 
     @Test
+    void toxicityIsRolledOncePerConnection() throws IOException {
+        proxy.addToxic(Toxic.resetPeer(Direction.UPSTREAM, 0).withToxicity(0.5));
+        int reset = 0;
+        for (int i = 0; i < 200; i++) {
+            try (Socket client = connect()) {
+                if (!"roll".equals(roundTripOrNull(client, "roll"))) {
+                    reset++;
+                    continue;
+                }
+                // a spared connection stays spared: the roll is per connection, not per chunk
+                for (int j = 0; j < 3; j++) {
+                    assertThat(roundTrip(client, "again")).isEqualTo("again");
+                }
+            }
+        }
+        assertThat(reset).as("about half of 200 connections").isBetween(60, 140);
+    }
+
+    @Test
+    void trafficSurvivesToxicsChurningUnderIt() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean churn = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread churner = Thread.ofVirtual().start(() -> {
+            int i = 0;
+            while (churn.get()) {
+                Toxic toxic = (i++ % 2 == 0 ? Toxic.latency(Direction.DOWNSTREAM, 1, 1) : Toxic.slicer(Direction.UPSTREAM, 7, 3, 50))
+                        .named("churn");
+                proxy.addToxic(toxic);
+                proxy.removeToxic("churn");
+            }
+        });
+        try (java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int id = c;
+                results.add(clients.submit(() -> {
+                    try (Socket client = connect()) {
+                        for (int i = 0; i < 100; i++) {
+                            String message = "client-" + id + "-message-" + i + "|";
+                            assertThat(roundTrip(client, message)).isEqualTo(message);
+                        }
+                    }
+                    return 100;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> result : results) {
+                assertThat(result.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(100);
+            }
+        } finally {
+            churn.set(false);
+            churner.join();
+        }
+    }
+
+    @Test
     void toxicityZeroLeavesConnectionsAlone() throws IOException {
         proxy.addToxic(Toxic.resetPeer(Direction.UPSTREAM, 0).withToxicity(0.0));
         try (Socket client = connect()) {
@@ -310,6 +365,16 @@ class ChaosProxyTest {
         socket.getOutputStream().write(bytes);
         byte[] answer = socket.getInputStream().readNBytes(bytes.length);
         return new String(answer, StandardCharsets.US_ASCII);
+    }
+
+    /** The echoed message, or null when the connection was reset or closed instead. */
+    static String roundTripOrNull(Socket socket, String message) {
+        try {
+            String answer = roundTrip(socket, message);
+            return answer.length() == message.length() ? answer : null;
+        } catch (IOException resetOrClosed) {
+            return null;
+        }
     }
 
     static long millisSince(long startNanos) {

@@ -126,7 +126,8 @@ class ChaosServerTest {
         assertError(send("POST", "/proxies/p/toxics", "{\"type\":\"latency\",\"stream\":\"sideways\"}"), 400, "stream");
         assertThat(send("POST", "/proxies/p/toxics", "{\"type\":\"latency\"}").statusCode()).isEqualTo(200);
         assertError(send("POST", "/proxies/p/toxics", "{\"type\":\"latency\"}"), 409, "already exists");
-        assertError(send("DELETE", "/reset", null), 400, "method");
+        assertError(send("DELETE", "/reset", null), 405, "method");
+        assertError(send("PUT", "/proxies/p", "{}"), 405, "method");
         assertError(send("GET", "/nothing", null), 404, "no such endpoint");
         assertThat(send("GET", "/version", null).body()).contains(ChaosServer.VERSION);
         // still serving after all that

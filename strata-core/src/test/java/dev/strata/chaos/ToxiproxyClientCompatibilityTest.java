@@ -193,6 +193,32 @@ class ToxiproxyClientCompatibilityTest {
     }
 
     @Test
+    void upstreamAndListenCanBeChanged() throws IOException {
+        try (EchoServer other = new EchoServer()) {
+            proxy.setUpstream("127.0.0.1:" + other.address().getPort());
+            assertThat(client.getProxy("echo").getUpstream()).isEqualTo("127.0.0.1:" + other.address().getPort());
+            try (Socket socket = connect()) {
+                assertThat(roundTrip(socket, "moved")).isEqualTo("moved");
+            }
+            assertThat(other.acceptedConnections()).isEqualTo(1);
+        }
+        proxy.setUpstream("127.0.0.1:" + echo.address().getPort());
+        String before = client.getProxy("echo").getListen();
+        proxy.setListen("127.0.0.1:0");
+        // port 0 asks for any free port; the proxy keeps its current one as that already satisfies it
+        assertThat(client.getProxy("echo").getListen()).isEqualTo(before);
+        int freePort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            freePort = probe.getLocalPort();
+        }
+        proxy.setListen("127.0.0.1:" + freePort);
+        assertThat(client.getProxy("echo").getListen()).isEqualTo("127.0.0.1:" + freePort);
+        try (Socket socket = connect()) {
+            assertThat(roundTrip(socket, "relisten")).isEqualTo("relisten");
+        }
+    }
+
+    @Test
     void errorsCarryToxiproxyStatusCodes() throws IOException {
         assertThatThrownBy(() -> client.createProxy("echo", "127.0.0.1:0", "127.0.0.1:1"))
                 .isInstanceOf(IOException.class).hasMessageContaining("409");

@@ -307,6 +307,36 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void timeWindowStaysConsistentUnder32CallersWhileTimeMoves() throws Exception {
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").mode(Mode.TIME_WINDOW).windowSize(5)
+                .minimumCalls(1_000_000).clock(clock).events(bus).build();
+        AtomicInteger recorded = new AtomicInteger();
+        Concurrently.run(32, i -> {
+            for (int n = 0; n < 200; n++) {
+                if (i == 0 && n % 10 == 0) {
+                    clock.advance(Duration.ofMillis(100));
+                }
+                assertThat(breaker.tryAcquirePermission()).isTrue();
+                if (n % 4 == 0) {
+                    breaker.onFailure(MS, RESET);
+                } else {
+                    breaker.onSuccess(MS);
+                }
+                recorded.incrementAndGet();
+                CircuitBreaker.Metrics m = breaker.metrics();
+                assertThat(m.failedCalls()).isBetween(0, m.bufferedCalls());
+            }
+        });
+        CircuitBreaker.Metrics m = breaker.metrics();
+        assertThat(m.bufferedCalls()).isBetween(1, recorded.get());
+        assertThat(m.failureRate()).isBetween(0.0, 1.0);
+        clock.advance(Duration.ofSeconds(5));
+        CircuitBreaker.Metrics later = breaker.metrics();
+        assertThat(later.bufferedCalls()).as("everything aged out, nothing left over or negative").isZero();
+        assertThat(later.failedCalls()).isZero();
+    }
+
+    @Test
     void concurrentFailuresOpenTheBreakerWithExactlyOneTransitionEvent() throws Exception {
         CircuitBreaker breaker = consecutive(5).build();
         Concurrently.run(32, i -> {

@@ -194,4 +194,24 @@ class PipelineTrapsTest {
         assertThat(calls).hasValue(1);
         assertThat(events.types()).contains("retry-budget.exhausted", "retry.gave-up");
     }
+
+    @Test
+    void aResourceAcquiredInsideTheAttemptIsReleasedBeforeEveryBackoff() {
+        java.util.concurrent.Semaphore connections = new java.util.concurrent.Semaphore(1);
+        List<Integer> freeDuringBackoff = new CopyOnWriteArrayList<>();
+        clock.onSleep = () -> freeDuringBackoff.add(connections.availablePermits());
+        Pipeline p = Pipeline.builder("payments").retry(retry(3)).clock(clock).events(events.bus).build();
+        assertThatThrownBy(() -> p.execute(() -> {
+            if (!connections.tryAcquire()) {
+                throw new IllegalStateException("connection still held by the previous attempt");
+            }
+            try {
+                return failWithReset();
+            } finally {
+                connections.release();
+            }
+        })).isInstanceOf(RetriesExhaustedException.class);
+        assertThat(calls).hasValue(3);
+        assertThat(freeDuringBackoff).containsExactly(1, 1);
+    }
 }

@@ -67,7 +67,7 @@ class RetryTest {
         assertThat(calls).hasValue(1);
         assertThat(clock.sleeps).isEmpty();
         assertThat(events.lines()).containsExactly(
-                "INFO [payments] attempt 1/5 failed: APPLICATION/client-error (HTTP 404) after 0us; not retried: application faults are never retried");
+                "INFO [payments] attempt 1/5 failed: APPLICATION/client-error (HTTP 404); not retried: application faults are never retried");
     }
 
     @Test

@@ -238,4 +238,70 @@ class TimeoutTest {
             return "never";
         })).isInstanceOf(AttemptTimeoutException.class);
     }
+
+    /** Runs {@code body} on a virtual thread and rethrows what it threw. */
+    private static void onVirtualThread(ThrowingRunnable body) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread thread = Thread.ofVirtual().start(() -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        thread.join(Duration.ofSeconds(60));
+        assertThat(thread.isAlive()).isFalse();
+        if (failure.get() instanceof Exception e) {
+            throw e;
+        }
+        if (failure.get() instanceof Error e) {
+            throw e;
+        }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aVirtualCallerIsInterruptedOnItsOwnThreadAndTheSocketIsClosedWithNoInterruptLeftBehind() throws Exception {
+        try (SilentServer server = new SilentServer()) {
+            Pipeline p = Pipeline.builder("payments").timeout(Duration.ofMillis(100)).events(events.bus).build();
+            onVirtualThread(() -> {
+                Thread caller = Thread.currentThread();
+                AtomicReference<Thread> ranOn = new AtomicReference<>();
+                for (int i = 0; i < 3; i++) {
+                    assertThatThrownBy(() -> p.execute(() -> {
+                        ranOn.set(Thread.currentThread());
+                        return readOneByte(server.port());
+                    })).isInstanceOf(AttemptTimeoutException.class);
+                    assertThat(Thread.currentThread().isInterrupted()).as("interrupt cleared").isFalse();
+                }
+                assertThat(ranOn.get()).isSameAs(caller);
+                Thread.sleep(5); // would throw if an interrupt had been left behind
+                assertThat(p.<String>execute(() -> "fast")).isEqualTo("fast");
+            });
+            awaitTrue(() -> server.closedByClient.get() == 3);
+            assertThat(server.closedByClient).hasValue(3);
+            assertThat(p.inFlightAttempts()).isZero();
+        }
+    }
+
+    @Test
+    void noLeakAfterAThousandTimedOutCallsFromVirtualThreads() throws Exception {
+        Pipeline p = Pipeline.builder("payments").timeout(Duration.ofMillis(1)).events(events.bus).build();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        onVirtualThread(() -> runTimedOut(p));
+        int platformBefore = threads.getThreadCount();
+        onVirtualThread(() -> {
+            for (int i = 0; i < 1_000; i++) {
+                runTimedOut(p);
+                assertThat(Thread.currentThread().isInterrupted()).isFalse();
+            }
+        });
+        awaitTrue(() -> p.inFlightAttempts() == 0 && threads.getThreadCount() <= platformBefore);
+        assertThat(p.inFlightAttempts()).isZero();
+        assertThat(threads.getThreadCount()).isLessThanOrEqualTo(platformBefore);
+    }
 }

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 
 /**
@@ -64,9 +66,10 @@ class ChaosProxyExtensionTest {
 
     @Test
     void classScopedProxyIsHealedBetweenTestsAndClosedAfterTheClass() {
-        var results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(ClassScoped.class)).execute();
-        results.testEvents().failed().stream().forEach(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
-                .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).ifPresent(Throwable::printStackTrace));
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(ClassScoped.class)).execute();
+        // show why an inner test failed; the statistics below only count
+        results.testEvents().failed().stream().forEach(event -> event.getPayload(TestExecutionResult.class)
+                .flatMap(TestExecutionResult::getThrowable).ifPresent(Throwable::printStackTrace));
         results.testEvents().assertStatistics(stats -> stats.started(3).succeeded(3).failed(0));
         assertThat(ClassScoped.seen).isNotNull();
         assertThat(ClassScoped.seen.isClosed()).as("closed after the class").isTrue();
