@@ -89,6 +89,7 @@ public final class Demo {
             out.printf("warming up for %s (not measured) ...%n%n", Report.ms(settings.warmUp().toNanos()));
             runPhase(0, script.size(), new Phase("warm-up", "", "", "", Duration.ZERO, settings.warmUp(), List.of()),
                     variants.all(), false);
+            variants.all().forEach(OrderService::warmedUp);
             for (int i = 0; i < script.size(); i++) {
                 Phase phase = script.get(i);
                 if (!only.isEmpty() && !only.contains(phase.name())) {

@@ -84,13 +84,13 @@ public record DemoSettings(int timeCompression, Duration steady, Duration slowPa
      * their p99s are not decided by one scheduling hiccup of a shared machine.
      */
     public static DemoSettings quick() {
-        return new DemoSettings(10, Duration.ofSeconds(7), Duration.ofSeconds(10), Duration.ofSeconds(4),
+        return new DemoSettings(10, Duration.ofSeconds(6), Duration.ofSeconds(10), Duration.ofSeconds(4),
                 Duration.ofSeconds(4), Duration.ofSeconds(7), 30, 10, 10, 120, 4, 8);
     }
 
     /** Traffic before the first phase, not measured: warms the JIT, the pools and the HTTP clients. */
     Duration warmUp() {
-        return Duration.ofMillis(1500);
+        return Duration.ofSeconds(3);
     }
 
     /** A seed duration in demo time. */

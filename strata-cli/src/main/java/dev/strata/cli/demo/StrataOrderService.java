@@ -47,6 +47,7 @@ final class StrataOrderService implements OrderService {
     private final Pipeline payments;
     private final Pipeline inventory;
     private final Pipeline recommendations;
+    private final List<CircuitBreaker> breakers = new java.util.ArrayList<>();
 
     /** Whether payments charged the order now, or the order was accepted as pending, and why. */
     private record Payment(boolean charged, Fault reason, Fault root) {
@@ -165,7 +166,7 @@ final class StrataOrderService implements OrderService {
      * less and less often.
      */
     private CircuitBreaker breaker(String dependency, EventBus events) {
-        return CircuitBreaker.builder(dependency)
+        CircuitBreaker breaker = CircuitBreaker.builder(dependency)
                 .mode(CircuitBreaker.Mode.COUNT_WINDOW)
                 .windowSize(10)
                 .minimumCalls(5)
@@ -176,6 +177,18 @@ final class StrataOrderService implements OrderService {
                 .maxOpenWait(settings.breakerOpen().multipliedBy(2))
                 .events(events)
                 .build();
+        breakers.add(breaker);
+        return breaker;
+    }
+
+    /**
+     * Closes the breakers: while the JIT is still compiling, a busy machine can stretch a 5 ms
+     * call past its timeout often enough to open a breaker during the warm-up, and the measured
+     * phases should start from the service's steady state.
+     */
+    @Override
+    public void warmedUp() {
+        breakers.forEach(CircuitBreaker::reset);
     }
 
     private List<Long> loadPopularItems() throws SQLException {
