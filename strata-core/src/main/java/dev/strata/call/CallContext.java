@@ -36,8 +36,15 @@ public final class CallContext {
      * A context for work that must not happen twice unless the dependency can recognise the
      * repeat. With a non-null {@code idempotencyKey} retries are allowed (the dependency
      * deduplicates by key); without one the call is attempted exactly once.
+     *
+     * @throws IllegalArgumentException when the key is blank
      */
     public static CallContext nonIdempotent(String dependency, String idempotencyKey) {
+        if (idempotencyKey != null && idempotencyKey.isBlank()) {
+            // A blank key cannot deduplicate anything; treating it as a key would allow unsafe retries.
+            throw new IllegalArgumentException("idempotencyKey: '" + idempotencyKey
+                    + "' is not allowed; must be null (attempt once) or a non-blank key");
+        }
         return new CallContext(dependency, false, idempotencyKey, new LayerTrace());
     }
 

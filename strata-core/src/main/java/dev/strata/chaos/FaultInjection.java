@@ -33,7 +33,7 @@ import java.util.function.Supplier;
  *
  * <p>Off unless enabled, by the builder or by environment variables ({@link #fromEnvironment()}).
  * Every injection is published as an event, and so logged, as a drill:
- * {@code WARNING [payments] CHAOS drill: injected NETWORK/connection-reset (rate 0.10)}.
+ * {@code WARN [payments] CHAOS drill: injected NETWORK/connection-reset (rate 0.10)}.
  *
  * <pre>{@code
  * FaultInjection chaos = FaultInjection.builder().enabled(true).seed(42)

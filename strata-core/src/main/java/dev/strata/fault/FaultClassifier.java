@@ -12,7 +12,16 @@ import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
+import java.sql.SQLDataException;
 import java.sql.SQLException;
+import java.sql.SQLIntegrityConstraintViolationException;
+import java.sql.SQLInvalidAuthorizationSpecException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLSyntaxErrorException;
+import java.sql.SQLTimeoutException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
@@ -102,7 +111,10 @@ public interface FaultClassifier {
         };
     }
 
-    /** Parses an HTTP {@code Retry-After} given in seconds; returns null when absent or not a number. */
+    /**
+     * Parses an HTTP {@code Retry-After} value given in seconds ({@code 120}); returns null when
+     * absent or malformed. For the HTTP-date form use {@link #parseRetryAfter(String, long)}.
+     */
     static Duration parseRetryAfterSeconds(String header) {
         if (header == null || header.isBlank()) {
             return null;
@@ -111,7 +123,27 @@ public interface FaultClassifier {
             long seconds = Long.parseLong(header.trim());
             return seconds < 0 ? null : Duration.ofSeconds(seconds);
         } catch (NumberFormatException notSeconds) {
-            return null; // an HTTP-date is allowed by RFC 9110 but not interpreted here
+            return null;
+        }
+    }
+
+    /**
+     * Parses an HTTP {@code Retry-After} value in either form RFC 9110 allows: delay seconds
+     * ({@code 120}) or an HTTP-date ({@code Wed, 21 Oct 2026 07:28:00 GMT}), the latter relative
+     * to {@code nowEpochMillis}. A date in the past means "now" (zero); a malformed or absent
+     * value gives null.
+     */
+    static Duration parseRetryAfter(String header, long nowEpochMillis) {
+        Duration seconds = parseRetryAfterSeconds(header);
+        if (seconds != null || header == null || header.isBlank()) {
+            return seconds;
+        }
+        try {
+            long at = java.time.ZonedDateTime.parse(header.trim(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant().toEpochMilli();
+            return Duration.ofMillis(Math.max(0L, at - nowEpochMillis));
+        } catch (java.time.format.DateTimeParseException notADate) {
+            return null;
         }
     }
 }
@@ -188,7 +220,33 @@ final class Builtin {
             return Fault.of(kind, "SQLState " + sql.getSQLState());
         }
         if (sql.getCause() != null) {
-            return classify(sql.getCause());
+            Fault cause = classify(sql.getCause());
+            if (cause != null) {
+                return cause;
+            }
+        }
+        return classifySqlType(sql);
+    }
+
+    /** JDBC's own exception types say what a driver that sets no SQLState meant. */
+    private static Fault classifySqlType(SQLException sql) {
+        String detail = sql.getClass().getSimpleName();
+        if (sql instanceof SQLTimeoutException) {
+            return Fault.of(FaultKind.READ_TIMEOUT, detail);
+        }
+        if (sql instanceof SQLTransientConnectionException || sql instanceof SQLNonTransientConnectionException
+                || sql instanceof SQLRecoverableException) {
+            return Fault.of(FaultKind.CONNECTION_RESET, detail);
+        }
+        if (sql instanceof SQLTransientException) {
+            return Fault.of(FaultKind.TRANSIENT, detail);
+        }
+        if (sql instanceof SQLInvalidAuthorizationSpecException) {
+            return Fault.of(FaultKind.AUTHENTICATION, detail);
+        }
+        if (sql instanceof SQLDataException || sql instanceof SQLIntegrityConstraintViolationException
+                || sql instanceof SQLSyntaxErrorException) {
+            return Fault.of(FaultKind.VALIDATION, detail);
         }
         return null;
     }

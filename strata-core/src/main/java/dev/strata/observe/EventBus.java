@@ -7,9 +7,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Delivers events to listeners and writes one structured log line per event through
- * {@link System.Logger} (logger name {@code dev.strata.<first part of the event type>}), so core
- * needs no logging library. Buses may chain to a parent, so a listener on the application's
- * bus sees the events of every dependency.
+ * {@link System.Logger} (logger name {@code dev.strata}), so core needs no logging library. The
+ * logged message is {@link StrataEvent#logLine()} without its level, which the logging backend
+ * prints itself: {@code [payments] circuit CLOSED -> OPEN: ...}. Buses may chain to a parent, so
+ * a listener on the application's bus sees the events of every dependency.
  *
  * <p>Publishing is allocation-free when nothing listens and the level is not logged; callers
  * that build costly events should check {@link #isActive(Level)} first.
@@ -17,8 +18,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class EventBus {
 
     private static final EventBus ROOT = new EventBus(null, true);
-    /** Looked up once: {@link #isActive} sits on hot paths (every rejection) and must not allocate. */
-    private static final Logger ACTIVITY_LOGGER = logger("strata");
+    /**
+     * One logger for every event, looked up once: {@link #isActive} sits on hot paths (every
+     * rejection) and must not allocate, and it must answer for the same logger that writes.
+     */
+    private static final Logger LOGGER = System.getLogger("dev.strata");
 
     private final EventBus parent;
     private final boolean log;
@@ -59,7 +63,7 @@ public final class EventBus {
     /** Whether publishing an event of this level would reach anyone: a listener or the log. */
     public boolean isActive(Level level) {
         for (EventBus bus = this; bus != null; bus = bus.parent) {
-            if (!bus.listeners.isEmpty() || (bus.log && ACTIVITY_LOGGER.isLoggable(level))) {
+            if (!bus.listeners.isEmpty() || (bus.log && LOGGER.isLoggable(level))) {
                 return true;
             }
         }
@@ -78,23 +82,11 @@ public final class EventBus {
             try {
                 listener.onEvent(event);
             } catch (RuntimeException | Error listenerFailure) {
-                logger("observe").log(Level.WARNING, "event listener " + listener + " failed on " + event.type(), listenerFailure);
+                LOGGER.log(Level.WARNING, "event listener " + listener + " failed on " + event.type(), listenerFailure);
             }
         }
-        if (log) {
-            Logger logger = logger(category(event.type()));
-            if (logger.isLoggable(event.level())) {
-                logger.log(event.level(), event.logLine());
-            }
+        if (log && LOGGER.isLoggable(event.level())) {
+            LOGGER.log(event.level(), "[" + event.dependency() + "] " + event.message());
         }
-    }
-
-    private static String category(String type) {
-        int dot = type.indexOf('.');
-        return dot < 0 ? type : type.substring(0, dot);
-    }
-
-    private static Logger logger(String category) {
-        return System.getLogger("dev.strata." + category);
     }
 }

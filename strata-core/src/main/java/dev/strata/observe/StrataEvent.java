@@ -41,6 +41,11 @@ public interface StrataEvent {
 
     /** The log line: {@code WARN [payments] attempt 1/3 failed: ...}. */
     default String logLine() {
-        return level().getName() + " [" + dependency() + "] " + message();
+        return levelLabel(level()) + " [" + dependency() + "] " + message();
+    }
+
+    /** The short level names log readers expect: {@code WARN}, not {@code WARNING}. */
+    static String levelLabel(Level level) {
+        return level == Level.WARNING ? "WARN" : level.getName();
     }
 }

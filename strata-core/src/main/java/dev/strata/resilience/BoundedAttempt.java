@@ -18,6 +18,7 @@ final class BoundedAttempt<T> implements Runnable {
 
     private static final ThreadFactory THREADS = Thread.ofVirtual().name("strata-attempt-", 0).factory();
 
+    private static final int YIELDS_BEFORE_PARKING = 4;
     private static final int RUNNING = 0;
     private static final int DONE = 1;
     private static final int ABANDONED = 2;
@@ -83,6 +84,11 @@ final class BoundedAttempt<T> implements Runnable {
      * @throws InterruptedException when the waiting thread is interrupted; the attempt is abandoned
      */
     boolean await(long boundNanos) throws InterruptedException {
+        // A fast attempt often ends within a few scheduler slices: yielding lets its carrier run
+        // and spares the caller a park and an unpark, the dominant cost of a fast bounded call.
+        for (int i = 0; i < YIELDS_BEFORE_PARKING && state.get() == RUNNING; i++) {
+            Thread.yield();
+        }
         long end = System.nanoTime() + boundNanos;
         while (state.get() == RUNNING) {
             if (Thread.interrupted()) {

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -175,17 +176,22 @@ public final class Timeout {
             return result;
         }
         CompletableFuture<T> source = stage.toCompletableFuture();
+        AtomicBoolean fired = new AtomicBoolean();
         ScheduledFuture<?> timer = Scheduler.schedule(() -> {
-            RuntimeException timeout = byDeadline
-                    ? new DeadlineExceededException(dependency, "attempt cut at the deadline",
-                            "the deadline passed during an attempt", null)
-                    : new AttemptTimeoutException(dependency, boundNanos);
-            if (result.completeExceptionally(timeout)) {
+            if (!source.isDone() && fired.compareAndSet(false, true)) {
+                // Cancel first, so whoever sees the timeout also sees the attempt cancelled.
                 source.cancel(true);
+                result.completeExceptionally(byDeadline
+                        ? new DeadlineExceededException(dependency, "attempt cut at the deadline",
+                                "the deadline passed during an attempt", null)
+                        : new AttemptTimeoutException(dependency, boundNanos));
             }
         }, boundNanos);
         source.whenComplete((value, failure) -> {
             timer.cancel(false);
+            if (fired.get()) {
+                return; // the timeout is the outcome, not the cancellation it caused
+            }
             if (failure == null) {
                 result.complete(value);
             } else {

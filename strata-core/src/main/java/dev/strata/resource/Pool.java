@@ -37,8 +37,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>At most {@link PoolConfig#maxSize()} resources exist at once, counting idle, lent out
  *       and being created.</li>
- *   <li>Borrowers wait in FIFO order, each at most {@link PoolConfig#acquisitionTimeout()} and
- *       never past the current {@link Deadline}; giving up raises a {@link StrataException} of
+ *   <li>Borrowers wait in line, each at most {@link PoolConfig#acquisitionTimeout()} and never
+ *       past the current {@link Deadline}; each returned resource is offered to the longest
+ *       waiter first (like HikariCP, a caller arriving at that moment may still take it, until the
+ *       longest waiter has waited a quarter of its timeout: then newcomers queue behind it).
+ *       Giving up raises a {@link StrataException} of
  *       kind {@link FaultKind#POOL_EXHAUSTED} whose message carries the pool's size, active,
  *       idle and waiting counts and the time waited.</li>
  *   <li>A resource idle longer than the validation bypass window is validated before it is
@@ -128,12 +131,10 @@ public final class Pool<R> implements AutoCloseable {
         }
     }
 
-    /** A borrower parked until it is handed a resource, finds one, or gives up. */
+    /** A borrower parked until it finds a resource, room to create one, or gives up. */
     static final class Waiter<R> {
-        /** The waiter found a resource or room to create one by itself. */
-        static final Object SERVED = new Object();
-        static final Object CANCELLED = new Object();
-        static final Object POOL_CLOSED = new Object();
+        /** The waiter left the line; offers to it fail. */
+        private static final Object GONE = new Object();
         private static final VarHandle SLOT;
 
         static {
@@ -146,6 +147,7 @@ public final class Pool<R> implements AutoCloseable {
 
         final Thread thread = Thread.currentThread();
         final long sinceNanos;
+        // null while waiting without an offer, else the idle entry offered to it, or GONE
         @SuppressWarnings("unused") // accessed through SLOT
         private volatile Object slot;
 
@@ -153,9 +155,19 @@ public final class Pool<R> implements AutoCloseable {
             this.sinceNanos = sinceNanos;
         }
 
-        /** Gives the waiter a resource or an outcome; false when it already has one. */
-        boolean offer(Object outcome) {
-            return SLOT.compareAndSet(this, null, outcome);
+        /** Offers an idle resource to claim; false when the waiter already has an offer or left. */
+        boolean offer(Object entry) {
+            return SLOT.compareAndSet(this, null, entry);
+        }
+
+        /** Drops an offer the waiter has looked at, so it can receive the next one. */
+        void clear(Object offered) {
+            SLOT.compareAndSet(this, offered, null);
+        }
+
+        /** Leaves the line; returns an offer it had not looked at, or null. */
+        Object leave() {
+            return SLOT.getAndSet(this, GONE);
         }
 
         Object slot() {
@@ -169,10 +181,12 @@ public final class Pool<R> implements AutoCloseable {
     private final EventBus events;
     private final String name;
 
-    // Borrowers that found nothing idle and no room to create wait here, in arrival order. A
-    // returned resource is handed straight to the longest waiter, so a stream of new callers
-    // cannot starve those already waiting; when nobody waits it goes back to idle, where a new
-    // caller takes it without queueing (no convoy under load).
+    // Borrowers that found nothing idle and no room to create wait here, in arrival order.
+    // A returned resource becomes idle and is offered to the longest waiter, which is woken to
+    // claim it. It is not reserved for that waiter: binding every return to a parked thread
+    // costs a context switch per borrow under load (a convoy), and a waiter the scheduler is
+    // slow to run would hold the resource hostage. Once the longest waiter has waited a quarter
+    // of the acquisition timeout, new callers queue behind it (see someoneStarving).
     private final ConcurrentLinkedQueue<Waiter<R>> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private final Semaphore creationSlots;
@@ -187,7 +201,7 @@ public final class Pool<R> implements AutoCloseable {
     private final long bypassNanos;
     private final long validationTimeoutNanos;
     private final boolean leakDetection;
-    private final long handOffAfterNanos;
+    private final long starvationNanos;
 
     private final LongAdder acquisitions = new LongAdder();
     private final LongAdder releases = new LongAdder();
@@ -215,9 +229,7 @@ public final class Pool<R> implements AutoCloseable {
         this.bypassNanos = config.validationBypass().toNanos();
         this.validationTimeoutNanos = config.validationTimeout().toNanos();
         this.leakDetection = !config.leakDetectionThreshold().isZero();
-        // Waiters compete for idle resources at first (no convoy of context switches under
-        // load); past half the acquisition timeout they are served first.
-        this.handOffAfterNanos = acquisitionTimeoutNanos / 2;
+        this.starvationNanos = acquisitionTimeoutNanos / 4;
         for (EvictionReason reason : EvictionReason.values()) {
             closedBy.put(reason, new LongAdder());
         }
@@ -254,11 +266,11 @@ public final class Pool<R> implements AutoCloseable {
             throw closedException();
         }
         long start = clock.nanoTime();
-        Entry<R> entry = claimIdle();
+        Entry<R> entry = someoneStarving(start) ? null : claimIdle();
         Lease<R> lease;
         long waited;
         if (entry != null && readyToLend(entry, start)) {
-            lease = borrow(entry, start - entry.lastVerifiedNanos);
+            lease = borrow(entry, Math.max(0L, start - entry.lastVerifiedNanos));
             waited = 0L; // the fast path: an idle resource that needs no check, nothing waited for
         } else {
             lease = lend(start, Deadline.remainingNanosOr(acquisitionTimeoutNanos), entry);
@@ -330,7 +342,7 @@ public final class Pool<R> implements AutoCloseable {
     private Lease<R> lend(long start, long budget, Entry<R> claimed) {
         long end = start + budget;
         for (;;) {
-            Entry<R> entry = claimed != null ? claimed : claimIdle();
+            Entry<R> entry = claimed != null ? claimed : someoneStarving(clock.nanoTime()) ? null : claimIdle();
             claimed = null;
             if (entry == null) {
                 if (reserveCreation()) {
@@ -366,9 +378,9 @@ public final class Pool<R> implements AutoCloseable {
 
     /**
      * Waits in line for a resource. Returns one, or null when there is room to create one.
-     * While waiting it competes for resources made idle like any caller; once it has waited
-     * longer than {@code handOffAfterNanos}, returned resources are handed to it directly, so a
-     * stream of newcomers cannot starve it.
+     * Each returned resource is offered, as a hint, to the longest waiter without a hint, which
+     * is woken to claim it; the resource stays claimable by anyone meanwhile, so a waiter that
+     * is slow to be scheduled does not hold it up (as HikariCP's hand-off queue).
      */
     private Entry<R> awaitHandOff(long start, long end, long budget) {
         Waiter<R> waiter = new Waiter<>(clock.nanoTime());
@@ -377,35 +389,33 @@ public final class Pool<R> implements AutoCloseable {
         waiters.offer(waiter);
         try {
             for (;;) {
-                Object handed = waiter.slot();
-                if (handed != null) {
-                    return take(handed);
+                if (closed) {
+                    throw closedException();
                 }
-                Entry<R> free = claimIdle();
-                if (free != null) {
-                    if (waiter.offer(Waiter.SERVED)) {
-                        return free;
+                if (waiter.slot() instanceof Entry<?> offered) {
+                    waiter.clear(offered);
+                    @SuppressWarnings("unchecked")
+                    Entry<R> hint = (Entry<R>) offered;
+                    if (hint.claim(Entry.IDLE, Entry.IN_USE)) {
+                        return hint;
                     }
-                    handOffOrIdle(free); // a resource was handed to us meanwhile: keep that one
-                    continue;
                 }
-                if (total.get() < config.maxSize() && waiter.offer(Waiter.SERVED)) {
+                // While someone starves, only the head of the line takes idle resources unoffered
+                Entry<R> free = waiters.peek() == waiter || !someoneStarving(clock.nanoTime()) ? claimIdle() : null;
+                if (free != null) {
+                    return free;
+                }
+                if (total.get() < config.maxSize()) {
                     return null;
                 }
                 long left = end - clock.nanoTime();
-                if (left <= 0 || closed || Thread.currentThread().isInterrupted()) {
-                    if (waiter.offer(closed ? Waiter.POOL_CLOSED : Waiter.CANCELLED)) {
-                        waiting.decrementAndGet(); // before the message counts who is waiting
-                        counted = false;
-                        if (closed) {
-                            throw closedException();
-                        }
-                        if (Thread.currentThread().isInterrupted()) {
-                            throw new StrataException(FaultKind.POOL_EXHAUSTED, name, "interrupted while waiting for a resource");
-                        }
-                        throw exhausted(start, budget, "no resource became free");
-                    }
-                    continue; // a resource was handed to us at the last moment
+                if (left <= 0) {
+                    waiting.decrementAndGet(); // before the message counts who is waiting
+                    counted = false;
+                    throw exhausted(start, budget, "no resource became free");
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new StrataException(FaultKind.POOL_EXHAUSTED, name, "interrupted while waiting for a resource");
                 }
                 LockSupport.parkNanos(this, left);
             }
@@ -413,63 +423,56 @@ public final class Pool<R> implements AutoCloseable {
             if (counted) {
                 waiting.decrementAndGet();
             }
+            Object unused = waiter.leave();
             waiters.remove(waiter);
+            if (unused instanceof Entry<?> hint && hint.state() == Entry.IDLE) {
+                @SuppressWarnings("unchecked")
+                Entry<R> pass = (Entry<R>) hint;
+                offerToWaiter(pass); // a hint we did not use: wake the next waiter for it
+            }
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private Entry<R> take(Object handed) {
-        if (handed == Waiter.POOL_CLOSED) {
-            throw closedException();
-        }
-        return (Entry<R>) handed;
-    }
-
-    /** The longest waiter still waiting, dropping those already served or gone. */
-    private Waiter<R> firstWaiter() {
-        Waiter<R> head;
-        while ((head = waiters.peek()) != null && head.slot() != null) {
-            waiters.remove(head);
-        }
-        return head;
     }
 
     /**
-     * Returns a resource to circulation: handed directly to a waiter that has waited long,
-     * otherwise made idle with the longest waiter woken to compete for it.
+     * Whether the longest waiter has waited a quarter of the acquisition timeout: then new
+     * callers queue behind it instead of taking idle resources first, so it cannot starve.
+     */
+    private boolean someoneStarving(long now) {
+        if (waiting.get() == 0) {
+            return false;
+        }
+        Waiter<R> head = waiters.peek();
+        return head != null && now - head.sinceNanos > starvationNanos;
+    }
+
+    /**
+     * Returns a resource to circulation: idle, and offered to the longest waiter without an
+     * offer, which is woken to claim it.
      */
     private void handOffOrIdle(Entry<R> entry) {
-        for (;;) {
-            Waiter<R> head = firstWaiter();
-            if (head != null && clock.nanoTime() - head.sinceNanos >= handOffAfterNanos) {
-                if (head.offer(entry)) {
-                    waiters.remove(head);
-                    LockSupport.unpark(head.thread);
-                    return;
-                }
-                continue;
+        entry.makeIdle(); // a full volatile write: ordered against the look at the waiter line
+        if (!waiters.isEmpty() && offerToWaiter(entry)) {
+            // Give the woken waiter a moment of CPU before this thread can borrow again; on a
+            // busy machine the returner would otherwise take back its own resource every time.
+            for (int i = 0; i < 16 && entry.state() == Entry.IDLE; i++) {
+                Thread.yield();
             }
-            entry.makeIdle();
-            if (head == null) {
-                // A borrower may have joined the line after our look and searched for idle
-                // resources before this one became idle: look again, or it would wait in vain.
-                head = firstWaiter();
-            }
-            if (head != null) {
-                LockSupport.unpark(head.thread);
-                // Give the woken waiter the CPU before this thread can borrow again: on a busy
-                // machine the returner would otherwise take back its own resource every time.
-                for (int i = 0; i < 64 && entry.state() == Entry.IDLE && head.slot() == null; i++) {
-                    Thread.yield();
-                }
-            }
-            return;
         }
+    }
+
+    private boolean offerToWaiter(Entry<R> entry) {
+        for (Waiter<R> waiter : waiters) {
+            if (waiter.offer(entry)) {
+                LockSupport.unpark(waiter.thread);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A resource closed: wake the longest waiter, which may now create one. */
     private void signalRoomToCreate() {
-        Waiter<R> head = firstWaiter();
+        Waiter<R> head = waiters.peek();
         if (head != null) {
             LockSupport.unpark(head.thread);
         }
@@ -916,11 +919,8 @@ public final class Pool<R> implements AutoCloseable {
             return;
         }
         closed = true;
-        Waiter<R> waiter;
-        while ((waiter = waiters.poll()) != null) {
-            if (waiter.offer(Waiter.POOL_CLOSED)) {
-                LockSupport.unpark(waiter.thread);
-            }
+        for (Waiter<R> waiter : waiters) {
+            LockSupport.unpark(waiter.thread); // each sees the closed flag and fails at once
         }
         housekeeperLock.lock();
         try {

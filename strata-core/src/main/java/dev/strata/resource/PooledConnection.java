@@ -316,30 +316,30 @@ final class PooledConnection implements Connection {
     }
 
     @Override
-    public PreparedStatement prepareStatement(String a0) throws SQLException {
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(a0));
+            return track(PreparedStatement.class, raw.prepareStatement(sql));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public CallableStatement prepareCall(String a0) throws SQLException {
+    public CallableStatement prepareCall(String sql) throws SQLException {
         checkOpen();
         try {
-            return track(CallableStatement.class, raw.prepareCall(a0));
+            return track(CallableStatement.class, raw.prepareCall(sql));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public String nativeSQL(String a0) throws SQLException {
+    public String nativeSQL(String sql) throws SQLException {
         checkOpen();
         try {
-            return raw.nativeSQL(a0);
+            return raw.nativeSQL(sql);
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -436,30 +436,30 @@ final class PooledConnection implements Connection {
     }
 
     @Override
-    public Statement createStatement(int a0, int a1) throws SQLException {
+    public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
         checkOpen();
         try {
-            return track(Statement.class, raw.createStatement(a0, a1));
+            return track(Statement.class, raw.createStatement(resultSetType, resultSetConcurrency));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public PreparedStatement prepareStatement(String a0, int a1, int a2) throws SQLException {
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(a0, a1, a2));
+            return track(PreparedStatement.class, raw.prepareStatement(sql, resultSetType, resultSetConcurrency));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public CallableStatement prepareCall(String a0, int a1, int a2) throws SQLException {
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
         checkOpen();
         try {
-            return track(CallableStatement.class, raw.prepareCall(a0, a1, a2));
+            return track(CallableStatement.class, raw.prepareCall(sql, resultSetType, resultSetConcurrency));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -476,20 +476,20 @@ final class PooledConnection implements Connection {
     }
 
     @Override
-    public void setTypeMap(Map<String, Class<?>> a0) throws SQLException {
+    public void setTypeMap(Map<String, Class<?>> typeMap) throws SQLException {
         checkOpen();
         try {
-            raw.setTypeMap(a0);
+            raw.setTypeMap(typeMap);
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public void setHoldability(int a0) throws SQLException {
+    public void setHoldability(int holdability) throws SQLException {
         checkOpen();
         try {
-            raw.setHoldability(a0);
+            raw.setHoldability(holdability);
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -516,90 +516,90 @@ final class PooledConnection implements Connection {
     }
 
     @Override
-    public Savepoint setSavepoint(String a0) throws SQLException {
+    public Savepoint setSavepoint(String name) throws SQLException {
         checkOpen();
         try {
-            return raw.setSavepoint(a0);
+            return raw.setSavepoint(name);
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public void rollback(Savepoint a0) throws SQLException {
+    public void rollback(Savepoint savepoint) throws SQLException {
         checkOpen();
         try {
-            raw.rollback(a0);
+            raw.rollback(savepoint);
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public void releaseSavepoint(Savepoint a0) throws SQLException {
+    public void releaseSavepoint(Savepoint savepoint) throws SQLException {
         checkOpen();
         try {
-            raw.releaseSavepoint(a0);
+            raw.releaseSavepoint(savepoint);
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public Statement createStatement(int a0, int a1, int a2) throws SQLException {
+    public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
         checkOpen();
         try {
-            return track(Statement.class, raw.createStatement(a0, a1, a2));
+            return track(Statement.class, raw.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public PreparedStatement prepareStatement(String a0, int a1, int a2, int a3) throws SQLException {
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(a0, a1, a2, a3));
+            return track(PreparedStatement.class, raw.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public CallableStatement prepareCall(String a0, int a1, int a2, int a3) throws SQLException {
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
         checkOpen();
         try {
-            return track(CallableStatement.class, raw.prepareCall(a0, a1, a2, a3));
+            return track(CallableStatement.class, raw.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public PreparedStatement prepareStatement(String a0, int a1) throws SQLException {
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(a0, a1));
+            return track(PreparedStatement.class, raw.prepareStatement(sql, autoGeneratedKeys));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public PreparedStatement prepareStatement(String a0, int[] a1) throws SQLException {
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(a0, a1));
+            return track(PreparedStatement.class, raw.prepareStatement(sql, columnIndexes));
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public PreparedStatement prepareStatement(String a0, String[] a1) throws SQLException {
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(a0, a1));
+            return track(PreparedStatement.class, raw.prepareStatement(sql, columnNames));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -646,20 +646,20 @@ final class PooledConnection implements Connection {
     }
 
     @Override
-    public void setClientInfo(String a0, String a1) throws SQLClientInfoException {
-        raw.setClientInfo(a0, a1);
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        raw.setClientInfo(name, value);
     }
 
     @Override
-    public void setClientInfo(Properties a0) throws SQLClientInfoException {
-        raw.setClientInfo(a0);
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        raw.setClientInfo(properties);
     }
 
     @Override
-    public String getClientInfo(String a0) throws SQLException {
+    public String getClientInfo(String name) throws SQLException {
         checkOpen();
         try {
-            return raw.getClientInfo(a0);
+            return raw.getClientInfo(name);
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -676,20 +676,20 @@ final class PooledConnection implements Connection {
     }
 
     @Override
-    public Array createArrayOf(String a0, Object[] a1) throws SQLException {
+    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
         checkOpen();
         try {
-            return raw.createArrayOf(a0, a1);
+            return raw.createArrayOf(typeName, elements);
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public Struct createStruct(String a0, Object[] a1) throws SQLException {
+    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
         checkOpen();
         try {
-            return raw.createStruct(a0, a1);
+            return raw.createStruct(typeName, attributes);
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -736,40 +736,40 @@ final class PooledConnection implements Connection {
     }
 
     @Override
-    public boolean setShardingKeyIfValid(ShardingKey a0, ShardingKey a1, int a2) throws SQLException {
+    public boolean setShardingKeyIfValid(ShardingKey shardingKey, ShardingKey superShardingKey, int timeout) throws SQLException {
         checkOpen();
         try {
-            return raw.setShardingKeyIfValid(a0, a1, a2);
+            return raw.setShardingKeyIfValid(shardingKey, superShardingKey, timeout);
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public boolean setShardingKeyIfValid(ShardingKey a0, int a1) throws SQLException {
+    public boolean setShardingKeyIfValid(ShardingKey shardingKey, int timeout) throws SQLException {
         checkOpen();
         try {
-            return raw.setShardingKeyIfValid(a0, a1);
+            return raw.setShardingKeyIfValid(shardingKey, timeout);
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public void setShardingKey(ShardingKey a0, ShardingKey a1) throws SQLException {
+    public void setShardingKey(ShardingKey shardingKey, ShardingKey superShardingKey) throws SQLException {
         checkOpen();
         try {
-            raw.setShardingKey(a0, a1);
+            raw.setShardingKey(shardingKey, superShardingKey);
         } catch (SQLException failure) {
             throw translate(failure);
         }
     }
 
     @Override
-    public void setShardingKey(ShardingKey a0) throws SQLException {
+    public void setShardingKey(ShardingKey shardingKey) throws SQLException {
         checkOpen();
         try {
-            raw.setShardingKey(a0);
+            raw.setShardingKey(shardingKey);
         } catch (SQLException failure) {
             throw translate(failure);
         }

@@ -58,7 +58,7 @@ class FaultInjectionTest {
         assertThat(events).singleElement().satisfies(event -> {
             assertThat(event.type()).isEqualTo("chaos.injected-fault");
             assertThat(event.fault().kind()).isEqualTo(FaultKind.CONNECTION_RESET);
-            assertThat(event.logLine()).isEqualTo("WARNING [payments] CHAOS drill: injected NETWORK/connection-reset (rate 1.00)");
+            assertThat(event.logLine()).isEqualTo("WARN [payments] CHAOS drill: injected NETWORK/connection-reset (rate 1.00)");
         });
     }
 

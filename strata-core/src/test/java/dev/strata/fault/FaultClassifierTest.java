@@ -100,4 +100,25 @@ class FaultClassifierTest {
     void faultPrintsLayerKindAndDetail() {
         assertThat(Fault.of(FaultKind.STALE_CONNECTION, "idle 45 s").toString()).isEqualTo("NETWORK/stale-connection (idle 45 s)");
     }
+
+    @Test
+    void sqlExceptionTypesClassifyWhenTheDriverSetsNoSqlState() {
+        assertThat(classifier.classify(new java.sql.SQLTimeoutException("timed out")).kind()).isEqualTo(FaultKind.READ_TIMEOUT);
+        assertThat(classifier.classify(new SQLTransientConnectionException("gone")).kind()).isEqualTo(FaultKind.CONNECTION_RESET);
+        assertThat(classifier.classify(new java.sql.SQLRecoverableException("gone")).kind()).isEqualTo(FaultKind.CONNECTION_RESET);
+        assertThat(classifier.classify(new java.sql.SQLTransactionRollbackException("deadlock")).kind()).isEqualTo(FaultKind.TRANSIENT);
+        assertThat(classifier.classify(new java.sql.SQLSyntaxErrorException("bad sql")).kind()).isEqualTo(FaultKind.VALIDATION);
+        assertThat(classifier.classify(new SQLException("no state, no type")).kind()).isEqualTo(FaultKind.UNCLASSIFIED);
+    }
+
+    @Test
+    void retryAfterAcceptsSecondsAndHttpDates() {
+        long now = java.time.ZonedDateTime.parse("Wed, 21 Oct 2026 07:28:00 GMT",
+                java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+        assertThat(FaultClassifier.parseRetryAfter("120", now)).isEqualTo(Duration.ofSeconds(120));
+        assertThat(FaultClassifier.parseRetryAfter("Wed, 21 Oct 2026 07:28:30 GMT", now)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(FaultClassifier.parseRetryAfter("Wed, 21 Oct 2026 07:00:00 GMT", now)).isEqualTo(Duration.ZERO);
+        assertThat(FaultClassifier.parseRetryAfter("soon", now)).isNull();
+        assertThat(FaultClassifier.parseRetryAfter(null, now)).isNull();
+    }
 }

@@ -373,7 +373,7 @@ class CircuitBreakerTest {
         assertThat(breaker.state()).isEqualTo(State.OPEN);
         assertThat(transitions()).singleElement().satisfies(t ->
                 assertThat(t.logLine()).isEqualTo(
-                        "WARNING [payments] circuit CLOSED -> OPEN: failure rate 50% >= 50% over 10 calls; open for 30.0s"));
+                        "WARN [payments] circuit CLOSED -> OPEN: failure rate 50% >= 50% over 10 calls; open for 30.0s"));
     }
 
     @Test
@@ -592,7 +592,7 @@ class CircuitBreakerTest {
                 "CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED",
                 "CLOSED->FORCED_OPEN", "FORCED_OPEN->DISABLED", "DISABLED->CLOSED");
         assertThat(transitions().getFirst().logLine())
-                .isEqualTo("WARNING [payments] circuit CLOSED -> OPEN: 2 consecutive failures >= 2; open for 30.0s");
+                .isEqualTo("WARN [payments] circuit CLOSED -> OPEN: 2 consecutive failures >= 2; open for 30.0s");
         assertThat(events).filteredOn(e -> e.type().equals("breaker.call-not-permitted")).hasSize(1)
                 .first().satisfies(e -> assertThat(e.message()).contains("circuit OPEN; half-open in 30.0s"));
     }

@@ -110,7 +110,7 @@ class FallbackTest {
         assertThatThrownBy(() -> p.execute(() -> remote("missing")))
                 .isInstanceOf(CallNotPermittedException.class)
                 .satisfies(e -> assertThat(e.getSuppressed()).singleElement().isInstanceOf(NoSuchElementException.class));
-        assertThat(events.lines()).anyMatch(l -> l.startsWith("WARNING [catalog] fallback for RESILIENCE/circuit-open failed too:")
+        assertThat(events.lines()).anyMatch(l -> l.startsWith("WARN [catalog] fallback for RESILIENCE/circuit-open failed too:")
                 && l.contains("no cached missing"));
     }
 

@@ -214,4 +214,18 @@ class PipelineTrapsTest {
         assertThat(calls).hasValue(3);
         assertThat(freeDuringBackoff).containsExactly(1, 1);
     }
+
+    @Test
+    void theBreakerGetsTheLogicalCallsDurationWhenItDetectsSlowCalls() {
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").windowSize(4).minimumCalls(4)
+                .slowCallDuration(Duration.ofSeconds(1)).slowCallRateThreshold(0.5).clock(clock).events(events.bus).build();
+        Pipeline p = Pipeline.builder("payments").circuitBreaker(breaker).retry(retry(3)).clock(clock).events(events.bus).build();
+        for (int i = 0; i < 4; i++) {
+            assertThat(p.<String>execute(() -> {
+                clock.manual.advance(Duration.ofMillis(1500)); // answers, but slowly
+                return "slow";
+            })).isEqualTo("slow");
+        }
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
 }

@@ -97,7 +97,7 @@ class RetryBudgetTest {
             assertThat(e.type()).isEqualTo("retry-budget.exhausted");
             assertThat(e.fault().kind()).isEqualTo(FaultKind.RETRY_BUDGET_EXHAUSTED);
             assertThat(e.logLine()).isEqualTo(
-                    "WARNING [payments] retry budget exhausted: retries limited to 100% of calls + 0/s over 10.0s");
+                    "WARN [payments] retry budget exhausted: retries limited to 100% of calls + 0/s over 10.0s");
         });
     }
 

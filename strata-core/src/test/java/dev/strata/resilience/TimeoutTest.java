@@ -65,9 +65,13 @@ class TimeoutTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             server.close();
-            acceptor.join(Duration.ofSeconds(10));
+            try {
+                acceptor.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
