@@ -33,6 +33,7 @@ class PoolPipelineTest {
                     .retry(Retry.builder().maxAttempts(2).backoff(Backoff.fixed(Duration.ofSeconds(1))).jitter(Jitter.NONE).build())
                     .build();
             CyclicBarrier allHolding = new CyclicBarrier(10);
+            CountDownLatch statsRead = new CountDownLatch(1);
             CountDownLatch allFailedOnce = new CountDownLatch(10);
             AtomicInteger activeWhileAllHeld = new AtomicInteger();
             List<Object> results = new CopyOnWriteArrayList<>();
@@ -43,7 +44,10 @@ class PoolPipelineTest {
                     if (attempts.incrementAndGet() == 1) {
                         if (allHolding.await(10, TimeUnit.SECONDS) == 0) {
                             activeWhileAllHeld.set(pool.stats().active());
+                            statsRead.countDown();
                         }
+                        // The barrier frees everyone at once: nobody releases before the count is read.
+                        assertThat(statsRead.await(10, TimeUnit.SECONDS)).isTrue();
                         allFailedOnce.countDown();
                         throw new SQLException("could not serialize access", "40001"); // transient: retried
                     }
