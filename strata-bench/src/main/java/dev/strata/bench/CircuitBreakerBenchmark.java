@@ -72,6 +72,20 @@ public class CircuitBreakerBenchmark {
         return result;
     }
 
+    /** The permit variant a pipeline uses: the outcome is attributed to the period that admitted the call. */
+    @Benchmark
+    public String strataPermitApi() {
+        long permit = strata.tryAcquirePermit();
+        if (permit == dev.strata.resilience.CircuitBreaker.NOT_PERMITTED) {
+            throw new IllegalStateException("breaker refused a call on the success path");
+        }
+        boolean timed = strata.measuresDuration(); // false here: no slow-call duration configured
+        long start = timed ? System.nanoTime() : 0L;
+        String result = RESULT;
+        strata.onSuccess(permit, timed ? System.nanoTime() - start : 0L);
+        return result;
+    }
+
     @Benchmark
     public String resilience4j() {
         return resilience4j.executeSupplier(supplier);

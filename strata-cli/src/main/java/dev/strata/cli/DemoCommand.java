@@ -11,7 +11,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code strata demo}: the seeds' outages reproduced in this process, the naive order service
@@ -34,6 +37,9 @@ final class DemoCommand implements Callable<Integer> {
             completionCandidates = PhaseNames.class)
     List<String> phases = List.of();
 
+    @Spec
+    CommandSpec spec;
+
     private final PrintStream out;
 
     DemoCommand() {
@@ -46,6 +52,13 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (String phase : phases) {
+            if (!Demo.phaseNames().contains(phase)) {
+                // A usage error, reported as one (message and usage, no stack trace).
+                throw new ParameterException(spec.commandLine(),
+                        "phase: '" + phase + "' is unknown; allowed " + Demo.phaseNames());
+            }
+        }
         DemoSettings settings = quick ? DemoSettings.quick() : DemoSettings.standard();
         boolean live = out == System.out && isTerminal();
         Demo.DemoResult result = Demo.run(settings, new LinkedHashSet<>(phases), out, live);

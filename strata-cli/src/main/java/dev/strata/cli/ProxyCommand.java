@@ -42,6 +42,8 @@ final class ProxyCommand implements Callable<Integer> {
 
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
+    /** Counted down when call() has closed everything and printed its last line. */
+    private final CountDownLatch finished = new CountDownLatch(1);
     private volatile ChaosServer server;
 
     @Override
@@ -99,24 +101,22 @@ final class ProxyCommand implements Callable<Integer> {
             return 1;
         } finally {
             started.countDown(); // never leave a waiter hanging, even when start failed
+            finished.countDown();
         }
     }
 
     /**
-     * Asks the server to stop and waits, at most 10 s, for it to close: what Ctrl-C does
-     * through the shutdown hook, and what tests call.
+     * Asks the server to stop and waits, at most 10 s, until the command has closed every proxy
+     * and printed its shutdown line: what Ctrl-C does through the shutdown hook, and what tests
+     * call. Waiting for the whole command, not just the server, matters in the hook: the JVM
+     * halts as soon as the hook returns, and would cut off the last line.
      */
     void stop() {
         stopRequested.countDown();
-        ChaosServer running = server;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (running != null && !running.isClosed() && System.nanoTime() < end) {
-            try {
-                Thread.sleep(Duration.ofMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            finished.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

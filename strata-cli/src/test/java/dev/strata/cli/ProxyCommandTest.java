@@ -5,15 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.chaos.ChaosProxy;
 import dev.strata.chaos.ChaosServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,12 +26,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** Starts {@code strata proxy} in-process on port 0, drives it over HTTP and stops it. */
+/**
+ * Starts {@code strata proxy} on port 0, drives it over HTTP and stops it: in-process, and as
+ * the real CLI in a child JVM stopped by SIGTERM, which runs the same shutdown hook as Ctrl-C.
+ */
 class ProxyCommandTest {
 
     @Test
@@ -75,6 +89,97 @@ class ProxyCommandTest {
                     .contains("proxy echo created")
                     .contains("toxic added latency_downstream")
                     .contains("stopped; every proxy closed");
+        }
+    }
+
+    @Test
+    void sigtermStopsTheRealCliCleanlyAndFreesItsPorts(@TempDir Path dir) throws Exception {
+        try (ServerSocket echo = echoServer()) {
+            Path config = dir.resolve("proxies.json");
+            Files.writeString(config, "[{\"name\":\"echo\",\"listen\":\"127.0.0.1:0\",\"upstream\":\"127.0.0.1:"
+                    + echo.getLocalPort() + "\"}]");
+            String java = ProcessHandle.current().info().command()
+                    .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    "-XX:TieredStopAtLevel=1", "dev.strata.cli.StrataCli",
+                    "proxy", "--listen", "127.0.0.1:0", "--config", config.toString())
+                    .redirectErrorStream(true).start();
+            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            List<String> printed = new CopyOnWriteArrayList<>();
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line = in.readLine(); line != null; line = in.readLine()) {
+                        printed.add(line);
+                        lines.add(line);
+                    }
+                } catch (IOException ended) {
+                    // the stream ends with the process
+                }
+            });
+            try {
+                // generous: a JVM starting on a shared 2-core machine
+                Matcher control = awaitLine(lines, Pattern.compile("control API on http://127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(60));
+                assertThat(control).as("listening line, printed: %s", printed).isNotNull();
+                Matcher proxied = awaitLine(lines, Pattern.compile("ChaosProxy\\[echo 127\\.0\\.0\\.1:(\\d+) "), Duration.ofSeconds(20));
+                assertThat(proxied).as("proxy line, printed: %s", printed).isNotNull();
+                assertThat(awaitLine(lines, Pattern.compile("press Ctrl-C to stop"), Duration.ofSeconds(20))).isNotNull();
+                int controlPort = Integer.parseInt(control.group(1));
+                int proxyPort = Integer.parseInt(proxied.group(1));
+
+                try (Socket through = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+                    through.setSoTimeout(10_000);
+                    through.getOutputStream().write("hi".getBytes(StandardCharsets.US_ASCII));
+                    assertThat(through.getInputStream().readNBytes(2)).isEqualTo("hi".getBytes(StandardCharsets.US_ASCII));
+
+                    // SIGTERM, so the JVM runs its shutdown hooks as on Ctrl-C. Through the handle,
+                    // because Process.destroy() also closes our end of the child's stdout, and the
+                    // shutdown line we check for would be lost.
+                    assertThat(process.toHandle().destroy()).as("SIGTERM sent").isTrue();
+                    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+                    int first;
+                    try {
+                        first = through.getInputStream().read();
+                    } catch (SocketException reset) {
+                        first = -1;
+                    }
+                    assertThat(first).as("the open connection through the proxy was closed").isEqualTo(-1);
+                }
+                assertThat(reader.join(Duration.ofSeconds(10))).as("output fully read").isTrue();
+                assertThat(printed).as("shutdown line; exit code %d", process.exitValue()).contains("strata proxy: stopped; every proxy closed");
+                assertPortFree(controlPort);
+                assertPortFree(proxyPort);
+            } finally {
+                if (process.isAlive()) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    /** The first match of {@code pattern} among the lines yet to come, or null after {@code timeout}. */
+    private static Matcher awaitLine(BlockingQueue<String> lines, Pattern pattern, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        for (long left = timeout.toNanos(); left > 0; left = end - System.nanoTime()) {
+            String line = lines.poll(left, TimeUnit.NANOSECONDS);
+            if (line == null) {
+                return null;
+            }
+            Matcher matcher = pattern.matcher(line);
+            if (matcher.find()) {
+                return matcher;
+            }
+        }
+        return null;
+    }
+
+    /** Nothing listens on the port any more, and it can be bound again. */
+    private static void assertPortFree(int port) throws IOException {
+        assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close())
+                .as("nothing listens on %d", port).isInstanceOf(ConnectException.class);
+        try (ServerSocket again = new ServerSocket()) {
+            again.setReuseAddress(true);
+            again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            assertThat(again.getLocalPort()).isEqualTo(port);
         }
     }
 

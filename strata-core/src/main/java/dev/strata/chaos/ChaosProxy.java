@@ -159,7 +159,7 @@ public final class ChaosProxy implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        closeConnections();
+        closeAll();
         publish("chaos.proxy-disabled", "proxy " + name + " disabled: connections refused and closed");
     }
 
@@ -199,7 +199,7 @@ public final class ChaosProxy implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        closeConnections();
+        closeAll();
         publish("chaos.proxy-updated", "proxy " + name + " now listens on " + format(listen));
     }
 
@@ -289,6 +289,24 @@ public final class ChaosProxy implements AutoCloseable {
         publish("chaos.toxic-removed", "proxy " + name + ": toxic removed " + toxicName);
     }
 
+    /**
+     * Closes every connection open through the proxy now, both its client and its upstream
+     * socket, with a FIN, and keeps listening: new connections are accepted as before. This is
+     * how to get rid of connections a toxic has poisoned for good, which removing the toxic does
+     * not heal: a flow black-holed by {@code idle_blackhole}, or one whose data a {@code timeout}
+     * toxic dropped. Clients see their connections end (read returns end of stream) and must
+     * reconnect, as after a server restart. Connections still being set up while this runs are
+     * not guaranteed to be closed.
+     *
+     * @return how many connections it closed
+     */
+    public int closeConnections() {
+        int closedNow = closeAll();
+        publish("chaos.connections-closed", "proxy " + name + ": closed " + closedNow + " open connection"
+                + (closedNow == 1 ? "" : "s") + ", still listening on " + format(listen));
+        return closedNow;
+    }
+
     /** Removes every toxic. */
     public void removeAllToxics() {
         for (Toxic toxic : toxics()) {
@@ -333,7 +351,7 @@ public final class ChaosProxy implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        closeConnections();
+        closeAll();
         LockSupport.unpark(timer);
         publish("chaos.proxy-closed", "proxy " + name + " closed");
     }
@@ -452,10 +470,16 @@ public final class ChaosProxy implements AutoCloseable {
         }
     }
 
-    private void closeConnections() {
+    /** Closes every open connection with a FIN; returns how many it closed. */
+    private int closeAll() {
+        int count = 0;
         for (ProxyConnection connection : connections) {
-            connection.close(false);
+            if (!connection.isClosed()) {
+                connection.close(false);
+                count++;
+            }
         }
+        return count;
     }
 
     private void acceptLoop(ServerSocket accepting) {

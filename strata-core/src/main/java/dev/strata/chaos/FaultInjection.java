@@ -18,10 +18,11 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -29,7 +30,14 @@ import java.util.function.Supplier;
  * In-process chaos: an {@link Interceptor} that sits innermost in a pipeline, around the real
  * call, and on purpose adds latency, throws a {@link StrataException} of a chosen
  * {@link FaultKind}, or replaces the result, each at a rate. Rules are per dependency, with a
- * default for all; given a seed, the same sequence of calls sees the same injections.
+ * default for all.
+ *
+ * <p>Determinism: every dependency draws from its own stream, derived from the seed and the
+ * dependency's name, and the decisions for a dependency's n-th call are a function of (seed,
+ * name, n) alone. So with a seed, the calls to {@code payments} see the same injections whatever
+ * traffic goes to other dependencies and on whatever threads. Concurrent callers of one
+ * dependency share its sequence: which caller gets which call number is up to the scheduler,
+ * but the sequence itself, and so the number of injections in the first n calls, is fixed.
  *
  * <p>Off unless enabled, by the builder or by environment variables ({@link #fromEnvironment()}).
  * Every injection is published as an event, and so logged, as a drill:
@@ -53,10 +61,11 @@ public final class FaultInjection implements Interceptor {
     private final Rule defaults;
     private final Map<String, Rule> perDependency;
     private final Set<String> onlyDependencies;
-    private final Random random;
+    private final long seed;
     private final Clock clock;
     private final EventBus events;
-    private final ConcurrentHashMap<String, Rule> resolved = new ConcurrentHashMap<>();
+    /** Per dependency name as the calls give it: its rule and its own stream of draws. */
+    private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
 
     private FaultInjection(Builder builder) {
         this.enabled = builder.enabled;
@@ -65,7 +74,7 @@ public final class FaultInjection implements Interceptor {
         builder.perDependency.forEach((key, rule) -> rules.put(key, rule.buildOver(defaults)));
         this.perDependency = Map.copyOf(rules);
         this.onlyDependencies = Set.copyOf(builder.onlyDependencies);
-        this.random = builder.seed == null ? new Random() : new Random(builder.seed);
+        this.seed = builder.seed == null ? ThreadLocalRandom.current().nextLong() : builder.seed;
         this.clock = builder.clock;
         this.events = builder.events;
     }
@@ -154,20 +163,22 @@ public final class FaultInjection implements Interceptor {
             return attempt.call();
         }
         String dependency = context == null ? "" : context.dependency();
-        Rule rule = resolved.computeIfAbsent(dependency, this::ruleFor);
+        Lane lane = lanes.computeIfAbsent(dependency, this::laneFor);
+        Rule rule = lane.rule();
         if (!rule.active()) {
             return attempt.call();
         }
-        if (rule.latencyMaxNanos() > 0 && roll(rule.latencyRate())) {
-            injectLatency(dependency, rule);
+        Draws draws = lane.nextCall();
+        if (rule.latencyMaxNanos() > 0 && draws.roll(Draw.LATENCY_ROLL, rule.latencyRate())) {
+            injectLatency(dependency, rule, draws);
         }
-        if (roll(rule.failureRate())) {
+        if (draws.roll(Draw.FAILURE_ROLL, rule.failureRate())) {
             Fault fault = Fault.of(rule.faultKind(), "chaos drill");
             String message = "CHAOS drill: injected " + rule.faultKind().qualifiedName() + " (rate " + rate(rule.failureRate()) + ")";
             publish(dependency, "chaos.injected-fault", fault, message);
             throw new StrataException(fault, dependency, message, null);
         }
-        if (rule.result() != null && roll(rule.resultRate())) {
+        if (rule.result() != null && draws.roll(Draw.RESULT_ROLL, rule.resultRate())) {
             publish(dependency, "chaos.replaced-result", null,
                     "CHAOS drill: replaced the result instead of calling (rate " + rate(rule.resultRate()) + ")");
             @SuppressWarnings("unchecked")
@@ -177,9 +188,9 @@ public final class FaultInjection implements Interceptor {
         return attempt.call();
     }
 
-    private void injectLatency(String dependency, Rule rule) throws InterruptedException {
+    private void injectLatency(String dependency, Rule rule, Draws draws) throws InterruptedException {
         long span = rule.latencyMaxNanos() - rule.latencyMinNanos();
-        long delay = rule.latencyMinNanos() + (span > 0 ? random.nextLong(span + 1) : 0);
+        long delay = rule.latencyMinNanos() + (span > 0 ? draws.below(Draw.LATENCY_VALUE, span + 1) : 0);
         Deadline deadline = Deadline.current();
         long allowed = deadline == null ? delay : Math.min(delay, deadline.remainingNanos());
         publish(dependency, "chaos.injected-latency", null,
@@ -191,6 +202,10 @@ public final class FaultInjection implements Interceptor {
         }
     }
 
+    private Lane laneFor(String dependency) {
+        return new Lane(ruleFor(dependency), streamKey(seed, dependency));
+    }
+
     private Rule ruleFor(String dependency) {
         String key = normalise(dependency);
         if (!onlyDependencies.isEmpty() && !onlyDependencies.contains(key)) {
@@ -199,8 +214,58 @@ public final class FaultInjection implements Interceptor {
         return perDependency.getOrDefault(key, defaults);
     }
 
-    private boolean roll(double rate) {
-        return rate >= 1.0 || (rate > 0.0 && random.nextDouble() < rate);
+    /**
+     * The key of a dependency's stream: the seed mixed with a 64-bit hash (FNV-1a) of the exact
+     * name, so streams of different dependencies are unrelated and stable across JVMs.
+     */
+    static long streamKey(long seed, String dependency) {
+        long hash = 0xcbf29ce484222325L;
+        for (int i = 0; i < dependency.length(); i++) {
+            hash = (hash ^ dependency.charAt(i)) * 0x100000001b3L;
+        }
+        return mix(seed ^ mix(hash));
+    }
+
+    /** A 64-bit finaliser (SplitMix64's): every input bit affects every output bit. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /** One dependency's rule and call counter. Lock-free: a call only takes the next number. */
+    private record Lane(Rule rule, long key, AtomicLong calls) {
+        Lane(Rule rule, long key) {
+            this(rule, key, new AtomicLong());
+        }
+
+        Draws nextCall() {
+            return new Draws(key, calls.getAndIncrement());
+        }
+    }
+
+    /** The draws a call may make; each has its own slot, so skipping one does not shift the others. */
+    private enum Draw { LATENCY_ROLL, LATENCY_VALUE, FAILURE_ROLL, RESULT_ROLL }
+
+    /**
+     * The random values of one call, computed from (stream key, call number, draw) by hashing,
+     * as a counter-based generator does: no shared state, so threads and other dependencies
+     * cannot shift them.
+     */
+    private record Draws(long key, long call) {
+        private long bits(Draw draw) {
+            return mix(key + mix(call * Draw.values().length + draw.ordinal() + 1) * 0x9e3779b97f4a7c15L);
+        }
+
+        /** True with probability {@code rate}; 0 never, 1 always. */
+        boolean roll(Draw draw, double rate) {
+            return rate >= 1.0 || (rate > 0.0 && (bits(draw) >>> 11) * 0x1.0p-53 < rate);
+        }
+
+        /** Uniform in {@code 0..bound-1}, for a positive bound. */
+        long below(Draw draw, long bound) {
+            return Math.floorMod(bits(draw), bound); // bound is at most an hour in nanos: the bias is below 1e-6
+        }
     }
 
     private void publish(String dependency, String type, Fault fault, String message) {
@@ -352,7 +417,10 @@ public final class FaultInjection implements Interceptor {
             return this;
         }
 
-        /** Seeds the random source so the same sequence of calls sees the same injections. */
+        /**
+         * Makes the drill repeatable: with the same seed, each dependency's n-th call gets the same
+         * decisions, whatever the traffic to other dependencies. Without a seed, a random one.
+         */
         public Builder seed(long value) {
             this.seed = value;
             return this;

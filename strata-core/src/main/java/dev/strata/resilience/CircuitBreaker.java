@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -39,6 +40,14 @@ import java.util.random.RandomGenerator;
  * or simply {@link #execute(Callable)}. A retry loop must report the outcome of the whole
  * logical call once, never one outcome per attempt; the breaker counts whatever it is given.
  *
+ * <p>Callers that can keep a {@code long} should prefer the permit variants
+ * ({@link #tryAcquirePermit()}, {@link #onSuccess(long, long)}, {@link #onFailure(long, long, Fault)},
+ * {@link #releasePermission(long)}): the permit names the period (CLOSED, HALF_OPEN, ...) that
+ * admitted the call, so an outcome that arrives after the breaker moved on is attributed to the
+ * period it belongs to. A call admitted while CLOSED that finishes during a half-open probe then
+ * never decides the probe, and a probe's outcome never lands in a later period. The boolean
+ * variants attribute the outcome to whatever period is current when it arrives.
+ *
  * <p>States: {@code CLOSED} counts outcomes in its window and opens when a threshold is crossed;
  * {@code OPEN} refuses every call until its wait elapses, then the next permission request moves
  * it to {@code HALF_OPEN}; {@code HALF_OPEN} admits exactly {@code halfOpenPermits} concurrent
@@ -49,7 +58,7 @@ import java.util.random.RandomGenerator;
  * <p>Thread-safe and non-blocking: the state is a single reference changed by compare-and-set,
  * the consecutive-failure counter is atomic, and the count and time windows are guarded by a
  * lock held only for a few array writes (never around the call itself). In {@code CLOSED} state
- * {@link #tryAcquirePermission()} and {@link #onSuccess(long)} allocate nothing. Exactly one
+ * permission requests and success reports, boolean or permit variant, allocate nothing. Exactly one
  * event is published per state change.
  */
 public final class CircuitBreaker {
@@ -169,9 +178,16 @@ public final class CircuitBreaker {
         }
     }
 
+    /**
+     * Returned by {@link #tryAcquirePermit()} when the call is refused. Real permits are positive,
+     * so passing this value to the outcome methods records nothing.
+     */
+    public static final long NOT_PERMITTED = 0L;
+
     @SuppressWarnings("unused") // accessed through PHASE
     private volatile Phase phase;
-    private final Phase closed;
+    /** Numbers the periods; each phase gets the next one, so a permit names the period that issued it. */
+    private final AtomicLong generations = new AtomicLong();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final LongAdder notPermitted = new LongAdder();
     private final Window window;
@@ -200,8 +216,7 @@ public final class CircuitBreaker {
             case COUNT_WINDOW -> new CountWindow(windowSize);
             case TIME_WINDOW -> new TimeWindow(windowSize, clock);
         };
-        this.closed = new Phase(State.CLOSED, 0L, 0, 0);
-        this.phase = closed;
+        this.phase = newPhase(State.CLOSED, 0L, 0, 0);
     }
 
     /** A builder for a breaker named after the dependency it protects. */
@@ -216,25 +231,40 @@ public final class CircuitBreaker {
 
     /**
      * Asks to run one logical call. Returns true when the call may go ahead; the caller must then
-     * report exactly one of {@link #onSuccess}, {@link #onFailure} or {@link #releasePermission}.
-     * Returns false (and counts a refused call) when the breaker is open, forced open, or half-open
-     * with every probe permit taken. An open breaker whose wait has elapsed moves to half-open here.
-     * Never blocks.
+     * report exactly one of {@link #onSuccess(long)}, {@link #onFailure(long, Fault)} or
+     * {@link #releasePermission()}, which attribute the outcome to the period current when it
+     * arrives. Returns false (and counts a refused call) when the breaker is open, forced open, or
+     * half-open with every probe permit taken. An open breaker whose wait has elapsed moves to
+     * half-open here. Never blocks.
+     *
+     * @see #tryAcquirePermit()
      */
     public boolean tryAcquirePermission() {
+        return tryAcquirePermit() != NOT_PERMITTED;
+    }
+
+    /**
+     * Asks to run one logical call and returns a permit naming the period that admitted it, or
+     * {@link #NOT_PERMITTED} (counting a refused call) when the breaker is open, forced open, or
+     * half-open with every probe permit taken. The caller must then report exactly one of
+     * {@link #onSuccess(long, long)}, {@link #onFailure(long, long, Fault)} or
+     * {@link #releasePermission(long)} with that permit. An open breaker whose wait has elapsed
+     * moves to half-open here. Never blocks; allocation-free in {@code CLOSED} state.
+     */
+    public long tryAcquirePermit() {
         Phase p = phase;
         switch (p.state) {
             case CLOSED, DISABLED:
-                return true;
+                return p.generation;
             case OPEN:
                 if (clock.nanoTime() - p.openUntilNanos < 0) {
                     return refuse(p);
                 }
-                Phase halfOpen = new Phase(State.HALF_OPEN, 0L, p.openings, halfOpenPermits);
+                Phase halfOpen = newPhase(State.HALF_OPEN, 0L, p.openings, halfOpenPermits);
                 if (transition(p, halfOpen, "open wait of " + Durations.format(p.openNanos) + " elapsed")) {
                     return tryAcquireProbe(halfOpen);
                 }
-                return tryAcquirePermission(); // someone else moved it; decide on the new state
+                return tryAcquirePermit(); // someone else moved it; decide on the new state
             case HALF_OPEN:
                 return tryAcquireProbe(p);
             default: // FORCED_OPEN
@@ -242,30 +272,43 @@ public final class CircuitBreaker {
         }
     }
 
-    private boolean tryAcquireProbe(Phase p) {
+    private long tryAcquireProbe(Phase p) {
         AtomicInteger permits = p.permitsLeft;
         for (int left = permits.get(); left > 0; left = permits.get()) {
             if (permits.compareAndSet(left, left - 1)) {
                 p.probesInFlight.incrementAndGet();
-                return true;
+                return p.generation;
             }
         }
         return refuse(p);
     }
 
-    private boolean refuse(Phase p) {
+    private long refuse(Phase p) {
         notPermitted.increment();
         if (events.isActive(Level.DEBUG)) {
             events.publish(new BasicEvent(clock.currentTimeMillis(), name, "breaker.call-not-permitted",
                     Layer.RESILIENCE, Level.DEBUG, null, "call not permitted: " + describeRefusal(p.state, remaining(p))));
         }
-        return false;
+        return NOT_PERMITTED;
+    }
+
+    /**
+     * Whether the logical call holding {@code permit} may start another attempt (a retry): only
+     * while the breaker is still in the CLOSED or DISABLED period that admitted it. Once the
+     * breaker has left that period (opened, even if its wait has already elapsed), the call is not
+     * an unofficial probe and must stop. A half-open probe gets exactly one attempt, whose outcome
+     * decides the probe, so this is false for a probe permit. Changes nothing, never blocks.
+     */
+    public boolean permitsAnotherAttempt(long permit) {
+        Phase p = phase;
+        return p.generation == permit && (p.state == State.CLOSED || p.state == State.DISABLED);
     }
 
     /**
      * A read-only peek: whether a permission request made now could succeed. Changes nothing and
-     * counts nothing, so a retry loop can ask it during a backoff to stop early once the breaker
-     * has opened. An open breaker whose wait has elapsed answers true (a probe is due).
+     * counts nothing. An open breaker whose wait has elapsed answers true (a probe is due), so a
+     * retry loop deciding whether an admitted call may go on must ask
+     * {@link #permitsAnotherAttempt(long)} instead.
      */
     public boolean isCallPermittedNow() {
         Phase p = phase;
@@ -278,13 +321,41 @@ public final class CircuitBreaker {
     }
 
     /**
-     * Records the success of one logical call that held a permission. A success that took at
-     * least {@code slowCallDuration} counts as a slow call. Allocation-free in {@code CLOSED} state.
+     * Whether {@code permit} is a probe permit of the current half-open period, i.e. its call's
+     * outcome will decide between closing and opening again. Changes nothing, never blocks.
+     */
+    public boolean isProbe(long permit) {
+        Phase p = phase;
+        return p.generation == permit && p.state == State.HALF_OPEN;
+    }
+
+    /**
+     * Records the success of one logical call that held a permission, attributed to the period
+     * current now (see {@link #onSuccess(long, long)} to attribute it to the admitting period). A
+     * success that took at least {@code slowCallDuration} counts as a slow call. Allocation-free in
+     * {@code CLOSED} state.
      *
      * @param durationNanos how long the logical call took
      */
     public void onSuccess(long durationNanos) {
+        onSuccess(phase.generation, durationNanos);
+    }
+
+    /**
+     * Records the success of the logical call that {@link #tryAcquirePermit()} admitted with
+     * {@code permit}. It counts only in the period that issued the permit: in that CLOSED period it
+     * enters the window, in that HALF_OPEN period it decides its probe; once the breaker has moved
+     * on it is ignored. A success that took at least {@code slowCallDuration} counts as a slow
+     * call. Allocation-free in {@code CLOSED} state.
+     *
+     * @param permit what {@link #tryAcquirePermit()} returned for this call
+     * @param durationNanos how long the logical call took
+     */
+    public void onSuccess(long permit, long durationNanos) {
         Phase p = phase;
+        if (p.generation != permit) {
+            return; // a late outcome from an earlier period says nothing about the current one
+        }
         switch (p.state) {
             case CLOSED -> {
                 if (consecutiveFailures.get() != 0) {
@@ -307,28 +378,46 @@ public final class CircuitBreaker {
                 }
             }
             default -> {
-                // OPEN / FORCED_OPEN / DISABLED: a late outcome of a call admitted earlier; it
-                // says nothing about the current period and is not counted.
+                // DISABLED counts nothing; OPEN and FORCED_OPEN issue no permits.
             }
         }
     }
 
     /**
-     * Records the failure of one logical call that held a permission. Faults the
-     * {@code recordFault} predicate does not accept (by default client errors, validation and
-     * other application faults) release the permission without counting, as a cancelled call
-     * would.
+     * Records the failure of one logical call that held a permission, attributed to the period
+     * current now (see {@link #onFailure(long, long, Fault)} to attribute it to the admitting
+     * period). Faults the {@code recordFault} predicate does not accept (by default client errors,
+     * validation and other application faults) release the permission without counting, as a
+     * cancelled call would.
      *
      * @param durationNanos how long the logical call took
      * @param fault the classified failure
      */
     public void onFailure(long durationNanos, Fault fault) {
+        onFailure(phase.generation, durationNanos, fault);
+    }
+
+    /**
+     * Records the failure of the logical call that {@link #tryAcquirePermit()} admitted with
+     * {@code permit}; like {@link #onSuccess(long, long)} it counts only in the period that issued
+     * the permit. Faults the {@code recordFault} predicate does not accept (by default client
+     * errors, validation and other application faults) release the permission without counting,
+     * as a cancelled call would.
+     *
+     * @param permit what {@link #tryAcquirePermit()} returned for this call
+     * @param durationNanos how long the logical call took
+     * @param fault the classified failure
+     */
+    public void onFailure(long permit, long durationNanos, Fault fault) {
         Objects.requireNonNull(fault, "fault");
         if (!recordFault.test(fault)) {
-            releasePermission();
+            releasePermission(permit);
             return;
         }
         Phase p = phase;
+        if (p.generation != permit) {
+            return; // late outcome from an earlier period (see onSuccess)
+        }
         switch (p.state) {
             case CLOSED -> {
                 int inARow = consecutiveFailures.incrementAndGet();
@@ -345,24 +434,35 @@ public final class CircuitBreaker {
                 }
             }
             default -> {
-                // late outcome from an earlier period: not counted (see onSuccess)
+                // DISABLED counts nothing; OPEN and FORCED_OPEN issue no permits.
             }
         }
     }
 
     /**
      * Gives back a permission without an outcome to count, e.g. when the call was cancelled
-     * before it could succeed or fail. In half-open state the probe permit becomes available to
-     * another caller.
+     * before it could succeed or fail, attributed to the period current now. In half-open state a
+     * probe permit becomes available to another caller.
      */
     public void releasePermission() {
+        releasePermission(phase.generation);
+    }
+
+    /**
+     * Gives back the permission {@code permit} without an outcome to count. When it was a probe
+     * permit of the still-current half-open period, the permit becomes available to another
+     * caller; otherwise nothing changes.
+     *
+     * @param permit what {@link #tryAcquirePermit()} returned for this call
+     */
+    public void releasePermission(long permit) {
         Phase p = phase;
-        if (p.state == State.HALF_OPEN && claimProbeOutcome(p)) {
+        if (p.generation == permit && p.state == State.HALF_OPEN && claimProbeOutcome(p)) {
             p.permitsLeft.incrementAndGet();
         }
     }
 
-    /** Matches an outcome to a probe in flight; false for a stale outcome from an earlier period. */
+    /** Matches an outcome to a probe in flight; false when more outcomes arrive than probes were admitted. */
     private static boolean claimProbeOutcome(Phase p) {
         AtomicInteger inFlight = p.probesInFlight;
         for (int n = inFlight.get(); n > 0; n = inFlight.get()) {
@@ -394,12 +494,12 @@ public final class CircuitBreaker {
         // The window is unused while half-open; clear it before publishing CLOSED so the new
         // period starts empty.
         clearCounters();
-        transition(p, closed, halfOpenPermits == 1 ? "probe succeeded" : "all " + halfOpenPermits + " probes succeeded");
+        transition(p, newPhase(State.CLOSED, 0L, 0, 0), halfOpenPermits == 1 ? "probe succeeded" : "all " + halfOpenPermits + " probes succeeded");
     }
 
     private void open(Phase from, int openings, String reason) {
         long wait = openWaitFor(openings);
-        Phase opened = new Phase(State.OPEN, clock.nanoTime() + wait, openings, 0);
+        Phase opened = newPhase(State.OPEN, clock.nanoTime() + wait, openings, 0);
         opened.openNanos = wait;
         transition(from, opened, reason);
     }
@@ -443,7 +543,12 @@ public final class CircuitBreaker {
     private void force(Phase to, String reason) {
         for (;;) {
             Phase p = phase;
-            if (p.state == to.state && to.state != State.CLOSED) {
+            if (p.state == to.state) {
+                if (to.state == State.CLOSED) {
+                    // A reset of a closed breaker clears counters but stays in the same period,
+                    // so calls in flight keep their permits valid.
+                    clearCounters();
+                }
                 return; // already there: no event, no change
             }
             if (to.state == State.CLOSED) {
@@ -464,17 +569,17 @@ public final class CircuitBreaker {
 
     /** Refuses every call until {@link #reset()}, whatever the outcomes say. */
     public void forceOpen() {
-        force(new Phase(State.FORCED_OPEN, 0L, 0, 0), "forced open");
+        force(newPhase(State.FORCED_OPEN, 0L, 0, 0), "forced open");
     }
 
     /** Permits every call and counts nothing until {@link #reset()}. */
     public void disable() {
-        force(new Phase(State.DISABLED, 0L, 0, 0), "disabled");
+        force(newPhase(State.DISABLED, 0L, 0, 0), "disabled");
     }
 
     /** Back to {@code CLOSED} with an empty window and the open wait back at its base value. */
     public void reset() {
-        force(closed, "reset");
+        force(newPhase(State.CLOSED, 0L, 0, 0), "reset");
     }
 
     /**
@@ -521,7 +626,8 @@ public final class CircuitBreaker {
      * @throws Exception whatever the call throws, unchanged
      */
     public <T> T execute(Callable<T> call) throws Exception {
-        if (!tryAcquirePermission()) {
+        long permit = tryAcquirePermit();
+        if (permit == NOT_PERMITTED) {
             throw new CallNotPermittedException(name, phase.state, remainingOpenNanos());
         }
         // Durations matter only for slow-call detection; without it the clock is not read at all
@@ -532,13 +638,13 @@ public final class CircuitBreaker {
         try {
             result = call.call();
         } catch (InterruptedException interrupted) {
-            releasePermission();
+            releasePermission(permit);
             throw interrupted;
         } catch (Throwable failure) {
-            onFailure(timed ? clock.nanoTime() - start : 0L, FaultClassifier.DEFAULT.classify(failure));
+            onFailure(permit, timed ? clock.nanoTime() - start : 0L, FaultClassifier.DEFAULT.classify(failure));
             throw failure;
         }
-        onSuccess(timed ? clock.nanoTime() - start : 0L);
+        onSuccess(permit, timed ? clock.nanoTime() - start : 0L);
         return result;
     }
 
@@ -570,8 +676,14 @@ public final class CircuitBreaker {
 
     // ---------------------------------------------------------------------------------------
 
+    private Phase newPhase(State state, long openUntilNanos, int openings, int permits) {
+        return new Phase(generations.incrementAndGet(), state, openUntilNanos, openings, permits);
+    }
+
     /** One period of the state machine; replaced (never mutated in its state) on each transition. */
     private static final class Phase {
+        /** Unique per breaker and positive; the permit handed to the calls this period admits. */
+        final long generation;
         final State state;
         final long openUntilNanos;
         /** Consecutive openings without a close in between; drives the wait growth. */
@@ -581,7 +693,8 @@ public final class CircuitBreaker {
         final AtomicInteger probeSuccesses;
         long openNanos; // set before publication through the CAS
 
-        Phase(State state, long openUntilNanos, int openings, int permits) {
+        Phase(long generation, State state, long openUntilNanos, int openings, int permits) {
+            this.generation = generation;
             this.state = state;
             this.openUntilNanos = openUntilNanos;
             this.openings = openings;

@@ -60,8 +60,9 @@ import java.util.function.Supplier;
  *   <li>{@link DeadlineExceededException} when the deadline ran out or the next backoff would end
  *       past it (cause: the last failure, if any);</li>
  *   <li>{@link AttemptTimeoutException} when the only attempt timed out;</li>
- *   <li>{@link CallNotPermittedException} when the breaker refused the call, or opened while the
- *       retry was backing off (then the last failure is attached {@linkplain Throwable#getSuppressed() as suppressed});</li>
+ *   <li>{@link CallNotPermittedException} when the breaker refused the call, or left the CLOSED
+ *       state that admitted it before a retry (then the last failure is attached
+ *       {@linkplain Throwable#getSuppressed() as suppressed});</li>
  *   <li>{@link BulkheadFullException} when no slot was free;</li>
  *   <li>a {@link StrataException} of kind {@link FaultKind#RETRY_BUDGET_EXHAUSTED} when the retry
  *       budget refused a retry (cause: the last failure).</li>
@@ -81,6 +82,12 @@ import java.util.function.Supplier;
  * There is no way to place the breaker inside the retry. Using the same breaker again inside an
  * attempt (a nested pipeline guarded by the breaker that already guards this call) would count
  * attempts, so it is refused with an {@link IllegalStateException} when attempted.
+ *
+ * <p>Each call holds the breaker's permit for the period that admitted it, and the retry asks the
+ * breaker before each new attempt: a call admitted while CLOSED makes further attempts only while
+ * that CLOSED period lasts, so it never becomes an unofficial probe when the breaker opens and its
+ * wait elapses during a backoff. A half-open probe gets one attempt; its failure escapes as the
+ * other failures above do and decides the probe.
  *
  * <h2>Cost</h2>
  * Without a deadline and a timeout, the success path allocates nothing and runs on the caller's
@@ -249,14 +256,15 @@ public final class Pipeline {
         // whole breaker on a virtual machine, and the plain success path needs none.
         boolean measure = ctx != null || d != null || (retry != null && retry.maxDurationNanos() > 0);
         if (cb == null) {
-            return retried(ctx, d, attempt, measure ? clock.nanoTime() : UNMEASURED);
+            return retried(ctx, d, attempt, measure ? clock.nanoTime() : UNMEASURED, CircuitBreaker.NOT_PERMITTED);
         }
         CircuitBreaker outer = HELD_BREAKER.get();
         if (outer == cb) {
             throw new IllegalStateException("circuitBreaker '" + cb.name() + "' already guards the logical call this attempt"
                     + " belongs to; using it again inside an attempt would count attempts instead of calls");
         }
-        if (!cb.tryAcquirePermission()) {
+        long permit = cb.tryAcquirePermit();
+        if (permit == CircuitBreaker.NOT_PERMITTED) {
             throw new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos());
         }
         HELD_BREAKER.set(cb);
@@ -264,14 +272,14 @@ public final class Pipeline {
         long start = timed || measure ? clock.nanoTime() : UNMEASURED;
         T result;
         try {
-            result = retried(ctx, d, attempt, start);
+            result = retried(ctx, d, attempt, start, permit);
         } catch (RuntimeException | Error failure) {
-            cb.onFailure(timed ? clock.nanoTime() - start : 0L, outcomeFault(failure));
+            cb.onFailure(permit, timed ? clock.nanoTime() - start : 0L, outcomeFault(failure));
             throw failure;
         } finally {
             HELD_BREAKER.set(outer);
         }
-        cb.onSuccess(timed ? clock.nanoTime() - start : 0L);
+        cb.onSuccess(permit, timed ? clock.nanoTime() - start : 0L);
         return result;
     }
 
@@ -287,7 +295,7 @@ public final class Pipeline {
         }
     }
 
-    private <T> T retried(CallContext ctx, Deadline d, Callable<T> attempt, long callStart) {
+    private <T> T retried(CallContext ctx, Deadline d, Callable<T> attempt, long callStart, long permit) {
         Retry r = retry;
         int max = r == null ? 1 : r.maxAttempts();
         if (budget != null) {
@@ -305,12 +313,12 @@ public final class Pipeline {
             try {
                 result = attempt(ctx, d, attempt, n);
             } catch (Throwable failure) {
-                previousDelay = backOffAfterFailure(r, ctx, d, failure, n, max, callStart, attemptStart, previousDelay);
+                previousDelay = backOffAfterFailure(r, ctx, d, failure, n, max, callStart, attemptStart, previousDelay, permit);
                 attemptStart = clock.nanoTime();
                 continue;
             }
             if (r != null && r.isRetryableResult(result) && n < max && (ctx == null || ctx.isSafeToRepeat())) {
-                long delay = backOffOnResult(r, ctx, d, n, callStart, attemptStart, previousDelay);
+                long delay = backOffOnResult(r, ctx, d, n, callStart, attemptStart, previousDelay, permit);
                 if (delay >= 0) {
                     previousDelay = delay;
                     attemptStart = clock.nanoTime();
@@ -329,7 +337,7 @@ public final class Pipeline {
      * delay waited, after which the next attempt runs.
      */
     private long backOffAfterFailure(Retry r, CallContext ctx, Deadline d, Throwable failure, int n, int max,
-                                     long callStart, long attemptStart, long previousDelay) {
+                                     long callStart, long attemptStart, long previousDelay, long permit) {
         long now = clock.nanoTime();
         long took = attemptStart == UNMEASURED ? UNMEASURED : now - attemptStart;
         if (failure instanceof InterruptedException) {
@@ -350,7 +358,7 @@ public final class Pipeline {
             throw giveUp(because, r != null && n >= max && r.isRetryable(fault), fault, failure, n, max, took, d);
         }
         long delay = nextDelay(r, n, previousDelay, fault);
-        String stop = whyNotBackOff(r, d, callStart, now, delay);
+        String stop = whyNotBackOff(r, d, callStart, now, delay, permit);
         if (stop != null) {
             throw stopped(stop, fault, failure, n, max, took, d);
         }
@@ -358,7 +366,7 @@ public final class Pipeline {
             publish(Level.WARNING, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
                     + after(took) + "; retrying in " + Durations.format(delay) + deadlineLeft(d));
         }
-        if (!backOff(ctx, delay, failure)) {
+        if (!backOff(ctx, delay, failure, permit)) {
             throw stopped(STOP_BREAKER, fault, failure, n, max, took, d);
         }
         return delay;
@@ -369,14 +377,14 @@ public final class Pipeline {
      * returns the delay waited, or returns -1 when the result is to be returned as it is.
      */
     private long backOffOnResult(Retry r, CallContext ctx, Deadline d, int n, long callStart, long attemptStart,
-                                 long previousDelay) {
+                                 long previousDelay, long permit) {
         long now = clock.nanoTime();
         long delay = nextDelay(r, n, previousDelay, null);
-        if (whyNotBackOff(r, d, callStart, now, delay) == null) {
+        if (whyNotBackOff(r, d, callStart, now, delay, permit) == null) {
             if (ctx != null) {
                 ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, "retry-on-result");
             }
-            if (backOff(ctx, delay, null)) {
+            if (backOff(ctx, delay, null, permit)) {
                 return delay;
             }
         }
@@ -415,6 +423,7 @@ public final class Pipeline {
     // ------------------------------------------------------------------ retry decisions
 
     private static final String STOP_BREAKER = "the circuit breaker opened";
+    private static final String STOP_PROBE = "a half-open probe gets one attempt";
     private static final String STOP_BUDGET = "the retry budget is exhausted";
 
     /** Why a failure ends the call, or null when it may be retried (budget, deadline, breaker still to check). */
@@ -450,7 +459,7 @@ public final class Pipeline {
      * Why the loop must not back off for {@code delay}, or null when it may. Checks the retry's
      * maximum duration, the deadline, the breaker and, last because it spends a token, the budget.
      */
-    private String whyNotBackOff(Retry r, Deadline d, long callStart, long now, long delay) {
+    private String whyNotBackOff(Retry r, Deadline d, long callStart, long now, long delay, long permit) {
         long maxDuration = r.maxDurationNanos();
         if (maxDuration > 0 && now + delay - callStart >= maxDuration) {
             return "max duration " + Durations.format(maxDuration) + " would pass during the backoff";
@@ -461,8 +470,8 @@ public final class Pipeline {
                 return "backoff " + Durations.format(delay) + " would end past the deadline (" + Durations.format(left) + " left)";
             }
         }
-        if (breaker != null && !permitsRetry(breaker)) {
-            return STOP_BREAKER;
+        if (breaker != null && !permitsRetry(breaker, permit)) {
+            return breaker.isProbe(permit) ? STOP_PROBE : STOP_BREAKER;
         }
         if (budget != null && !budget.tryWithdraw()) {
             return STOP_BUDGET;
@@ -470,17 +479,21 @@ public final class Pipeline {
         return null;
     }
 
-    /** Whether the breaker still lets this logical call make another attempt. */
-    private static boolean permitsRetry(CircuitBreaker cb) {
-        // In half-open state this call may itself hold the probe permit; it may finish its attempts.
-        return cb.isCallPermittedNow() || cb.state() == CircuitBreaker.State.HALF_OPEN;
+    /**
+     * Whether the breaker still lets the logical call holding {@code permit} make another attempt:
+     * only while it stays in the CLOSED (or DISABLED) period that admitted the call. A call admitted
+     * while closed must not turn into an unofficial probe once the breaker opened, even when the
+     * open wait has elapsed meanwhile, and a probe gets one attempt.
+     */
+    private static boolean permitsRetry(CircuitBreaker cb, long permit) {
+        return cb.permitsAnotherAttempt(permit);
     }
 
     /**
      * Sleeps the backoff on the pipeline's clock; with a breaker, in slices, returning false as
      * soon as the breaker has opened so the loop stops without waiting out the backoff.
      */
-    private boolean backOff(CallContext ctx, long delay, Throwable last) {
+    private boolean backOff(CallContext ctx, long delay, Throwable last, long permit) {
         long start = clock.nanoTime();
         boolean completed = true;
         try {
@@ -490,7 +503,7 @@ public final class Pipeline {
                 long end = start + delay;
                 for (long left = delay; left > 0; left = end - clock.nanoTime()) {
                     clock.sleep(Math.min(left, BREAKER_POLL_NANOS));
-                    if (!permitsRetry(breaker)) {
+                    if (!permitsRetry(breaker, permit)) {
                         completed = false;
                         break;
                     }
@@ -525,6 +538,9 @@ public final class Pipeline {
         if (events.isActive(Level.WARNING)) {
             publish(Level.WARNING, "retry.gave-up", fault, "attempt " + n + "/" + max + " failed: " + fault + after(took)
                     + "; giving up: " + because + deadlineLeft(d));
+        }
+        if (because == STOP_PROBE) {
+            return unchecked(failure, fault); // the probe's own failure, which the breaker records
         }
         if (because == STOP_BREAKER) {
             CallNotPermittedException refused = new CallNotPermittedException(breaker.name(), breaker.state(),
@@ -782,6 +798,7 @@ public final class Pipeline {
         Deadline deadlineInForce;
         volatile boolean slotHeld;
         volatile boolean permitHeld;
+        long permit = CircuitBreaker.NOT_PERMITTED;
         long callStart;
         long attemptStart;
         long previousDelay;
@@ -818,7 +835,8 @@ public final class Pipeline {
             }
             deadlineInForce = deadline == null ? Deadline.current() : Deadline.after(deadline, clock).withinCurrent();
             if (breaker != null) {
-                if (!breaker.tryAcquirePermission()) {
+                permit = breaker.tryAcquirePermit();
+                if (permit == CircuitBreaker.NOT_PERMITTED) {
                     finish(null, new CallNotPermittedException(breaker.name(), breaker.state(), breaker.remainingOpenNanos()));
                     return;
                 }
@@ -899,7 +917,7 @@ public final class Pipeline {
             long now = clock.nanoTime();
             if (retry != null && retry.isRetryableResult(value) && n < max && (ctx == null || ctx.isSafeToRepeat())) {
                 long delay = nextDelay(retry, n, previousDelay, null);
-                if (whyNotBackOff(retry, deadlineInForce, callStart, now, delay) == null) {
+                if (whyNotBackOff(retry, deadlineInForce, callStart, now, delay, permit) == null) {
                     if (ctx != null) {
                         ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, "retry-on-result");
                     }
@@ -932,7 +950,7 @@ public final class Pipeline {
                 return;
             }
             long delay = nextDelay(retry, n, previousDelay, fault);
-            String stop = whyNotBackOff(retry, deadlineInForce, callStart, now, delay);
+            String stop = whyNotBackOff(retry, deadlineInForce, callStart, now, delay, permit);
             if (stop != null) {
                 finish(null, stopped(stop, fault, failure, n, max, now - attemptStart, deadlineInForce));
                 return;
@@ -954,7 +972,7 @@ public final class Pipeline {
                 if (result.isDone()) {
                     return;
                 }
-                if (breaker != null && !permitsRetry(breaker)) {
+                if (breaker != null && !permitsRetry(breaker, permit)) {
                     if (ctx != null) {
                         ctx.trace().record(Layer.RESILIENCE, "backoff", clock.nanoTime() - backoffStart, "breaker-opened");
                     }
@@ -985,11 +1003,11 @@ public final class Pipeline {
             if (permitHeld) {
                 permitHeld = false;
                 if (failure == null) {
-                    breaker.onSuccess(took);
+                    breaker.onSuccess(permit, took);
                 } else if (result.isCancelled()) {
-                    breaker.releasePermission();
+                    breaker.releasePermission(permit);
                 } else {
-                    breaker.onFailure(took, outcomeFault(failure));
+                    breaker.onFailure(permit, took, outcomeFault(failure));
                 }
             }
             if (slotHeld) {

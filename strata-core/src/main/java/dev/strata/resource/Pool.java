@@ -580,6 +580,10 @@ public final class Pool<R> implements AutoCloseable {
         try {
             slot = creationSlots.tryAcquire(Math.max(0L, left), TimeUnit.NANOSECONDS);
         } catch (InterruptedException interrupted) {
+            total.decrementAndGet(); // give back the room reserved for this creation, or the pool shrinks for good
+            if (waiting.get() > 0) {
+                signalRoomToCreate();
+            }
             Thread.currentThread().interrupt();
             throw new StrataException(FaultKind.POOL_EXHAUSTED, name, "interrupted while waiting to create a resource", interrupted);
         }

@@ -192,6 +192,47 @@ class ChaosProxyTest {
     }
 
     @Test
+    void closeConnectionsEndsPoisonedFlowsOnBothSidesAndKeepsListening() throws Exception {
+        proxy.addToxic(Toxic.idleBlackhole(100));
+        try (Socket blackholed = connect()) {
+            assertThat(roundTrip(blackholed, "fresh")).isEqualTo("fresh");
+            Thread.sleep(250);
+            blackholed.setSoTimeout(300);
+            blackholed.getOutputStream().write("void".getBytes(StandardCharsets.US_ASCII));
+            assertThatThrownBy(() -> blackholed.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+            proxy.removeToxic("idle_blackhole_downstream");
+            assertThatThrownBy(() -> blackholed.getInputStream().read()).as("removing the toxic does not heal the flow")
+                    .isInstanceOf(SocketTimeoutException.class);
+
+            proxy.addToxic(Toxic.timeout(Direction.DOWNSTREAM, 0));
+            try (Socket held = connect()) {
+                held.setSoTimeout(300);
+                held.getOutputStream().write("dropped".getBytes(StandardCharsets.US_ASCII));
+                assertThatThrownBy(() -> held.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+                proxy.removeToxic("timeout_downstream");
+                awaitTrue(() -> echo.openConnections() == 2, 5_000);
+                assertThat(echo.openConnections()).as("the server holds both flows").isEqualTo(2);
+
+                assertThat(proxy.closeConnections()).isEqualTo(2);
+
+                blackholed.setSoTimeout(5_000);
+                held.setSoTimeout(5_000);
+                assertThat(blackholed.getInputStream().read()).as("client side closed with a FIN").isEqualTo(-1);
+                assertThat(held.getInputStream().read()).isEqualTo(-1);
+            }
+            awaitTrue(() -> echo.openConnections() == 0 && proxy.connectionCount() == 0, 5_000);
+            assertThat(echo.openConnections()).as("upstream side closed too").isZero();
+            assertThat(proxy.connectionCount()).isZero();
+        }
+        awaitTrue(() -> proxy.liveThreadCount() == 2, 5_000);
+        assertThat(proxy.liveThreadCount()).as("only the accept loop and the timer are left").isEqualTo(2);
+        assertThat(proxy.isEnabled()).isTrue();
+        try (Socket fresh = connect()) {
+            assertThat(roundTrip(fresh, "still listening")).isEqualTo("still listening");
+        }
+    }
+
+    @Test
     void limitDataClosesAfterTheGivenBytes() throws IOException {
         proxy.addToxic(Toxic.limitData(Direction.DOWNSTREAM, 5));
         try (Socket client = connect()) {

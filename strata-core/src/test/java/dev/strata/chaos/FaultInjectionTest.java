@@ -78,6 +78,122 @@ class FaultInjectionTest {
         assertThat(failures).isBetween(240L, 360L); // 30% of 1000, wide margin
     }
 
+    /** A seeded drill that fails, delays (0..100 ms on the manual clock) and replaces results. */
+    private FaultInjection mixedDrill(long seed, ManualClock time) {
+        return FaultInjection.builder().enabled(true).seed(seed).events(bus).clock(time)
+                .failures(0.3).latency(Duration.ZERO, Duration.ofMillis(100)).latencyRate(0.5)
+                .replaceResult(0.2, () -> "replaced").build();
+    }
+
+    /** What one call saw: the fault, the replacement or the real result, and the injected delay. */
+    private static String observe(FaultInjection chaos, CallContext context, ManualClock time) throws Exception {
+        Duration before = time.slept();
+        String outcome;
+        try {
+            outcome = chaos.intercept(context, () -> "real");
+        } catch (StrataException injected) {
+            outcome = "fault";
+        }
+        return outcome + "+" + time.slept().minus(before).toNanos();
+    }
+
+    @Test
+    void trafficToOtherDependenciesDoesNotShiftADependencysSequence() throws Exception {
+        ManualClock aloneClock = new ManualClock();
+        FaultInjection alone = mixedDrill(42, aloneClock);
+        List<String> paymentsAlone = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            paymentsAlone.add(observe(alone, payments, aloneClock));
+        }
+        ManualClock inventoryClock = new ManualClock();
+        FaultInjection inventoryOnly = mixedDrill(42, inventoryClock);
+        List<String> inventoryAlone = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            inventoryAlone.add(observe(inventoryOnly, inventory, inventoryClock));
+        }
+
+        ManualClock sharedClock = new ManualClock();
+        FaultInjection interleaved = mixedDrill(42, sharedClock);
+        List<String> paymentsInterleaved = new ArrayList<>();
+        List<String> inventoryInterleaved = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            // an uneven mix: 0 to 3 inventory calls between payments calls
+            for (int k = 0; k < i % 4; k++) {
+                inventoryInterleaved.add(observe(interleaved, inventory, sharedClock));
+            }
+            paymentsInterleaved.add(observe(interleaved, payments, sharedClock));
+        }
+
+        assertThat(paymentsInterleaved).isEqualTo(paymentsAlone);
+        assertThat(inventoryInterleaved).isEqualTo(inventoryAlone.subList(0, inventoryInterleaved.size()));
+        // every kind of decision was exercised, so the equality above means something
+        assertThat(paymentsAlone).anyMatch(o -> o.startsWith("fault")).anyMatch(o -> o.startsWith("replaced"))
+                .anyMatch(o -> o.startsWith("real+0")).anyMatch(o -> o.startsWith("real+") && !o.equals("real+0"));
+    }
+
+    @Test
+    void theSameSeedAgreesPerDependencyAndDependenciesGetTheirOwnStreams() throws Exception {
+        ManualClock first = new ManualClock();
+        ManualClock second = new ManualClock();
+        ManualClock other = new ManualClock();
+        FaultInjection one = mixedDrill(7, first);
+        FaultInjection two = mixedDrill(7, second);
+        FaultInjection otherSeed = mixedDrill(8, other);
+        List<String> oneSaw = new ArrayList<>();
+        List<String> twoSaw = new ArrayList<>();
+        List<String> otherSaw = new ArrayList<>();
+        List<String> inventorySaw = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            oneSaw.add(observe(one, payments, first));
+            twoSaw.add(observe(two, payments, second));
+            otherSaw.add(observe(otherSeed, payments, other));
+            inventorySaw.add(observe(one, inventory, first));
+        }
+        assertThat(twoSaw).isEqualTo(oneSaw);
+        assertThat(otherSaw).as("another seed, another drill").isNotEqualTo(oneSaw);
+        assertThat(inventorySaw).as("another dependency, its own stream").isNotEqualTo(oneSaw);
+    }
+
+    @Test
+    void concurrentTrafficToOneDependencyLeavesAnothersSequenceAlone() throws Exception {
+        List<Boolean> sequential = outcomes(FaultInjection.builder().enabled(true).seed(5).failures(0.3).events(bus).build());
+
+        FaultInjection chaos = FaultInjection.builder().enabled(true).seed(5).failures(0.3).events(bus).build();
+        AtomicInteger inventoryFaults = new AtomicInteger();
+        List<Thread> noise = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            noise.add(Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 500; i++) {
+                    try {
+                        chaos.intercept(inventory, () -> "ok");
+                    } catch (StrataException injected) {
+                        inventoryFaults.incrementAndGet();
+                    } catch (Exception unexpected) {
+                        throw new AssertionError(unexpected);
+                    }
+                }
+            }));
+        }
+        List<Boolean> underNoise = outcomes(chaos);
+        for (Thread thread : noise) {
+            assertThat(thread.join(Duration.ofSeconds(30))).as("noise thread ended").isTrue();
+        }
+        assertThat(underNoise).isEqualTo(sequential);
+
+        // and the 2000 concurrent inventory calls took exactly the first 2000 numbers of
+        // inventory's sequence, so they saw exactly as many faults as a lone caller would
+        FaultInjection lone = FaultInjection.builder().enabled(true).seed(5).failures(0.3).events(bus).build();
+        int loneFaults = 0;
+        for (int i = 0; i < 2000; i++) {
+            try {
+                lone.intercept(inventory, () -> "ok");
+            } catch (StrataException injected) {
+                loneFaults++;
+            }
+        }
+        assertThat(inventoryFaults).hasValue(loneFaults);
+    }
+
     private List<Boolean> outcomes(FaultInjection chaos) throws Exception {
         List<Boolean> result = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
@@ -155,12 +271,19 @@ class FaultInjectionTest {
                 "STRATA_CHAOS_SEED", "1",
                 "PATH", "/usr/bin"));
         assertThat(chaos.isEnabled()).isTrue();
-        // payments: 100 ms of real latency from the defaults, then the fault
-        assertThatThrownBy(() -> chaos.intercept(payments, () -> 1))
-                .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.kind()).isEqualTo(FaultKind.CONNECTION_RESET));
-        long start = System.nanoTime();
-        assertThat(chaos.intercept(inventory, () -> "fine")).isEqualTo("fine");
-        assertThat((System.nanoTime() - start) / 1_000_000).as("inventory overrides latency to 0").isLessThan(100);
+        // Drills built from the environment publish on the root bus; listen there for the latency events.
+        List<String> latencyFor = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (AutoCloseable ignored = dev.strata.observe.EventBus.root().subscribe(e -> {
+            if (e.type().equals("chaos.injected-latency")) {
+                latencyFor.add(e.dependency());
+            }
+        })) {
+            // payments: 100 ms of real latency from the defaults, then the fault
+            assertThatThrownBy(() -> chaos.intercept(payments, () -> 1))
+                    .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.kind()).isEqualTo(FaultKind.CONNECTION_RESET));
+            assertThat(chaos.intercept(inventory, () -> "fine")).isEqualTo("fine");
+        }
+        assertThat(latencyFor).as("inventory overrides latency to 0").containsExactly("payments");
     }
 
     @Test

@@ -56,6 +56,28 @@ class AsyncPipelineTest {
     }
 
     @Test
+    void anAsyncRetryLoopDoesNotContinueOnceTheBreakerLeftClosed() throws Exception {
+        dev.strata.call.ManualClock breakerClock = new dev.strata.call.ManualClock();
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").mode(CircuitBreaker.Mode.CONSECUTIVE_FAILURES)
+                .failureThreshold(1).openWait(Duration.ofSeconds(30)).clock(breakerClock).events(events.bus).build();
+        // A long backoff, so only the breaker check can end the call within the test's wait.
+        Pipeline p = Pipeline.builder("payments").circuitBreaker(breaker)
+                .retry(Retry.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofMinutes(10))).build())
+                .events(events.bus).build();
+        CompletableFuture<String> call = p.executeAsync(this::failing); // fails at once, now backing off
+
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        breaker.onFailure(1_000_000L, dev.strata.fault.Fault.of(FaultKind.CONNECTION_RESET)); // another caller opens it
+        breakerClock.advance(Duration.ofSeconds(31)); // and its open wait elapses: a probe is due
+
+        assertThatThrownBy(() -> await(call)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(CallNotPermittedException.class,
+                        e -> assertThat(e.getSuppressed()).singleElement().isInstanceOf(SocketException.class));
+        assertThat(calls).hasValue(1);
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    @Test
     void clientErrorAndNonIdempotentCallsAreAttemptedOnce() {
         Pipeline p = Pipeline.builder("payments").retry(retry(5)).events(events.bus).build();
         assertThatThrownBy(() -> await(p.executeAsync(() -> {

@@ -209,6 +209,129 @@ class CircuitBreakerTest {
         assertThat(breaker.state()).isEqualTo(State.CLOSED);
     }
 
+    // --- outcomes belong to the period that admitted the call ----------------------------------
+
+    @Test
+    void lateOutcomeFromClosedPhaseDoesNotDecideTheProbe() {
+        CircuitBreaker breaker = consecutive(1).build();
+        long slowCall = breaker.tryAcquirePermit(); // admitted while CLOSED, still running
+        fail(breaker, 1);
+        clock.advance(Duration.ofSeconds(30));
+        long probe = breaker.tryAcquirePermit();
+        assertThat(probe).isNotEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(breaker.isProbe(probe)).isTrue();
+        assertThat(breaker.isProbe(slowCall)).isFalse();
+
+        breaker.onSuccess(slowCall, MS); // the CLOSED-period call finally succeeds during the probe
+
+        assertThat(breaker.state()).as("a late success is not the probe's result").isEqualTo(State.HALF_OPEN);
+        assertThat(breaker.tryAcquirePermit()).as("the probe is still in flight").isEqualTo(CircuitBreaker.NOT_PERMITTED);
+
+        breaker.onFailure(probe, MS, RESET); // the probe itself decides
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+        assertThat(transitions().getLast().reason()).startsWith("probe failed");
+    }
+
+    @Test
+    void lateFailureFromClosedPhaseDoesNotReopenADecidingProbe() {
+        CircuitBreaker breaker = consecutive(1).build();
+        long slowCall = breaker.tryAcquirePermit();
+        fail(breaker, 1);
+        clock.advance(Duration.ofSeconds(30));
+        long probe = breaker.tryAcquirePermit();
+
+        breaker.onFailure(slowCall, MS, RESET);
+        assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+
+        breaker.onSuccess(probe, MS);
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void releasingAStalePermitDoesNotFreeTheProbePermit() {
+        CircuitBreaker breaker = consecutive(1).build();
+        long cancelledLater = breaker.tryAcquirePermit();
+        fail(breaker, 1);
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(breaker.tryAcquirePermit()).isNotEqualTo(CircuitBreaker.NOT_PERMITTED);
+
+        breaker.releasePermission(cancelledLater); // a CLOSED-period call is cancelled during the probe
+
+        assertThat(breaker.tryAcquirePermit()).as("still exactly one probe").isEqualTo(CircuitBreaker.NOT_PERMITTED);
+    }
+
+    @Test
+    void aLateOutcomeDoesNotCountInALaterClosedPeriod() {
+        CircuitBreaker breaker = consecutive(1).build();
+        long fromFirstPeriod = breaker.tryAcquirePermit();
+        fail(breaker, 1);
+        clock.advance(Duration.ofSeconds(30));
+        long probe = breaker.tryAcquirePermit();
+        breaker.onSuccess(probe, MS);
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+
+        breaker.onFailure(fromFirstPeriod, MS, RESET);
+
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+        assertThat(breaker.metrics().consecutiveFailures()).isZero();
+    }
+
+    @Test
+    void permitsAnotherAttemptOnlyWhileInThePeriodThatAdmittedTheCall() {
+        CircuitBreaker breaker = consecutive(1).build();
+        long call = breaker.tryAcquirePermit();
+        assertThat(breaker.permitsAnotherAttempt(call)).isTrue();
+        breaker.reset(); // clearing a closed breaker's counters keeps the period
+        assertThat(breaker.permitsAnotherAttempt(call)).isTrue();
+
+        fail(breaker, 1);
+        assertThat(breaker.permitsAnotherAttempt(call)).isFalse();
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(breaker.isCallPermittedNow()).as("a probe is due...").isTrue();
+        assertThat(breaker.permitsAnotherAttempt(call)).as("...but this call is not it").isFalse();
+
+        long probe = breaker.tryAcquirePermit();
+        assertThat(breaker.permitsAnotherAttempt(probe)).as("a probe gets one attempt").isFalse();
+        breaker.onSuccess(probe, MS);
+        assertThat(breaker.permitsAnotherAttempt(call)).as("a new CLOSED period").isFalse();
+        assertThat(breaker.permitsAnotherAttempt(CircuitBreaker.NOT_PERMITTED)).isFalse();
+
+        breaker.disable();
+        assertThat(breaker.permitsAnotherAttempt(breaker.tryAcquirePermit())).isTrue();
+    }
+
+    @Test
+    void fiftyConcurrentCallersInHalfOpenStillProduceOneProbeWhileLateOutcomesArrive() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            CircuitBreaker breaker = consecutive(1).build();
+            long[] closedPeriod = new long[25];
+            for (int i = 0; i < closedPeriod.length; i++) {
+                closedPeriod[i] = breaker.tryAcquirePermit(); // calls admitted while CLOSED, still running
+            }
+            fail(breaker, 1);
+            clock.advance(Duration.ofSeconds(30));
+
+            AtomicInteger probes = new AtomicInteger();
+            Concurrently.run(50, i -> {
+                if (i % 2 == 0) {
+                    long late = closedPeriod[i / 2];
+                    switch (i % 3) { // their late outcomes race with the permission requests
+                        case 0 -> breaker.onSuccess(late, MS);
+                        case 1 -> breaker.onFailure(late, MS, RESET);
+                        default -> breaker.releasePermission(late);
+                    }
+                }
+                if (breaker.tryAcquirePermit() != CircuitBreaker.NOT_PERMITTED) {
+                    probes.incrementAndGet();
+                }
+            });
+
+            assertThat(probes).as("round %d", round).hasValue(1);
+            assertThat(breaker.state()).as("only the probe decides").isEqualTo(State.HALF_OPEN);
+            assertThat(breaker.metrics().notPermittedCalls()).isEqualTo(49);
+        }
+    }
+
     @Test
     void executeMeasuresDurationsOnlyWhenSlowCallsAreWatched() throws Exception {
         CircuitBreaker plain = consecutive(1).build();

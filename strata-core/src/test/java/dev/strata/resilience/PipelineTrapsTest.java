@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.call.CallContext;
 import dev.strata.call.Deadline;
+import dev.strata.fault.Fault;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.HttpStatusException;
 import java.io.IOException;
@@ -116,6 +117,56 @@ class PipelineTrapsTest {
         assertThat(calls).hasValue(1);
         assertThat(clock.sleptNanos()).as("woke up early, not after the full 10 s").isEqualTo(3 * Pipeline.BREAKER_POLL_NANOS);
         assertThat(events.lines()).anyMatch(l -> l.contains("giving up: the circuit breaker opened"));
+    }
+
+    @Test
+    void aRetryLoopDoesNotContinueOnceTheBreakerLeftClosed() {
+        CircuitBreaker breaker = breaker(5);
+        Pipeline p = Pipeline.builder("payments").circuitBreaker(breaker)
+                .retry(Retry.builder().maxAttempts(5).backoff(Backoff.fixed(Duration.ofSeconds(10))).jitter(Jitter.NONE).build())
+                .clock(clock).events(events.bus).build();
+        // During this call's first backoff, other callers open the breaker and its 30 s open wait
+        // elapses: a probe is due, but this call was admitted while CLOSED and is not that probe.
+        clock.onSleep = () -> {
+            if (clock.sleeps.size() == 1) {
+                for (int other = 0; other < 5; other++) {
+                    assertThat(breaker.tryAcquirePermission()).isTrue();
+                    breaker.onFailure(MS, Fault.of(FaultKind.CONNECTION_RESET));
+                }
+                clock.manual.advance(Duration.ofSeconds(31));
+            }
+        };
+
+        assertThatThrownBy(() -> p.execute(this::failWithReset))
+                .isInstanceOfSatisfying(CallNotPermittedException.class,
+                        e -> assertThat(e.getSuppressed()).singleElement().isInstanceOf(SocketException.class));
+
+        assertThat(calls).as("no attempt after the breaker opened").hasValue(1);
+        assertThat(breaker.state()).as("this call neither probed nor decided anything").isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(breaker.remainingOpenNanos()).isZero();
+        calls.set(0);
+        assertThat(p.execute(() -> {
+            calls.incrementAndGet();
+            return "recovered";
+        })).as("the next caller is the probe").isEqualTo("recovered");
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void aHalfOpenProbeGetsOneAttemptAndItsFailureReopensTheBreaker() {
+        CircuitBreaker breaker = breaker(1);
+        Pipeline p = Pipeline.builder("payments").circuitBreaker(breaker).retry(retry(5)).clock(clock).events(events.bus).build();
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        breaker.onFailure(MS, Fault.of(FaultKind.CONNECTION_RESET)); // another call opened it
+        clock.manual.advance(Duration.ofSeconds(30));
+
+        assertThatThrownBy(() -> p.execute(this::failWithReset))
+                .as("the probe's own failure, not a refusal")
+                .isNotInstanceOf(CallNotPermittedException.class).hasCauseInstanceOf(SocketException.class);
+
+        assertThat(calls).hasValue(1);
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(events.lines()).anyMatch(l -> l.contains("giving up: a half-open probe gets one attempt"));
     }
 
     @Test

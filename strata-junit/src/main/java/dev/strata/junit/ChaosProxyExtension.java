@@ -16,7 +16,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Gives tests a {@link ChaosProxy} on 127.0.0.1 in front of an address, and heals it after every
- * test: toxics removed, proxy enabled. Register it with {@code @RegisterExtension}:
+ * test: toxics removed, every connection open through it closed, proxy enabled. Closing the
+ * connections matters because some toxics poison a connection for good (a flow black-holed by
+ * {@code idle_blackhole}, data dropped by {@code timeout}); a pooled client that kept such a
+ * connection would otherwise carry it into the next test. Clients see their connections end and
+ * reconnect, as after a server restart. Register it with {@code @RegisterExtension}:
  *
  * <pre>{@code
  * @RegisterExtension
@@ -105,6 +109,7 @@ public final class ChaosProxyExtension implements BeforeAllCallback, AfterEachCa
         }
         if (classScoped) {
             current.removeAllToxics();
+            current.closeConnections();
             current.enable();
         } else {
             current.close();

@@ -1,6 +1,7 @@
 package dev.strata.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.strata.chaos.ChaosProxy;
@@ -13,7 +14,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,6 +37,8 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 class ChaosProxyExtensionTest {
 
     private static ServerSocket echo;
+    /** Connections the echo server holds open: the upstream side of every proxied flow. */
+    private static final AtomicInteger echoOpen = new AtomicInteger();
 
     @BeforeAll
     static void startEcho() throws IOException {
@@ -41,11 +47,14 @@ class ChaosProxyExtensionTest {
             while (!echo.isClosed()) {
                 try {
                     Socket socket = echo.accept();
+                    echoOpen.incrementAndGet();
                     Thread.ofVirtual().start(() -> {
                         try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
                             in.transferTo(out);
                         } catch (IOException ignored) {
                             // the proxy closed or reset us: the test decides what that means
+                        } finally {
+                            echoOpen.decrementAndGet();
                         }
                     });
                 } catch (IOException closed) {
@@ -80,6 +89,15 @@ class ChaosProxyExtensionTest {
         EngineTestKit.engine("junit-jupiter").selectors(selectClass(InstanceScoped.class)).execute()
                 .testEvents().assertStatistics(stats -> stats.started(1).succeeded(1).failed(0));
         assertThat(InstanceScoped.seen.isClosed()).isTrue();
+    }
+
+    @Test
+    void healingClosesConnectionsPoisonedByToxicsSoTheyDoNotLeakIntoTheNextTest() {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(Poisoned.class)).execute();
+        results.testEvents().failed().stream().forEach(event -> event.getPayload(TestExecutionResult.class)
+                .flatMap(TestExecutionResult::getThrowable).ifPresent(Throwable::printStackTrace));
+        results.testEvents().assertStatistics(stats -> stats.started(2).succeeded(2).failed(0));
+        assertThat(Poisoned.seen.isClosed()).isTrue();
     }
 
     static String roundTrip(InetSocketAddress address, String message) throws IOException {
@@ -122,6 +140,82 @@ class ChaosProxyExtensionTest {
         @Order(3)
         void portIsTheProxys() {
             assertThat(chaos.port()).isEqualTo(seen.port()).isNotEqualTo(echo.getLocalPort());
+        }
+    }
+
+    /**
+     * The first test leaves two connections poisoned for good, as a pooled client would keep
+     * them; the second finds them closed on both sides and the proxy serving fresh ones.
+     */
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class Poisoned {
+        @RegisterExtension
+        static ChaosProxyExtension chaos = ChaosProxyExtension.inFrontOf(ChaosProxyExtensionTest::echoAddress).named("poisoned");
+        static ChaosProxy seen;
+        static Socket blackholed;
+        static Socket held;
+
+        @AfterAll
+        static void closeClients() throws IOException {
+            for (Socket socket : new Socket[] {blackholed, held}) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
+        }
+
+        @Test
+        @Order(1)
+        void poisonsTwoConnections(ChaosProxy proxy) throws Exception {
+            seen = proxy;
+            blackholed = connect(chaos.address());
+            assertThat(roundTrip(blackholed, "fresh")).isEqualTo("fresh");
+            proxy.addToxic(Toxic.idleBlackhole(100));
+            Thread.sleep(250); // idle past the toxic's 100 ms: the flow is forgotten
+            blackholed.setSoTimeout(300);
+            blackholed.getOutputStream().write("void".getBytes(StandardCharsets.US_ASCII));
+            assertThatThrownBy(() -> blackholed.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+            proxy.removeAllToxics();
+
+            proxy.addToxic(Toxic.timeout(Direction.DOWNSTREAM, 0));
+            held = connect(chaos.address());
+            held.setSoTimeout(300);
+            held.getOutputStream().write("dropped".getBytes(StandardCharsets.US_ASCII));
+            assertThatThrownBy(() -> held.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+            assertThat(proxy.connectionCount()).isEqualTo(2);
+        }
+
+        @Test
+        @Order(2)
+        void findsThemClosedOnBothSides(ChaosProxy proxy) throws Exception {
+            assertThat(proxy).isSameAs(seen);
+            blackholed.setSoTimeout(5_000);
+            held.setSoTimeout(5_000);
+            assertThat(blackholed.getInputStream().read()).as("the black-holed flow was closed").isEqualTo(-1);
+            assertThat(held.getInputStream().read()).as("the held flow was closed").isEqualTo(-1);
+            assertThat(proxy.connectionCount()).isZero();
+            awaitTrue(() -> echoOpen.get() == 0 && proxy.liveThreadCount() == 2, 5_000);
+            assertThat(echoOpen).as("upstream side released").hasValue(0);
+            assertThat(proxy.liveThreadCount()).as("only the accept loop and the timer").isEqualTo(2);
+            assertThat(roundTrip(chaos.address(), "healed")).isEqualTo("healed");
+        }
+    }
+
+    static Socket connect(InetSocketAddress address) throws IOException {
+        Socket socket = new Socket(address.getAddress(), address.getPort());
+        socket.setSoTimeout(5_000);
+        return socket;
+    }
+
+    static String roundTrip(Socket socket, String message) throws IOException {
+        socket.getOutputStream().write(message.getBytes(StandardCharsets.US_ASCII));
+        return new String(socket.getInputStream().readNBytes(message.length()), StandardCharsets.US_ASCII);
+    }
+
+    static void awaitTrue(BooleanSupplier condition, long timeoutMillis) throws InterruptedException {
+        long end = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (!condition.getAsBoolean() && System.nanoTime() < end) {
+            Thread.sleep(10);
         }
     }
 

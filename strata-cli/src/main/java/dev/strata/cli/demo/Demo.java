@@ -70,6 +70,7 @@ public final class Demo {
         return new Demo(settings, out, live).run(only);
     }
 
+    @SuppressWarnings("try") // the subscription is a resource only so that it is always removed
     private DemoResult run(Set<String> only) throws InterruptedException {
         report.header();
         // Strata's events go to the timeline and the report, not to the log: the demo prints them itself.
@@ -88,6 +89,7 @@ public final class Demo {
             out.printf("warming up for %s (not measured) ...%n%n", Report.ms(settings.warmUp().toNanos()));
             runPhase(0, script.size(), new Phase("warm-up", "", "", "", Duration.ZERO, settings.warmUp(), List.of()),
                     variants.all(), false);
+            variants.all().forEach(OrderService::warmedUp);
             for (int i = 0; i < script.size(); i++) {
                 Phase phase = script.get(i);
                 if (!only.isEmpty() && !only.contains(phase.name())) {
@@ -138,6 +140,11 @@ public final class Demo {
                 out.printf("  +0.0s  %s%n", action.description());
             }
         }
+        // Collect garbage here, where nothing is measured, so a phase starts with an empty young
+        // generation: on a starved shared machine one collection pause can last hundreds of
+        // milliseconds and would otherwise land in one phase's p99 and not in another's.
+        System.gc();
+        double machineLoad = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Map<String, Map<String, Long>> countersBefore = new LinkedHashMap<>();
         variants.forEach(v -> countersBefore.put(v.name(), v.counters()));
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20); // both variants start on the same tick
@@ -214,7 +221,7 @@ public final class Demo {
             variant.counters().forEach((name, value) -> counters.put(name, value - before.getOrDefault(name, 0L)));
             byVariant.put(variant.name(), new VariantResult(endpoints, load, counters, unfinished.get(variant.name())));
         }
-        return new PhaseResult(index, phase, end - start, byVariant, timeline.of(phase.name()));
+        return new PhaseResult(index, phase, end - start, machineLoad, byVariant, timeline.of(phase.name()));
     }
 
     /**
@@ -235,10 +242,11 @@ public final class Demo {
      * @param index 1-based position in the script
      * @param phase what the phase was
      * @param durationNanos how long the load ran
+     * @param machineLoad the machine's one-minute load average when the phase started (negative if unknown)
      * @param variants per variant
      * @param events Strata's events during the phase
      */
-    record PhaseResult(int index, Phase phase, long durationNanos, Map<String, VariantResult> variants,
+    record PhaseResult(int index, Phase phase, long durationNanos, double machineLoad, Map<String, VariantResult> variants,
                               List<EventTimeline.Entry> events) {
     }
 

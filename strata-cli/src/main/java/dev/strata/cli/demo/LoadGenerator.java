@@ -127,11 +127,15 @@ final class LoadGenerator {
         try {
             Answer answer = stream.call().call(id);
             stream.stats().answered(System.nanoTime() - start, answer.fallback(), answer.reason(), answer.root());
-        } catch (Exception | Error failure) {
+        } catch (Exception failure) {
             if (failure instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             stream.stats().failed(System.nanoTime() - start, RootFault.of(classifier, failure));
+        } catch (Error error) {
+            // Counted like any failed request, then left to propagate: an Error is not an outcome to hide.
+            stream.stats().failed(System.nanoTime() - start, RootFault.of(classifier, error));
+            throw error;
         } finally {
             lock.lock();
             try {

@@ -28,6 +28,13 @@ interface OrderService extends AutoCloseable {
      */
     Map<String, Long> counters();
 
+    /**
+     * Called once the unmeasured warm-up is over: a variant starts the measured phases from its
+     * steady state, not from what a cold JVM on a busy machine did to it in the first seconds.
+     */
+    default void warmedUp() {
+    }
+
     /** How this variant's failures are classified into faults with a layer. */
     FaultClassifier classifier();
 

@@ -54,6 +54,10 @@ final class Report {
     }
 
     void phase(PhaseResult result) {
+        if (result.machineLoad() >= 0) {
+            out.printf(Locale.ROOT, "%n  (machine load average %.1f on %d cores: latencies include the machine's own noise)%n",
+                    result.machineLoad(), Runtime.getRuntime().availableProcessors());
+        }
         out.printf("%n  %-16s %-7s %6s %8s %9s %7s %8s %9s %9s %9s%n", "endpoint", "variant", "req", "success",
                 "fallback", "errors", "dropped", "p50", "p99", "max");
         for (String endpoint : Demo.ENDPOINTS) {
@@ -107,6 +111,32 @@ final class Report {
             }
             out.println("  " + topFault(v));
         });
+        Map<Layer, Long> absorbed = absorbedFaults(result.events());
+        if (!absorbed.isEmpty()) {
+            out.printf("  %-8s", "absorbed");
+            for (Layer layer : Layer.values()) {
+                out.printf(" %14d", absorbed.getOrDefault(layer, 0L));
+            }
+            out.println("  faults Strata met on single attempts and pooled connections (from its events)");
+        }
+    }
+
+    /**
+     * Faults in Strata's attempt and connection events (failed attempts, calls given up, stale
+     * connections found), by layer: what broke underneath even when the caller never saw it.
+     */
+    static Map<Layer, Long> absorbedFaults(List<EventTimeline.Entry> events) {
+        Map<Layer, Long> byLayer = new EnumMap<>(Layer.class);
+        for (EventTimeline.Entry entry : events) {
+            StrataEvent e = entry.event();
+            String type = e.type();
+            boolean attemptOrConnection = type.startsWith("retry.attempt-failed") || type.startsWith("retry.gave-up")
+                    || type.startsWith("call.failed") || type.startsWith("pool.stale");
+            if (attemptOrConnection && e.fault() != null) {
+                byLayer.merge(e.fault().layer(), 1L, Long::sum);
+            }
+        }
+        return byLayer;
     }
 
     private void printEvents(PhaseResult result) {
@@ -222,6 +252,7 @@ final class Report {
             p.put("seed", phase.phase().seed());
             p.put("contained_by", phase.phase().containedBy());
             p.put("duration_s", ratio(phase.durationNanos() / 1e9));
+            p.put("machine_load_average", ratio(phase.machineLoad()));
             Map<String, Object> variants = new LinkedHashMap<>();
             phase.variants().forEach((variant, v) -> variants.put(variant, variantJson(v)));
             p.put("variants", variants);
@@ -242,6 +273,9 @@ final class Report {
                 }
             }
             p.put("event_counts", eventCounts);
+            Map<String, Object> absorbed = new LinkedHashMap<>();
+            absorbedFaults(phase.events()).forEach((layer, n) -> absorbed.put(layer.name(), n));
+            p.put("absorbed_faults_by_layer", absorbed);
             p.put("events", events);
             phases.add(p);
         }

@@ -47,6 +47,7 @@ final class StrataOrderService implements OrderService {
     private final Pipeline payments;
     private final Pipeline inventory;
     private final Pipeline recommendations;
+    private final List<CircuitBreaker> breakers = new java.util.ArrayList<>();
 
     /** Whether payments charged the order now, or the order was accepted as pending, and why. */
     private record Payment(boolean charged, Fault reason, Fault root) {
@@ -59,6 +60,9 @@ final class StrataOrderService implements OrderService {
     /** Personalised recommendations, or the popular items when the fallback answered, and why. */
     private record Recommendations(List<Long> items, Fault reason, Fault root) {
     }
+
+    /** Longest wait for the pool's first connections at start-up. */
+    private static final Duration STARTUP_BOUND = Duration.ofSeconds(30);
 
     StrataOrderService(DemoSettings settings, DemoDatabase db, Map<String, Integer> ports, EventBus events) {
         this.settings = settings;
@@ -80,6 +84,12 @@ final class StrataOrderService implements OrderService {
                 .build();
         Duration budget = settings.checkoutBudget();
         try {
+            // Ready only once the pool holds its connections: on a busy machine opening four can take
+            // longer than one acquisition timeout, and the first requests should not pay for it.
+            if (!database.pool().awaitWarm(STARTUP_BOUND)) {
+                throw new IllegalStateException("the orders-db pool did not open " + settings.poolSize()
+                        + " connections within " + STARTUP_BOUND.toSeconds() + " s: " + database.stats());
+            }
             List<Long> popular = loadPopularItems();
             // Reads: a retry covers a connection that failed anyway; the pool should have replaced it first.
             this.catalogDb = Pipeline.builder("catalog-db")
@@ -128,6 +138,11 @@ final class StrataOrderService implements OrderService {
                     .fallback(Fallback.always(cause -> new Recommendations(popular, cause.fault(), root(cause))))
                     .events(events)
                     .build();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            database.close();
+            http.close();
+            throw new IllegalStateException("interrupted while the strata variant started", e);
         } catch (RuntimeException | SQLException e) {
             database.close();
             http.close();
@@ -151,7 +166,7 @@ final class StrataOrderService implements OrderService {
      * less and less often.
      */
     private CircuitBreaker breaker(String dependency, EventBus events) {
-        return CircuitBreaker.builder(dependency)
+        CircuitBreaker breaker = CircuitBreaker.builder(dependency)
                 .mode(CircuitBreaker.Mode.COUNT_WINDOW)
                 .windowSize(10)
                 .minimumCalls(5)
@@ -162,6 +177,18 @@ final class StrataOrderService implements OrderService {
                 .maxOpenWait(settings.breakerOpen().multipliedBy(2))
                 .events(events)
                 .build();
+        breakers.add(breaker);
+        return breaker;
+    }
+
+    /**
+     * Closes the breakers: while the JIT is still compiling, a busy machine can stretch a 5 ms
+     * call past its timeout often enough to open a breaker during the warm-up, and the measured
+     * phases should start from the service's steady state.
+     */
+    @Override
+    public void warmedUp() {
+        breakers.forEach(CircuitBreaker::reset);
     }
 
     private List<Long> loadPopularItems() throws SQLException {
@@ -194,16 +221,21 @@ final class StrataOrderService implements OrderService {
     @Override
     public Answer checkout(long requestId) throws Exception {
         long product = ShopCalls.productFor(requestId);
-        return Deadline.after(settings.checkoutBudget()).call(() -> {
+        Deadline checkout = Deadline.after(settings.checkoutBudget());
+        return checkout.call(() -> {
             Stock stock = inventory.execute(() -> {
-                calls.checkInventory(product, attemptTimeout(settings.compress(Duration.ofSeconds(1))));
+                calls.checkInventory(product, httpBound(settings.compress(Duration.ofSeconds(1))));
                 return new Stock(true, null, null);
             });
+            // Payments may spend what is left minus the time kept back to write the order, so a
+            // slow payment ends in a 'pending' order, never in a checkout that ran out of time.
+            long forPayment = Math.max(0L, checkout.remainingNanos() - settings.orderWriteReserve().toNanos());
             // The charge is not idempotent: the key lets payments recognise a repeat, so a retry is safe.
-            Payment payment = payments.execute(CallContext.nonIdempotent(ShopCalls.PAYMENTS, "order-" + requestId), () -> {
-                calls.charge(requestId, "order-" + requestId, attemptTimeout(settings.paymentAttemptTimeout()));
-                return new Payment(true, null, null);
-            });
+            Payment payment = Deadline.after(Duration.ofNanos(forPayment)).call(() -> payments.execute(
+                    CallContext.nonIdempotent(ShopCalls.PAYMENTS, "order-" + requestId), () -> {
+                        calls.charge(requestId, "order-" + requestId, httpBound(settings.paymentAttemptTimeout()));
+                        return new Payment(true, null, null);
+                    }));
             String status = payment.charged() ? "confirmed" : "pending";
             ordersDb.execute(() -> {
                 try (Connection connection = database.getConnection()) {
@@ -221,15 +253,19 @@ final class StrataOrderService implements OrderService {
     @Override
     public Answer recommendations(long requestId) {
         Recommendations answer = recommendations.execute(() -> {
-            calls.recommendations(requestId, attemptTimeout(settings.compress(Duration.ofSeconds(1))));
+            calls.recommendations(requestId, httpBound(settings.compress(Duration.ofSeconds(1))));
             return new Recommendations(List.of(requestId % DemoDatabase.PRODUCTS + 1), null, null);
         });
         return answer.reason() == null ? Answer.OK : Answer.fallback(answer.reason(), answer.root());
     }
 
-    /** The HTTP timeout of one attempt: its own bound, or less when the deadline has less left. */
-    private static Duration attemptTimeout(Duration own) {
-        return Duration.ofNanos(Math.max(1_000_000L, Deadline.remainingNanosOr(own.toNanos())));
+    /**
+     * The HTTP client's own bound for one attempt: a backstop at twice the pipeline's attempt
+     * timeout (or the deadline's time left, if less), so the pipeline's timeout is the one that
+     * fires and reports the attempt, and the request still cannot outlive its call.
+     */
+    private static Duration httpBound(Duration attemptTimeout) {
+        return Duration.ofNanos(Math.max(1_000_000L, Deadline.remainingNanosOr(2 * attemptTimeout.toNanos())));
     }
 
     @Override
