@@ -55,6 +55,8 @@ public final class ChaosProxy implements AutoCloseable {
     private final EventBus events;
     private final ThreadFactory threads;
     private final AtomicInteger liveThreads = new AtomicInteger();
+    /** Accepted clients whose upstream connect is still under way (not yet in {@code connections}). */
+    private final AtomicInteger opening = new AtomicInteger();
     private final AtomicLong toxicIds = new AtomicLong();
     private final Set<ProxyConnection> connections = ConcurrentHashMap.newKeySet();
 
@@ -337,7 +339,11 @@ public final class ChaosProxy implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Stops listening, closes every connection and ends every thread of this proxy. */
+    /**
+     * Stops listening, closes every connection and ends every thread of this proxy. When it
+     * returns, {@link #connectionCount()} is zero, unless a connection was still being opened
+     * upstream and did not give up within the connect timeout.
+     */
     @Override
     public void close() {
         lock.lock();
@@ -350,6 +356,14 @@ public final class ChaosProxy implements AutoCloseable {
             unbind();
         } finally {
             lock.unlock();
+        }
+        closeAll();
+        // A client accepted just before unbind() may still be connecting upstream; it closes itself
+        // once it sees the proxy closed. Wait for those (bounded by the connect timeout) so close()
+        // leaves nothing behind.
+        long end = System.nanoTime() + connectTimeout.toNanos() + 100_000_000L;
+        while (opening.get() > 0 && System.nanoTime() - end < 0) {
+            LockSupport.parkNanos(1_000_000L);
         }
         closeAll();
         LockSupport.unpark(timer);
@@ -490,7 +504,14 @@ public final class ChaosProxy implements AutoCloseable {
             } catch (IOException closedOrFailed) {
                 return; // unbind() closed it
             }
-            startThread(() -> open(client));
+            opening.incrementAndGet();
+            startThread(() -> {
+                try {
+                    open(client);
+                } finally {
+                    opening.decrementAndGet();
+                }
+            });
         }
     }
 
