@@ -205,13 +205,20 @@ public final class Connector {
         SSLParameters parameters = secure.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS"); // verify the certificate names this host
         secure.setSSLParameters(parameters);
-        long left = end - clock.nanoTime();
-        if (left <= 0) {
-            throw new SocketTimeoutException("no budget left for the TLS handshake");
+        try {
+            long left = end - clock.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("no budget left for the TLS handshake");
+            }
+            secure.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            secure.startHandshake();
+            secure.setSoTimeout(0);
+        } catch (IOException failure) {
+            // A timed-out handshake leaves the TLS socket open: close it (and, layered with
+            // autoClose, the TCP socket under it), not just the TCP socket.
+            closeQuietly(secure);
+            throw failure;
         }
-        secure.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        secure.startHandshake();
-        secure.setSoTimeout(0);
         return secure;
     }
 
