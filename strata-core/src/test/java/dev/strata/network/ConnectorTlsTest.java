@@ -164,6 +164,26 @@ class ConnectorTlsTest {
     }
 
     @Test
+    void theCertificateMustNameTheHostAskedFor() throws Exception {
+        SSLServerSocket server = echoServer();
+        // Both names resolve to the same trusted server; only the one in the certificate's SAN passes.
+        Connector connector = Connector.builder("named")
+                .resolver(host -> List.of(LOOPBACK))
+                .dnsTtl(Duration.ZERO)
+                .tls(trusting(certificate))
+                .build();
+
+        try (Socket socket = connector.connect("localhost", server.getLocalPort()).socket()) {
+            assertThat(((SSLSocket) socket).getSession().getPeerHost()).isEqualTo("localhost");
+        }
+        assertThatThrownBy(() -> connector.connect("payments.internal", server.getLocalPort()))
+                .isInstanceOfSatisfying(StrataException.class,
+                        e -> assertThat(e.kind()).isEqualTo(FaultKind.TLS_HANDSHAKE_FAILURE))
+                .hasRootCauseInstanceOf(java.security.cert.CertificateException.class)
+                .rootCause().hasMessageContaining("payments.internal");
+    }
+
+    @Test
     void aServerThatNeverSpeaksTlsCannotHoldTheHandshakePastTheDeadline() throws Exception {
         // Accepts TCP, then holds: the ClientHello goes unanswered, as with a stuck or wrong-protocol peer.
         ServerSocket silent = new ServerSocket(0, 50, LOOPBACK);
