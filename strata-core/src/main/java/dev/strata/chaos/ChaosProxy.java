@@ -341,8 +341,8 @@ public final class ChaosProxy implements AutoCloseable {
 
     /**
      * Stops listening, closes every connection and ends every thread of this proxy. When it
-     * returns, {@link #connectionCount()} is zero, unless a connection was still being opened
-     * upstream and did not give up within the connect timeout.
+     * returns, {@link #connectionCount()} is zero, unless closing a connection or giving up on
+     * one still being opened upstream took longer than the connect timeout.
      */
     @Override
     public void close() {
@@ -358,14 +358,15 @@ public final class ChaosProxy implements AutoCloseable {
             lock.unlock();
         }
         closeAll();
-        // A client accepted just before unbind() may still be connecting upstream; it closes itself
-        // once it sees the proxy closed. Wait for those (bounded by the connect timeout) so close()
+        // A client accepted just before unbind() may still be connecting upstream (it closes itself
+        // once it sees the proxy closed), and a connection another thread is closing leaves the set
+        // only when that close ends. Wait for both, bounded by the connect timeout, so close()
         // leaves nothing behind.
         long end = System.nanoTime() + connectTimeout.toNanos() + 100_000_000L;
-        while (opening.get() > 0 && System.nanoTime() - end < 0) {
+        while ((opening.get() > 0 || !connections.isEmpty()) && System.nanoTime() - end < 0) {
+            closeAll();
             LockSupport.parkNanos(1_000_000L);
         }
-        closeAll();
         LockSupport.unpark(timer);
         publish("chaos.proxy-closed", "proxy " + name + " closed");
     }
