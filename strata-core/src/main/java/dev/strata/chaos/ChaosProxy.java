@@ -97,6 +97,7 @@ public final class ChaosProxy implements AutoCloseable {
         return new Builder(name, upstream);
     }
 
+    /** The proxy's unique name, as in Toxiproxy's API. */
     public String name() {
         return name;
     }
@@ -111,10 +112,12 @@ public final class ChaosProxy implements AutoCloseable {
         return listen.getPort();
     }
 
+    /** Where the proxy forwards each connection. */
     public InetSocketAddress upstreamAddress() {
         return upstream;
     }
 
+    /** Whether the proxy accepts and forwards connections; a disabled proxy refuses them. */
     public boolean isEnabled() {
         return enabled;
     }
@@ -371,6 +374,7 @@ public final class ChaosProxy implements AutoCloseable {
         publish("chaos.proxy-closed", "proxy " + name + " closed");
     }
 
+    /** Whether {@link #close()} was called; a closed proxy cannot be reopened. */
     public boolean isClosed() {
         return closed;
     }
