@@ -13,6 +13,10 @@ public class AttemptTimeoutException extends StrataException {
 
     private final long timeoutNanos;
 
+    /**
+     * @param dependency the dependency whose attempt timed out
+     * @param timeoutNanos the per-attempt timeout that fired
+     */
     public AttemptTimeoutException(String dependency, long timeoutNanos) {
         super(Fault.of(FaultKind.ATTEMPT_TIMEOUT, "after " + Durations.format(timeoutNanos)), dependency,
                 "attempt did not finish within its timeout", null);
