@@ -1,7 +1,6 @@
 package dev.strata.call;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The source of time for every Strata component. Production code uses {@link #system()}; tests
@@ -52,10 +51,5 @@ enum SystemClock implements Clock {
             return;
         }
         TimeUnit.NANOSECONDS.sleep(nanos);
-    }
-
-    /** Parks without throwing; used where interruption is handled by the caller. */
-    static void park(long nanos) {
-        LockSupport.parkNanos(nanos);
     }
 }

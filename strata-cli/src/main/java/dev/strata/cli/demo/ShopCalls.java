@@ -67,7 +67,8 @@ final class ShopCalls {
         HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
         if (response.statusCode() >= 400) {
             throw new HttpStatusException(response.statusCode(),
-                    FaultClassifier.parseRetryAfterSeconds(response.headers().firstValue("Retry-After").orElse(null)),
+                    FaultClassifier.parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null),
+                            System.currentTimeMillis()),
                     service);
         }
     }
