@@ -1,5 +1,7 @@
 package dev.strata.call;
 
+import dev.strata.internal.Durations;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;

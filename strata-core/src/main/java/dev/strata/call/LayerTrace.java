@@ -1,5 +1,7 @@
 package dev.strata.call;
 
+import dev.strata.internal.Durations;
+
 import dev.strata.fault.Layer;
 import java.util.ArrayList;
 import java.util.List;

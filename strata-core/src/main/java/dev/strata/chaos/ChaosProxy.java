@@ -1,6 +1,6 @@
 package dev.strata.chaos;
 
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import dev.strata.fault.Layer;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;

@@ -2,7 +2,7 @@ package dev.strata.chaos;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import dev.strata.fault.Layer;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;

@@ -1,6 +1,6 @@
 package dev.strata.chaos;
 
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

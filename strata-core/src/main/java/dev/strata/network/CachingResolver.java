@@ -1,7 +1,7 @@
 package dev.strata.network;
 
 import dev.strata.call.Clock;
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;

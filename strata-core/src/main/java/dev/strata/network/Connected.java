@@ -1,6 +1,6 @@
 package dev.strata.network;
 
-import dev.strata.call.Durations;
+import dev.strata.internal.Durations;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 

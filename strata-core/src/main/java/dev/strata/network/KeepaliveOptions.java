@@ -1,6 +1,6 @@
 package dev.strata.network;
 
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import java.time.Duration;
 
 /**

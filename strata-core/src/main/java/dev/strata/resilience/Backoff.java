@@ -1,7 +1,7 @@
 package dev.strata.resilience;
 
-import dev.strata.call.Durations;
-import dev.strata.call.Require;
+import dev.strata.internal.Durations;
+import dev.strata.internal.Require;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 

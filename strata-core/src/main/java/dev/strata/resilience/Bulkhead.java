@@ -2,8 +2,8 @@ package dev.strata.resilience;
 
 import dev.strata.call.Clock;
 import dev.strata.call.Deadline;
-import dev.strata.call.Durations;
-import dev.strata.call.Require;
+import dev.strata.internal.Durations;
+import dev.strata.internal.Require;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;

@@ -1,6 +1,6 @@
 package dev.strata.resilience;
 
-import dev.strata.call.Durations;
+import dev.strata.internal.Durations;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.StrataException;
 

@@ -1,6 +1,6 @@
 package dev.strata.resilience;
 
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultKind;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.strata.resilience;
 
 import dev.strata.call.CallContext;
 import dev.strata.call.Deadline;
-import dev.strata.call.Durations;
-import dev.strata.call.Require;
+import dev.strata.internal.Durations;
+import dev.strata.internal.Require;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;

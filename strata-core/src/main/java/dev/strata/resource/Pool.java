@@ -3,7 +3,7 @@ package dev.strata.resource;
 import dev.strata.call.CallContext;
 import dev.strata.call.Clock;
 import dev.strata.call.Deadline;
-import dev.strata.call.Durations;
+import dev.strata.internal.Durations;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;

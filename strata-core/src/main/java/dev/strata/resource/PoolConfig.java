@@ -1,7 +1,7 @@
 package dev.strata.resource;
 
 import dev.strata.call.Clock;
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import dev.strata.observe.EventBus;
 import java.time.Duration;
 

@@ -1,6 +1,6 @@
 package dev.strata.resource;
 
-import dev.strata.call.Durations;
+import dev.strata.internal.Durations;
 import java.time.Duration;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package dev.strata.resource;
 
 import dev.strata.call.Deadline;
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.StrataException;
 import java.io.PrintWriter;

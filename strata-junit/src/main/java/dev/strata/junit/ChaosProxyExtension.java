@@ -1,6 +1,6 @@
 package dev.strata.junit;
 
-import dev.strata.call.Require;
+import dev.strata.internal.Require;
 import dev.strata.chaos.ChaosProxy;
 import dev.strata.observe.EventBus;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.strata.call;
+package dev.strata.internal;
 
 import java.time.Duration;
 import java.util.Locale;
