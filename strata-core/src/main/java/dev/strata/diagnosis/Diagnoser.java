@@ -155,6 +155,11 @@ public final class Diagnoser implements AutoCloseable {
         };
     }
 
+    /** Dependencies with an event window now (at most {@link #MAX_DEPENDENCIES} + 1). */
+    int trackedDependencies() {
+        return windows.size();
+    }
+
     // ------------------------------------------------------------------ verdicts
 
     /** The current diagnosis: verdicts about the last window, most likely root cause first. */
@@ -790,11 +795,12 @@ public final class Diagnoser implements AutoCloseable {
             double servedPerSecond = served / seconds;
             double offeredPerSecond = (served + refused) / seconds;
             double busy = starvedWindow.stream().mapToInt(Sample::active).average().orElse(busySum / (double) w.size());
-            double holdMillis = servedPerSecond > 0 ? busy / servedPerSecond * 1000 : Double.POSITIVE_INFINITY;
+            // Nothing returned during the stretch: every busy connection has been held at least that long.
+            boolean lowerBound = servedPerSecond == 0;
+            double holdMillis = lowerBound ? Math.max(1, last.millis() - a.millis()) : busy / servedPerSecond * 1000;
             boolean slowQueries = healthyHoldMillis > 0 && holdMillis >= 3 * healthyHoldMillis;
             double holdForSizing = slowQueries ? healthyHoldMillis : holdMillis;
-            long needed = Double.isInfinite(holdForSizing) ? -1
-                    : (long) Math.ceil(offeredPerSecond * holdForSizing / 1000.0 * 1.5);
+            long needed = (long) Math.ceil(offeredPerSecond * holdForSizing / 1000.0 * 1.5);
             Map<String, Object> ev = new LinkedHashMap<>();
             ev.put("cause", slowQueries ? "slow-queries" : "pool-too-small");
             ev.put("maxSize", last.maxSize());
@@ -805,7 +811,8 @@ public final class Diagnoser implements AutoCloseable {
             ev.put("waitP99Millis", last.waitP99Nanos() / 1_000_000);
             ev.put("servedPerSecond", round1(servedPerSecond));
             ev.put("offeredPerSecond", round1(offeredPerSecond));
-            ev.put("holdMillis", Double.isInfinite(holdMillis) ? "unbounded (nothing returned)" : round1(holdMillis));
+            ev.put("holdMillis", round1(holdMillis));
+            ev.put("holdIsLowerBound", lowerBound);
             ev.put("healthyHoldMillis", healthyHoldMillis < 0 ? "not measured" : round1(healthyHoldMillis));
             ev.put("littlesLawSize", needed);
             String summary;
