@@ -14,6 +14,8 @@ import dev.strata.fault.Layer;
 import dev.strata.fault.StrataException;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
+import dev.strata.observe.OutcomeListener;
+import dev.strata.observe.OutcomeListeners;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,6 +128,8 @@ public final class Pipeline {
     private final Clock clock;
     private final EventBus events;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Meters and traces; read once per call, null while nothing is bound. */
+    private final OutcomeListeners outcomes = new OutcomeListeners();
     /** Created once, so bounding an attempt allocates nothing for its events. */
     private final Timeout.Expiry timeoutReporter = this::timeoutFired;
 
@@ -153,6 +157,15 @@ public final class Pipeline {
     /** The dependency's name, used in events and exceptions. */
     public String name() {
         return name;
+    }
+
+    /**
+     * Reports the outcome of every logical call, attempt, rejection and fallback to
+     * {@code listener} until the returned handle is closed. While nothing is bound the hot path
+     * only checks one field; see {@link OutcomeListener}.
+     */
+    public AutoCloseable listen(OutcomeListener listener) {
+        return outcomes.add(listener);
     }
 
     /** Attempts running on their own thread now, including timed-out ones that have not ended yet. */
@@ -231,7 +244,9 @@ public final class Pipeline {
             throw interrupted("waiting for a bulkhead slot", e);
         }
         if (!admitted) {
-            throw new BulkheadFullException(b.name(), b.maxConcurrentCalls(), 0L);
+            BulkheadFullException full = new BulkheadFullException(b.name(), b.maxConcurrentCalls(), 0L);
+            rejected(full);
+            throw full;
         }
         try {
             return withinDeadline(ctx, state, attempt);
@@ -257,7 +272,8 @@ public final class Pipeline {
         CircuitBreaker cb = breaker;
         // The clock is read only when something uses the time: a clock read can cost more than a
         // whole breaker on a virtual machine, and the plain success path needs none.
-        boolean measure = ctx != null || d != null || (retry != null && retry.maxDurationNanos() > 0);
+        boolean measure = ctx != null || d != null || (retry != null && retry.maxDurationNanos() > 0)
+                || outcomes.current() != null;
         if (cb == null) {
             return retried(ctx, d, attempt, measure ? clock.nanoTime() : UNMEASURED, CircuitBreaker.NOT_PERMITTED);
         }
@@ -267,7 +283,9 @@ public final class Pipeline {
         }
         long permit = cb.tryAcquirePermit();
         if (permit == CircuitBreaker.NOT_PERMITTED) {
-            throw new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos());
+            CallNotPermittedException refused = new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos());
+            rejected(refused);
+            throw refused;
         }
         HELD_BREAKER.set(cb);
         boolean timed = cb.measuresDuration(); // slow-call detection needs the call's duration
@@ -338,6 +356,10 @@ public final class Pipeline {
             if (n > 1) {
                 retrySucceeded(n, max);
             }
+            OutcomeListener listener = outcomes.current();
+            if (listener != null) {
+                listener.callSucceeded(name, n, callStart == UNMEASURED ? 0L : clock.nanoTime() - callStart);
+            }
             return result;
         }
     }
@@ -348,12 +370,30 @@ public final class Pipeline {
      */
     private long backOffAfterFailure(Retry r, CallContext ctx, Deadline d, Throwable failure, int n, int max,
                                      long callStart, long attemptStart, long previousDelay, long permit) {
+        OutcomeListener listener = outcomes.current();
+        if (listener == null) {
+            return decideAfterFailure(r, ctx, d, failure, n, max, callStart, attemptStart, previousDelay, permit, null);
+        }
+        try {
+            return decideAfterFailure(r, ctx, d, failure, n, max, callStart, attemptStart, previousDelay, permit, listener);
+        } catch (RuntimeException | Error end) {
+            listener.callFailed(name, n, callStart == UNMEASURED ? 0L : clock.nanoTime() - callStart, classifier.classify(end));
+            throw end;
+        }
+    }
+
+    private long decideAfterFailure(Retry r, CallContext ctx, Deadline d, Throwable failure, int n, int max,
+                                    long callStart, long attemptStart, long previousDelay, long permit,
+                                    OutcomeListener listener) {
         long now = clock.nanoTime();
         long took = attemptStart == UNMEASURED ? UNMEASURED : now - attemptStart;
         if (failure instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
         Fault fault = classifier.classify(failure);
+        if (listener != null) {
+            listener.attemptFailed(name, n, took == UNMEASURED ? 0L : took, fault);
+        }
         if (ctx != null) {
             ctx.trace().record(Layer.RESILIENCE, "attempt", took, fault.toString());
         }
@@ -759,10 +799,14 @@ public final class Pipeline {
             publish(Level.INFO, "fallback.invoked", fault, "fallback invoked for " + fault);
         }
         List<Throwable> failed = new ArrayList<>(1);
+        OutcomeListener listener = outcomes.current();
         T value;
         try {
             value = (T) chain.apply(cause, failed);
         } catch (Fallback.NoValue none) {
+            if (listener != null) {
+                listener.fallbackInvoked(name, fault, false);
+            }
             for (Throwable f : failed) {
                 failure.addSuppressed(f);
             }
@@ -772,6 +816,9 @@ public final class Pipeline {
             }
             throw failure;
         }
+        if (listener != null) {
+            listener.fallbackInvoked(name, fault, true);
+        }
         // A later fallback answered, but the ones before it failed: a broken cache must still be seen.
         if (!failed.isEmpty() && events.isActive(Level.WARNING)) {
             for (int i = 0; i < failed.size(); i++) {
@@ -780,6 +827,14 @@ public final class Pipeline {
             }
         }
         return value;
+    }
+
+    /** Reports a call refused before its first attempt. */
+    private void rejected(RuntimeException refusal) {
+        OutcomeListener listener = outcomes.current();
+        if (listener != null) {
+            listener.callRejected(name, classifier.classify(refusal));
+        }
     }
 
     private void publish(Level level, String type, Fault fault, String message) {
@@ -891,7 +946,9 @@ public final class Pipeline {
             });
             if (bulkhead != null) {
                 if (!bulkhead.tryAcquire()) {
-                    result.completeExceptionally(new BulkheadFullException(bulkhead.name(), bulkhead.maxConcurrentCalls(), 0L));
+                    BulkheadFullException full = new BulkheadFullException(bulkhead.name(), bulkhead.maxConcurrentCalls(), 0L);
+                    rejected(full);
+                    result.completeExceptionally(full);
                     return;
                 }
                 slotHeld = true;
@@ -904,7 +961,10 @@ public final class Pipeline {
                 }
                 permit = breaker.tryAcquirePermit();
                 if (permit == CircuitBreaker.NOT_PERMITTED) {
-                    finish(null, new CallNotPermittedException(breaker.name(), breaker.state(), breaker.remainingOpenNanos()));
+                    CallNotPermittedException refused = new CallNotPermittedException(breaker.name(), breaker.state(),
+                            breaker.remainingOpenNanos());
+                    rejected(refused);
+                    finish(null, refused);
                     return;
                 }
                 permitHeld = true;
@@ -1016,6 +1076,10 @@ public final class Pipeline {
             if (ctx != null) {
                 ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, fault.toString());
             }
+            OutcomeListener listener = outcomes.current();
+            if (listener != null) {
+                listener.attemptFailed(name, n, now - attemptStart, fault);
+            }
             if (result.isCancelled()) {
                 finish(null, failure);
                 return;
@@ -1079,6 +1143,14 @@ public final class Pipeline {
                 return; // already finished, e.g. cancelled by the caller while the attempt still ran
             }
             long took = clock.nanoTime() - callStart;
+            OutcomeListener listener = outcomes.current();
+            if (listener != null && n > 0 && !result.isCancelled()) {
+                if (failure == null) {
+                    listener.callSucceeded(name, n, took);
+                } else {
+                    listener.callFailed(name, n, took, classifier.classify(failure));
+                }
+            }
             if (permitHeld) {
                 permitHeld = false;
                 if (failure == null) {
