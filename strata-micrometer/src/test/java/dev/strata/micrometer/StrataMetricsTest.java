@@ -98,6 +98,22 @@ class StrataMetricsTest {
     }
 
     @Test
+    void asyncCallsAreMeteredLikeSyncOnes() throws Exception {
+        Pipeline pipeline = Pipeline.builder("shipping").retry(retry(2)).events(EventBus.detached()).build();
+        metrics.bind(pipeline);
+        AtomicInteger attempts = new AtomicInteger();
+
+        String value = pipeline.<String>executeAsync(() -> attempts.incrementAndGet() == 1
+                ? java.util.concurrent.CompletableFuture.failedFuture(new ConnectException("refused"))
+                : java.util.concurrent.CompletableFuture.completedFuture("shipped")).get(5, TimeUnit.SECONDS);
+
+        assertThat(value).isEqualTo("shipped");
+        assertThat(timerCount("successful_with_retry")).isEqualTo(1);
+        assertThat(registry.get(StrataMetrics.FAULTS).tags("dependency", "shipping", "kind", "connection_refused")
+                .counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void breakerStateTransitionsAndRejectionsAreMetered() {
         CircuitBreaker breaker = CircuitBreaker.builder("inventory").mode(CircuitBreaker.Mode.CONSECUTIVE_FAILURES).failureThreshold(2).openWait(Duration.ofMinutes(1))
                 .events(EventBus.detached()).build();
