@@ -197,10 +197,7 @@ final class SyncExecutor {
             if (n > 1) {
                 report.retrySucceeded(n, max);
             }
-            OutcomeListener listener = outcomes.current();
-            if (listener != null) {
-                listener.callSucceeded(name, n, callStart == UNMEASURED ? 0L : clock.nanoTime() - callStart);
-            }
+            succeeded(n, callStart);
             return result;
         }
     }
@@ -277,6 +274,14 @@ final class SyncExecutor {
             }
         }
         return -1L;
+    }
+
+    /** Reports a successful call; a method of its own so the retry loop stays small. */
+    private void succeeded(int n, long callStart) {
+        OutcomeListener listener = outcomes.current();
+        if (listener != null) {
+            listener.callSucceeded(name, n, callStart == UNMEASURED ? 0L : clock.nanoTime() - callStart);
+        }
     }
 
     /** Reports a call refused before its first attempt, and returns the refusal to throw. */
