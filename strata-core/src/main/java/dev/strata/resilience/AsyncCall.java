@@ -3,6 +3,7 @@ package dev.strata.resilience;
 import dev.strata.call.CallContext;
 import dev.strata.call.Deadline;
 import dev.strata.fault.Fault;
+import dev.strata.observe.OutcomeListener;
 import dev.strata.fault.Layer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -53,7 +54,8 @@ final class AsyncCall<T> {
         });
         if (p.bulkhead != null) {
             if (!p.bulkhead.tryAcquire()) {
-                result.completeExceptionally(new BulkheadFullException(p.bulkhead.name(), p.bulkhead.maxConcurrentCalls(), 0L));
+                result.completeExceptionally(rejected(new BulkheadFullException(p.bulkhead.name(),
+                        p.bulkhead.maxConcurrentCalls(), 0L)));
                 return;
             }
             slotHeld = true;
@@ -66,7 +68,8 @@ final class AsyncCall<T> {
             }
             permit = p.breaker.tryAcquirePermit();
             if (permit == CircuitBreaker.NOT_PERMITTED) {
-                finish(null, new CallNotPermittedException(p.breaker.name(), p.breaker.state(), p.breaker.remainingOpenNanos()));
+                finish(null, rejected(new CallNotPermittedException(p.breaker.name(), p.breaker.state(),
+                        p.breaker.remainingOpenNanos())));
                 return;
             }
             permitHeld = true;
@@ -189,6 +192,10 @@ final class AsyncCall<T> {
         if (ctx != null) {
             ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, fault.toString());
         }
+        OutcomeListener listener = p.outcomes.current();
+        if (listener != null) {
+            listener.attemptFailed(p.name, n, now - attemptStart, fault);
+        }
         if (result.isCancelled()) {
             finish(null, failure);
             return;
@@ -264,6 +271,15 @@ final class AsyncCall<T> {
         finish(null, thrown);
     }
 
+    /** Reports a call refused before its first attempt, and returns the refusal. */
+    private RuntimeException rejected(RuntimeException refusal) {
+        OutcomeListener listener = p.outcomes.current();
+        if (listener != null) {
+            listener.callRejected(p.name, p.classifier.classify(refusal));
+        }
+        return refusal;
+    }
+
     /**
      * Completes the call exactly once: tells the breaker, frees the bulkhead slot and completes
      * the future, each step reached whatever the one before it threw.
@@ -272,11 +288,13 @@ final class AsyncCall<T> {
         if (!finished.compareAndSet(false, true)) {
             return; // already finished, e.g. cancelled by the caller while the attempt still ran
         }
+        long took = p.clock.nanoTime() - callStart;
         Throwable outcome = failure;
         try {
+            reportOutcome(failure, took);
             if (permitHeld) {
                 permitHeld = false;
-                outcome = settleBreaker(failure);
+                outcome = settleBreaker(failure, took);
             }
         } finally {
             try {
@@ -299,8 +317,7 @@ final class AsyncCall<T> {
      * or, when telling it threw (a user's classifier or {@code recordFault}), what was thrown,
      * after freeing the permit without an outcome.
      */
-    private Throwable settleBreaker(Throwable failure) {
-        long took = p.clock.nanoTime() - callStart;
+    private Throwable settleBreaker(Throwable failure, long took) {
         try {
             if (failure == null) {
                 p.breaker.onSuccess(permit, took);
@@ -316,6 +333,27 @@ final class AsyncCall<T> {
                 thrown.addSuppressed(failure);
             }
             return thrown;
+        }
+    }
+
+    /**
+     * Tells the outcome listener (metrics) how the call ended. What it throws, or the classifier
+     * it asks, is not the call's outcome: it must neither change the result nor stop the slot and
+     * permit from being released, so it is dropped here.
+     */
+    private void reportOutcome(Throwable failure, long took) {
+        OutcomeListener listener = p.outcomes.current();
+        if (listener == null || n == 0 || result.isCancelled()) {
+            return;
+        }
+        try {
+            if (failure == null) {
+                listener.callSucceeded(p.name, n, took);
+            } else {
+                listener.callFailed(p.name, n, took, p.classifier.classify(failure));
+            }
+        } catch (RuntimeException listenerFailed) {
+            // see above: metrics never decide a call
         }
     }
 }
