@@ -3,6 +3,7 @@ package dev.strata.resilience;
 import dev.strata.call.CallContext;
 import dev.strata.call.Deadline;
 import dev.strata.fault.Fault;
+import dev.strata.observe.OutcomeListener;
 import dev.strata.fault.Layer;
 import dev.strata.resource.RateLimitDecision;
 import dev.strata.resource.RateLimitedException;
@@ -55,7 +56,8 @@ final class AsyncCall<T> {
         });
         if (p.bulkhead != null) {
             if (!p.bulkhead.tryAcquire()) {
-                result.completeExceptionally(new BulkheadFullException(p.bulkhead.name(), p.bulkhead.maxConcurrentCalls(), 0L));
+                result.completeExceptionally(rejected(new BulkheadFullException(p.bulkhead.name(),
+                        p.bulkhead.maxConcurrentCalls(), 0L)));
                 return;
             }
             slotHeld = true;
@@ -76,7 +78,8 @@ final class AsyncCall<T> {
             }
             permit = p.breaker.tryAcquirePermit();
             if (permit == CircuitBreaker.NOT_PERMITTED) {
-                finish(null, new CallNotPermittedException(p.breaker.name(), p.breaker.state(), p.breaker.remainingOpenNanos()));
+                finish(null, rejected(new CallNotPermittedException(p.breaker.name(), p.breaker.state(),
+                        p.breaker.remainingOpenNanos())));
                 return;
             }
             permitHeld = true;
@@ -188,6 +191,10 @@ final class AsyncCall<T> {
         if (ctx != null) {
             ctx.trace().record(Layer.RESILIENCE, "attempt", now - attemptStart, fault.toString());
         }
+        OutcomeListener listener = p.outcomes.current();
+        if (listener != null) {
+            listener.attemptFailed(p.name, n, now - attemptStart, fault);
+        }
         if (result.isCancelled()) {
             finish(null, failure);
             return;
@@ -242,11 +249,28 @@ final class AsyncCall<T> {
         timer = Scheduler.schedule(step[0], p.breaker == null ? delay : Math.min(delay, SyncExecutor.BREAKER_POLL_NANOS));
     }
 
+    /** Reports a call refused before its first attempt, and returns the refusal. */
+    private RuntimeException rejected(RuntimeException refusal) {
+        OutcomeListener listener = p.outcomes.current();
+        if (listener != null) {
+            listener.callRejected(p.name, p.classifier.classify(refusal));
+        }
+        return refusal;
+    }
+
     void finish(T value, Throwable failure) {
         if (!finished.compareAndSet(false, true)) {
             return; // already finished, e.g. cancelled by the caller while the attempt still ran
         }
         long took = p.clock.nanoTime() - callStart;
+        OutcomeListener listener = p.outcomes.current();
+        if (listener != null && n > 0 && !result.isCancelled()) {
+            if (failure == null) {
+                listener.callSucceeded(p.name, n, took);
+            } else {
+                listener.callFailed(p.name, n, took, p.classifier.classify(failure));
+            }
+        }
         if (permitHeld) {
             permitHeld = false;
             if (failure == null) {

@@ -10,6 +10,8 @@ import dev.strata.fault.StrataException;
 import dev.strata.internal.Durations;
 import dev.strata.internal.Require;
 import dev.strata.observe.EventBus;
+import dev.strata.observe.OutcomeListener;
+import dev.strata.observe.OutcomeListeners;
 import dev.strata.resource.RateLimitedException;
 import dev.strata.resource.RateLimiter;
 import java.time.Duration;
@@ -128,6 +130,8 @@ public final class Pipeline {
     final Clock clock;
     final EventBus events;
     final AtomicInteger inFlight = new AtomicInteger();
+    /** Meters and traces: read once per call, null while nothing is bound. */
+    final OutcomeListeners outcomes = new OutcomeListeners();
 
     // The parts, built once here in dependency order (each reads the fields above and the parts before it).
     final PipelineEvents report;
@@ -167,6 +171,15 @@ public final class Pipeline {
     /** The dependency's name, used in events and exceptions. */
     public String name() {
         return name;
+    }
+
+    /**
+     * Reports the outcome of every logical call, attempt, rejection and fallback to
+     * {@code listener} until the returned handle is closed. While nothing is bound the hot path
+     * only checks one field; see {@link OutcomeListener}.
+     */
+    public AutoCloseable listen(OutcomeListener listener) {
+        return outcomes.add(listener);
     }
 
     /** Attempts running on their own thread now, including timed-out ones that have not ended yet. */
