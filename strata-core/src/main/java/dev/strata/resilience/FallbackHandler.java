@@ -2,6 +2,8 @@ package dev.strata.resilience;
 
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
+import dev.strata.observe.OutcomeListener;
+import dev.strata.observe.OutcomeListeners;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,12 +15,14 @@ final class FallbackHandler {
     private final FaultClassifier classifier;
     private final PipelineEvents report;
     private final RetryDecisions decisions;
+    private final OutcomeListeners outcomes;
 
     FallbackHandler(Pipeline p) {
         this.name = p.name;
         this.classifier = p.classifier;
         this.report = p.report;
         this.decisions = p.decisions;
+        this.outcomes = p.outcomes;
     }
 
     /** The chain's value for {@code failure}, or {@code failure} itself (with the chain's failures suppressed). */
@@ -31,15 +35,22 @@ final class FallbackHandler {
         }
         report.fallbackInvoked(fault);
         List<Throwable> failed = new ArrayList<>(1);
+        OutcomeListener listener = outcomes.current();
         T value;
         try {
             value = (T) chain.apply(cause, failed);
         } catch (Fallback.NoValue none) {
+            if (listener != null) {
+                listener.fallbackInvoked(name, fault, false);
+            }
             for (Throwable f : failed) {
                 failure.addSuppressed(f);
             }
             report.fallbackFailed(fault, failed);
             throw failure;
+        }
+        if (listener != null) {
+            listener.fallbackInvoked(name, fault, true);
         }
         report.earlierFallbacksFailed(fault, failed);
         return value;

@@ -11,6 +11,11 @@ import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.Layer;
 import dev.strata.internal.Durations;
+import dev.strata.observe.OutcomeListener;
+import dev.strata.observe.OutcomeListeners;
+import dev.strata.resource.RateLimitDecision;
+import dev.strata.resource.RateLimitedException;
+import dev.strata.resource.RateLimiter;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -30,6 +35,8 @@ final class SyncExecutor {
     // Copied from the pipeline: one field load each on the hot path instead of two.
     private final String name;
     private final Bulkhead bulkhead;
+    private final RateLimiter rateLimiter;
+    private final Duration rateLimitWait;
     private final Duration deadline;
     private final CircuitBreaker breaker;
     private final Retry retry;
@@ -44,10 +51,13 @@ final class SyncExecutor {
     private final RetryDecisions decisions;
     private final SyncHedging hedging;
     private final FallbackHandler fallbacks;
+    private final OutcomeListeners outcomes;
 
     SyncExecutor(Pipeline p) {
         this.name = p.name;
         this.bulkhead = p.bulkhead;
+        this.rateLimiter = p.rateLimiter;
+        this.rateLimitWait = p.rateLimitWait;
         this.deadline = p.deadline;
         this.breaker = p.breaker;
         this.retry = p.retry;
@@ -62,6 +72,7 @@ final class SyncExecutor {
         this.decisions = p.decisions;
         this.hedging = p.hedging;
         this.fallbacks = p.fallbacks;
+        this.outcomes = p.outcomes;
     }
 
     <T> T run(CallContext context, Callable<T> attempt, Fallback<?> fallbackToUse) {
@@ -102,7 +113,7 @@ final class SyncExecutor {
             throw decisions.interrupted("waiting for a bulkhead slot", e);
         }
         if (!admitted) {
-            throw new BulkheadFullException(b.name(), b.maxConcurrentCalls(), 0L);
+            throw rejected(new BulkheadFullException(b.name(), b.maxConcurrentCalls(), 0L));
         }
         try {
             return withinDeadline(ctx, state, attempt);
@@ -125,10 +136,14 @@ final class SyncExecutor {
     }
 
     private <T> T guarded(CallContext ctx, Deadline d, Callable<T> attempt) {
+        if (rateLimiter != null && !rateLimiter.tryAcquire(name, 1)) {
+            throttled(); // no permit now: waits within the deadline or throws, in a method of its own
+        }
         CircuitBreaker cb = breaker;
         // The clock is read only when something uses the time: a clock read can cost more than a
         // whole breaker on a virtual machine, and the plain success path needs none.
-        boolean measure = ctx != null || d != null || (retry != null && retry.maxDurationNanos() > 0);
+        boolean measure = ctx != null || d != null || (retry != null && retry.maxDurationNanos() > 0)
+                || outcomes.current() != null;
         if (cb == null) {
             return retried(ctx, d, attempt, measure ? clock.nanoTime() : UNMEASURED, CircuitBreaker.NOT_PERMITTED);
         }
@@ -138,7 +153,7 @@ final class SyncExecutor {
         }
         long permit = cb.tryAcquirePermit();
         if (permit == CircuitBreaker.NOT_PERMITTED) {
-            throw new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos());
+            throw rejected(new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos()));
         }
         BreakerHold.set(cb);
         boolean timed = cb.measuresDuration(); // slow-call detection needs the call's duration
@@ -147,13 +162,27 @@ final class SyncExecutor {
         try {
             result = retried(ctx, d, attempt, start, permit);
         } catch (RuntimeException | Error failure) {
-            cb.onFailure(permit, timed ? clock.nanoTime() - start : 0L, decisions.outcomeFault(failure));
+            decisions.recordFailure(cb, permit, timed ? clock.nanoTime() - start : 0L, failure);
             throw failure;
         } finally {
             BreakerHold.set(outer);
         }
         cb.onSuccess(permit, timed ? clock.nanoTime() - start : 0L);
         return result;
+    }
+
+    /** Waits for a rate-limit permit (bounded by rateLimitWait and the deadline), or throws. */
+    private void throttled() {
+        RateLimitDecision decision = new RateLimitDecision();
+        try {
+            if (rateLimiter.acquire(name, 1, rateLimitWait, decision)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw decisions.interrupted("waiting for a rate-limit permit", e);
+        }
+        throw new RateLimitedException(name, rateLimiter.name(), rateLimiter.policy().limit(), decision.retryAfterNanos());
     }
 
     private <T> T retried(CallContext ctx, Deadline d, Callable<T> attempt, long callStart, long permit) {
@@ -192,6 +221,7 @@ final class SyncExecutor {
             if (n > 1) {
                 report.retrySucceeded(n, max);
             }
+            succeeded(n, callStart);
             return result;
         }
     }
@@ -202,12 +232,29 @@ final class SyncExecutor {
      */
     private long backOffAfterFailure(Retry r, CallContext ctx, Deadline d, Throwable failure, int n, int max,
                                      long callStart, long attemptStart, long previousDelay, long permit) {
+        OutcomeListener listener = outcomes.current();
+        if (listener == null) {
+            return afterFailure(r, ctx, d, failure, n, max, callStart, attemptStart, previousDelay, permit, null);
+        }
+        try {
+            return afterFailure(r, ctx, d, failure, n, max, callStart, attemptStart, previousDelay, permit, listener);
+        } catch (RuntimeException | Error end) {
+            listener.callFailed(name, n, callStart == UNMEASURED ? 0L : clock.nanoTime() - callStart, classifier.classify(end));
+            throw end;
+        }
+    }
+
+    private long afterFailure(Retry r, CallContext ctx, Deadline d, Throwable failure, int n, int max, long callStart,
+                              long attemptStart, long previousDelay, long permit, OutcomeListener listener) {
         long now = clock.nanoTime();
         long took = attemptStart == UNMEASURED ? UNMEASURED : now - attemptStart;
         if (failure instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
         Fault fault = classifier.classify(failure);
+        if (listener != null) {
+            listener.attemptFailed(name, n, took == UNMEASURED ? 0L : took, fault);
+        }
         if (ctx != null) {
             ctx.trace().record(Layer.RESILIENCE, "attempt", took, fault.toString());
         }
@@ -251,6 +298,23 @@ final class SyncExecutor {
             }
         }
         return -1L;
+    }
+
+    /** Reports a successful call; a method of its own so the retry loop stays small. */
+    private void succeeded(int n, long callStart) {
+        OutcomeListener listener = outcomes.current();
+        if (listener != null) {
+            listener.callSucceeded(name, n, callStart == UNMEASURED ? 0L : clock.nanoTime() - callStart);
+        }
+    }
+
+    /** Reports a call refused before its first attempt, and returns the refusal to throw. */
+    private RuntimeException rejected(RuntimeException refusal) {
+        OutcomeListener listener = outcomes.current();
+        if (listener != null) {
+            listener.callRejected(name, classifier.classify(refusal));
+        }
+        return refusal;
     }
 
     /** Runs one attempt: interceptors, then hedge or timeout, then the user's callable. */
