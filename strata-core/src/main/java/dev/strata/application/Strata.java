@@ -1014,6 +1014,9 @@ public final class Strata implements AutoCloseable {
                     for (Map.Entry<AttachmentKey<?>, AttachmentKey.Factory<?>> a : everywhere) {
                         s.attachments.putIfAbsent(a.getKey(), a.getValue());
                     }
+                    if (s.httpBaseUrl != null) {
+                        s.attachments.putIfAbsent(HttpClients.KEY, HttpClients.factory()); // its StrataHttpClient
+                    }
                 } catch (IllegalArgumentException invalid) {
                     problems.add(new InvalidConfigurationException.Problem("dependencies." + e.getKey(), invalid.getMessage()));
                     continue;

@@ -5,6 +5,8 @@ import dev.strata.call.Deadline;
 import dev.strata.fault.Fault;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.fault.Layer;
+import dev.strata.resource.RateLimitDecision;
+import dev.strata.resource.RateLimitedException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -61,6 +63,14 @@ final class AsyncCall<T> {
             slotHeld = true;
         }
         deadlineInForce = p.deadline == null ? Deadline.current() : Deadline.after(p.deadline, p.clock).withinCurrent();
+        if (p.rateLimiter != null) {
+            RateLimitDecision decision = new RateLimitDecision();
+            if (!p.rateLimiter.tryAcquire(p.name, 1, decision)) { // the async path never waits for a permit
+                finish(null, new RateLimitedException(p.name, p.rateLimiter.name(), p.rateLimiter.policy().limit(),
+                        decision.retryAfterNanos()));
+                return;
+            }
+        }
         if (p.breaker != null) {
             if (BreakerHold.current() == p.breaker) {
                 finish(null, BreakerHold.reentered(p.breaker)); // started from inside an attempt this breaker guards
