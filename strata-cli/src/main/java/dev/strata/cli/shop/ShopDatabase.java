@@ -87,6 +87,25 @@ public final class ShopDatabase implements AutoCloseable {
         return jdbcUrl;
     }
 
+    /** The server's port on 127.0.0.1. */
+    public int port() {
+        return postgres.getPort();
+    }
+
+    /**
+     * The PostgreSQL server process's id (the postmaster; its backends are its children), or -1
+     * when it cannot be found. The postmaster daemonises, so it is not this JVM's child: it is
+     * found as the parent of a backend serving a fresh connection.
+     */
+    public long pid() {
+        try (Connection c = open(); Statement s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return ProcessHandle.of(rs.getLong(1)).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
     public String user() {
         return "postgres";
     }
