@@ -41,7 +41,7 @@ final class BoundedAttempt<T> implements Runnable {
         this.context = context;
         this.inFlight = inFlight;
         this.waiter = Thread.currentThread();
-        this.heldBreaker = Pipeline.heldBreaker();
+        this.heldBreaker = BreakerHold.current();
     }
 
     /** Starts {@code body} on a new virtual thread. */
@@ -57,13 +57,13 @@ final class BoundedAttempt<T> implements Runnable {
     public void run() {
         Deadline.Scope deadlineScope = deadline == null ? null : deadline.enter();
         Deadline.Scope contextScope = context == null ? null : context.enter();
-        Pipeline.holdBreaker(heldBreaker);
+        BreakerHold.hold(heldBreaker);
         try {
             value = body.call();
         } catch (Throwable t) {
             failure = t;
         } finally {
-            Pipeline.holdBreaker(null);
+            BreakerHold.hold(null);
             if (contextScope != null) {
                 contextScope.close();
             }

@@ -8,6 +8,8 @@ import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.Layer;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
+import dev.strata.observe.OutcomeListener;
+import dev.strata.observe.OutcomeListeners;
 import dev.strata.observe.StrataEvent;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
@@ -191,6 +193,8 @@ public final class CircuitBreaker {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final LongAdder notPermitted = new LongAdder();
     private final Window window;
+    /** Meters and traces; read only on state changes. */
+    private final OutcomeListeners outcomes = new OutcomeListeners();
 
     private CircuitBreaker(Builder b) {
         this.name = b.name;
@@ -217,6 +221,15 @@ public final class CircuitBreaker {
             case TIME_WINDOW -> new TimeWindow(windowSize, clock);
         };
         this.phase = newPhase(State.CLOSED, 0L, 0, 0);
+    }
+
+    /**
+     * Reports every state change to {@code listener} (its {@link OutcomeListener#stateChanged}
+     * method) until the returned handle is closed. Calls are reported by the {@link Pipeline}
+     * that uses the breaker, not by the breaker.
+     */
+    public AutoCloseable listen(OutcomeListener listener) {
+        return outcomes.add(listener);
     }
 
     /** A builder for a breaker named after the dependency it protects. */
@@ -410,7 +423,14 @@ public final class CircuitBreaker {
      */
     public void onFailure(long permit, long durationNanos, Fault fault) {
         Objects.requireNonNull(fault, "fault");
-        if (!recordFault.test(fault)) {
+        boolean record;
+        try {
+            record = recordFault.test(fault);
+        } catch (RuntimeException | Error predicateFailed) {
+            releasePermission(permit); // a throwing predicate must not keep a half-open probe permit forever
+            throw predicateFailed;
+        }
+        if (!record) {
             releasePermission(permit);
             return;
         }
@@ -532,6 +552,10 @@ public final class CircuitBreaker {
         }
         if (to.state == State.CLOSED) {
             consecutiveFailures.set(0);
+        }
+        OutcomeListener listener = outcomes.current();
+        if (listener != null && from.state != to.state) {
+            listener.stateChanged(name, from.state.name(), to.state.name());
         }
         if (from.state != to.state // a reset of a closed breaker clears counters but is no state change
                 && events.isActive(to.state == State.OPEN || to.state == State.FORCED_OPEN ? Level.WARNING : Level.INFO)) {

@@ -1,0 +1,173 @@
+package dev.strata.application;
+
+import dev.strata.fault.Fault;
+import dev.strata.resilience.CircuitBreaker;
+import dev.strata.resource.Pool;
+import dev.strata.resource.PoolStats;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The three health answers of a {@link Strata} runtime (rule 6: health does not depend on
+ * dependencies), as plain objects for any framework; {@link HealthHandlers} serves them over HTTP.
+ * <ul>
+ *   <li>{@link #live()}: the process can serve: the runtime is not closed and every registered
+ *       process-level liveness check passes. Never a dependency's state: a restart does not
+ *       repair an open breaker, so an open breaker never fails liveness.</li>
+ *   <li>{@link #ready()}: started, not shutting down, and every required pool has reached its
+ *       minimum idle size once since start. A breaker's state and later database outages do not
+ *       count: taking every instance out of rotation because a shared dependency is down turns a
+ *       partial outage into a total one.</li>
+ *   <li>{@link #dependencies()}: per dependency, breaker state, pool stats, bulkhead use, last
+ *       fault: informational only.</li>
+ * </ul>
+ * Every answer is computed on demand from lock-free reads; thread-safe.
+ */
+public final class Health {
+
+    /**
+     * A probe's answer.
+     *
+     * @param up whether the probe passes (HTTP 200) or not (503)
+     * @param status {@code UP}, or why not: {@code DOWN}, {@code STARTING}, {@code DRAINING}
+     * @param reasons what keeps it down, empty when up
+     */
+    public record Probe(boolean up, String status, List<String> reasons) {
+        public Probe {
+            reasons = List.copyOf(reasons);
+        }
+
+        /** {@code {"status":"UP"}} or {@code {"status":"DRAINING","reasons":["..."]}}. */
+        public String toJson() {
+            JsonWriter json = new JsonWriter().beginObject().field("status", status);
+            if (!reasons.isEmpty()) {
+                json.name("reasons").beginArray();
+                reasons.forEach(json::value);
+                json.endArray();
+            }
+            return json.endObject().toString();
+        }
+    }
+
+    /**
+     * One dependency's state.
+     *
+     * @param name the dependency
+     * @param breakerState the breaker's state, or null without a breaker
+     * @param breakerFailureRate the breaker's current failure rate (0..1), or -1 without a breaker
+     * @param pool the pool's stats, or null when the dependency has no pool yet
+     * @param bulkheadInUse calls running in the bulkhead, or -1 without one
+     * @param bulkheadMax the bulkhead's size, or -1 without one
+     * @param retryBudgetAvailable retries the budget allows now, or -1 without one
+     * @param lastFault the last fault reported by any of its components, or null
+     * @param lastFaultMillis when, epoch ms; 0 if never
+     */
+    public record DependencyHealth(String name, CircuitBreaker.State breakerState, double breakerFailureRate,
+                                   PoolStats pool, int bulkheadInUse, int bulkheadMax, double retryBudgetAvailable,
+                                   Fault lastFault, long lastFaultMillis) {
+    }
+
+    private final Strata runtime;
+
+    Health(Strata runtime) {
+        this.runtime = runtime;
+    }
+
+    /** Liveness: the process can serve. */
+    public Probe live() {
+        if (runtime.state() == Strata.State.CLOSED) {
+            return new Probe(false, "DOWN", List.of("the Strata runtime is closed"));
+        }
+        List<String> failing = new ArrayList<>();
+        for (Map.Entry<String, BooleanSupplier> check : runtime.livenessChecks()) {
+            boolean ok;
+            try {
+                ok = check.getValue().getAsBoolean();
+            } catch (RuntimeException failure) {
+                ok = false;
+            }
+            if (!ok) {
+                failing.add("liveness check '" + check.getKey() + "' failed");
+            }
+        }
+        return failing.isEmpty() ? new Probe(true, "UP", List.of()) : new Probe(false, "DOWN", failing);
+    }
+
+    /** Readiness: send traffic here. Marks the runtime as probed, so shutdown pauses for load balancers. */
+    public Probe ready() {
+        runtime.readinessProbed();
+        Strata.State state = runtime.state();
+        switch (state) {
+            case NEW, STARTING:
+                return new Probe(false, "STARTING", List.of("the runtime is " + state + "; call start()"));
+            case DRAINING, REFUSING, STOPPING, CLOSED:
+                return new Probe(false, "DRAINING", List.of("shutting down (" + state + ")"));
+            default:
+                break;
+        }
+        List<String> reasons = new ArrayList<>();
+        for (Dependency d : runtime.dependencies().values()) {
+            if (!d.required() || d.dataSource == null || d.warmedOnce) {
+                continue;
+            }
+            Pool<?> pool = d.dataSource.pool();
+            PoolStats stats = pool.stats();
+            if (stats.total() >= pool.config().minIdle()) {
+                d.warmedOnce = true; // once initialised, later outages are reported under dependencies, not here
+            } else {
+                reasons.add("pool " + d.name() + " has " + stats.total() + " of its minimum " + pool.config().minIdle()
+                        + " connections");
+            }
+        }
+        return reasons.isEmpty() ? new Probe(true, "UP", List.of()) : new Probe(false, "DOWN", reasons);
+    }
+
+    /** Every dependency's state, in declaration order; never creates a pool. */
+    public List<DependencyHealth> dependencies() {
+        List<DependencyHealth> all = new ArrayList<>();
+        for (Dependency d : runtime.dependencies().values()) {
+            CircuitBreaker breaker = d.circuitBreaker().orElse(null);
+            CircuitBreaker.Metrics metrics = breaker == null ? null : breaker.metrics();
+            PoolStats pool = d.dataSource == null ? null : d.dataSource.stats();
+            all.add(new DependencyHealth(d.name(), metrics == null ? null : metrics.state(),
+                    metrics == null ? -1 : metrics.failureRate(), pool,
+                    d.bulkhead().map(b -> b.inUse()).orElse(-1), d.bulkhead().map(b -> b.maxConcurrentCalls()).orElse(-1),
+                    d.retryBudget().map(b -> b.available()).orElse(-1.0), d.lastFault().orElse(null), d.lastFaultMillis()));
+        }
+        return all;
+    }
+
+    /** {@link #dependencies()} as a JSON object keyed by dependency name. */
+    public String dependenciesJson() {
+        JsonWriter json = new JsonWriter().beginObject().field("status", runtime.state().name())
+                .name("dependencies").beginObject();
+        for (DependencyHealth d : dependencies()) {
+            json.name(d.name()).beginObject();
+            if (d.breakerState() != null) {
+                json.field("breaker", d.breakerState().name()).field("failure_rate", d.breakerFailureRate());
+            }
+            if (d.pool() != null) {
+                PoolStats p = d.pool();
+                json.name("pool").beginObject().field("max", p.maxSize()).field("total", p.total())
+                        .field("active", p.active()).field("idle", p.idle()).field("waiting", p.waiting())
+                        .field("timeouts", p.timeouts()).field("stale_detected", p.staleDetected()).endObject();
+            }
+            if (d.bulkheadMax() >= 0) {
+                json.name("bulkhead").beginObject().field("in_use", d.bulkheadInUse()).field("max", d.bulkheadMax())
+                        .endObject();
+            }
+            if (d.retryBudgetAvailable() >= 0) {
+                json.field("retry_budget_available", d.retryBudgetAvailable());
+            }
+            if (d.lastFault() != null) {
+                json.name("last_fault").beginObject().field("kind", d.lastFault().kind().qualifiedName())
+                        .field("detail", String.valueOf(d.lastFault().detail()))
+                        .field("at_epoch_ms", d.lastFaultMillis()).endObject();
+            }
+            json.endObject();
+        }
+        return json.endObject().endObject().toString();
+    }
+}

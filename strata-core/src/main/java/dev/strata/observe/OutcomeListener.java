@@ -1,0 +1,84 @@
+package dev.strata.observe;
+
+import dev.strata.fault.Fault;
+
+/**
+ * Receives the outcome of every logical call, attempt, rejection and fallback of the component it
+ * is bound to, for meters and traces. Unlike {@link StrataEvent}s, which describe notable moments
+ * in words, outcomes are reported for every call, successful or not, as plain numbers: a binder
+ * such as {@code strata-micrometer} turns them into counters and timers.
+ *
+ * <p>A component with no listener bound checks one field and reports nothing, so an unobserved
+ * hot path pays neither an allocation nor a clock read for it. Every method has an empty default,
+ * so a listener implements only what it records. Methods are called synchronously on the thread
+ * that ends the step (the caller, an attempt's virtual thread or the async timer's hand-off), so
+ * they must be quick, must not block and must not call back into the component. An exception a
+ * listener throws is caught by {@link OutcomeListeners} and logged, never propagated into the call.
+ *
+ * <p>Durations are nanoseconds from the component's {@code Clock}.
+ */
+public interface OutcomeListener {
+
+    /**
+     * A logical call returned a value, before any fallback.
+     *
+     * @param dependency the dependency's name
+     * @param attempts attempts made, 1 when the first one succeeded
+     * @param nanos from admission by the bulkhead to the result
+     */
+    default void callSucceeded(String dependency, int attempts, long nanos) {
+    }
+
+    /**
+     * A logical call failed after at least one attempt, before any fallback.
+     *
+     * @param dependency the dependency's name
+     * @param attempts attempts made
+     * @param nanos from admission by the bulkhead to the failure
+     * @param fault the classified failure that escaped the call, e.g. {@code RESILIENCE/retries-exhausted}
+     *     or the attempt's own fault when it was not retried
+     */
+    default void callFailed(String dependency, int attempts, long nanos, Fault fault) {
+    }
+
+    /**
+     * A logical call was refused before its first attempt: the bulkhead was full or the circuit
+     * breaker open.
+     *
+     * @param dependency the dependency's name
+     * @param fault {@code RESILIENCE/bulkhead-full} or {@code RESILIENCE/circuit-open}
+     */
+    default void callRejected(String dependency, Fault fault) {
+    }
+
+    /**
+     * One attempt failed; a retry may follow.
+     *
+     * @param dependency the dependency's name
+     * @param attempt its number, from 1
+     * @param nanos how long it ran, or 0 when it was not measured
+     * @param fault the attempt's classified failure, with its layer
+     */
+    default void attemptFailed(String dependency, int attempt, long nanos, Fault fault) {
+    }
+
+    /**
+     * A fallback was invoked for a failed call.
+     *
+     * @param dependency the dependency's name
+     * @param reason the fault that triggered it
+     * @param answered whether a fallback produced a value (false: every matching one failed too)
+     */
+    default void fallbackInvoked(String dependency, Fault reason, boolean answered) {
+    }
+
+    /**
+     * A circuit breaker changed state.
+     *
+     * @param dependency the breaker's name
+     * @param from the previous state's name, e.g. {@code CLOSED}
+     * @param to the new state's name, e.g. {@code OPEN}
+     */
+    default void stateChanged(String dependency, String from, String to) {
+    }
+}

@@ -1,0 +1,140 @@
+package dev.strata.observe;
+
+import dev.strata.fault.Fault;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The listeners bound to one component. The component keeps one instance and, on its hot path,
+ * reads {@link #current()}: {@code null} while nothing is bound, which is the whole cost of
+ * observability for an unobserved call. Binding and unbinding are rare and may happen while calls
+ * run; a call in flight reports to the listeners current when it reads them.
+ *
+ * <p>The listener returned by {@link #current()} shields the component from its listeners: an
+ * exception one throws is logged (logger {@code dev.strata}) and the others still run.
+ */
+public final class OutcomeListeners {
+
+    private static final Logger LOGGER = System.getLogger("dev.strata");
+
+    private final CopyOnWriteArrayList<OutcomeListener> bound = new CopyOnWriteArrayList<>();
+    private final ReentrantLock changes = new ReentrantLock();
+    private volatile OutcomeListener current;
+
+    /** The listener to report to, or null when none is bound. Allocation-free. */
+    public OutcomeListener current() {
+        return current;
+    }
+
+    /**
+     * Binds a listener until the returned handle is closed. Binding the same listener twice
+     * reports to it twice.
+     */
+    public AutoCloseable add(OutcomeListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        changes.lock();
+        try {
+            bound.add(listener);
+            refresh();
+        } finally {
+            changes.unlock();
+        }
+        return () -> remove(listener);
+    }
+
+    /** The number of listeners bound now. */
+    public int size() {
+        return bound.size();
+    }
+
+    private void remove(OutcomeListener listener) {
+        changes.lock();
+        try {
+            bound.remove(listener);
+            refresh();
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private void refresh() {
+        current = bound.isEmpty() ? null : new Fanout(bound.toArray(new OutcomeListener[0]));
+    }
+
+    /** Reports to each listener in binding order, isolating the component from their failures. */
+    private record Fanout(OutcomeListener[] listeners) implements OutcomeListener {
+
+        @Override
+        public void callSucceeded(String dependency, int attempts, long nanos) {
+            for (OutcomeListener l : listeners) {
+                try {
+                    l.callSucceeded(dependency, attempts, nanos);
+                } catch (RuntimeException e) {
+                    failed(l, e);
+                }
+            }
+        }
+
+        @Override
+        public void callFailed(String dependency, int attempts, long nanos, Fault fault) {
+            for (OutcomeListener l : listeners) {
+                try {
+                    l.callFailed(dependency, attempts, nanos, fault);
+                } catch (RuntimeException e) {
+                    failed(l, e);
+                }
+            }
+        }
+
+        @Override
+        public void callRejected(String dependency, Fault fault) {
+            for (OutcomeListener l : listeners) {
+                try {
+                    l.callRejected(dependency, fault);
+                } catch (RuntimeException e) {
+                    failed(l, e);
+                }
+            }
+        }
+
+        @Override
+        public void attemptFailed(String dependency, int attempt, long nanos, Fault fault) {
+            for (OutcomeListener l : listeners) {
+                try {
+                    l.attemptFailed(dependency, attempt, nanos, fault);
+                } catch (RuntimeException e) {
+                    failed(l, e);
+                }
+            }
+        }
+
+        @Override
+        public void fallbackInvoked(String dependency, Fault reason, boolean answered) {
+            for (OutcomeListener l : listeners) {
+                try {
+                    l.fallbackInvoked(dependency, reason, answered);
+                } catch (RuntimeException e) {
+                    failed(l, e);
+                }
+            }
+        }
+
+        @Override
+        public void stateChanged(String dependency, String from, String to) {
+            for (OutcomeListener l : listeners) {
+                try {
+                    l.stateChanged(dependency, from, to);
+                } catch (RuntimeException e) {
+                    failed(l, e);
+                }
+            }
+        }
+
+        private static void failed(OutcomeListener listener, RuntimeException e) {
+            LOGGER.log(Level.WARNING, "outcome listener " + listener + " failed", e);
+        }
+    }
+}

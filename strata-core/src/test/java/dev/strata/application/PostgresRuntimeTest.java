@@ -1,0 +1,59 @@
+package dev.strata.application;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.observe.EventBus;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The runtime against a real PostgreSQL: real max_connections, readiness at min idle, pools drained on shutdown. */
+class PostgresRuntimeTest {
+
+    private static Strata.Builder builder(String app, int instances, int maxSize, int minIdle) {
+        return Strata.builder().events(EventBus.detached()).shutdown(Duration.ZERO, Duration.ofSeconds(10))
+                .connectionBudget(new ConnectionBudget(instances, 0.2, 0))
+                .dependency("catalog", d -> d.jdbc(Postgres.url(), "postgres", "postgres")
+                        .driverProperty("ApplicationName", app).pool(p -> p.maxSize(maxSize).minIdle(minIdle)));
+    }
+
+    @Test
+    void startChecksTheRealMaxConnectionsAndStartsNothingWhenTheBudgetDoesNotFit() throws Exception {
+        Strata strata = builder("l4-budget-over", 5, 20, 1).build(); // declared nothing: passes at load
+        assertThatThrownBy(strata::start)
+                .isInstanceOf(ConnectionBudget.ExceededException.class)
+                .hasMessageContaining("5 instances x (catalog 20) = 100 connections > 80 allowed = 100 max_connections "
+                        + "(SHOW max_connections) x (1 - 20% headroom)");
+        assertThat(strata.state()).isEqualTo(Strata.State.CLOSED);
+        assertThat(strata.dataSources()).allSatisfy(ds -> assertThat(ds.pool().isClosed()).isTrue());
+        assertThat(Postgres.backends("l4-budget-over")).isZero();
+    }
+
+    @Test
+    void readyAfterRequiredPoolsWarmAndShutdownLeavesNoBackends() throws Exception {
+        Strata strata = builder("l4-ready", 2, 10, 2).build().start();
+        assertThat(strata.connectionBudgetChecks()).singleElement().satisfies(check -> {
+            assertThat(check.fits()).isTrue();
+            assertThat(check.explain()).contains("2 instances x (catalog 10) = 20 connections <= 80 allowed");
+        });
+        assertThat(strata.health().ready().up()).isTrue();
+        try (Connection c = strata.dependency("catalog").dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT 1")) {
+            assertThat(rs.next()).isTrue();
+        }
+        assertThat(Postgres.backends("l4-ready")).isGreaterThanOrEqualTo(2);
+        assertThat(strata.health().dependenciesJson()).contains("\"pool\":{\"max\":10");
+
+        strata.close();
+
+        assertThat(strata.shutdownReport().steps()).extracting(Strata.ShutdownStep::step).contains("close data-source catalog");
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (Postgres.backends("l4-ready") > 0 && System.nanoTime() < end) {
+            Thread.sleep(20); // the server notices closed sockets asynchronously
+        }
+        assertThat(Postgres.backends("l4-ready")).isZero();
+    }
+}
