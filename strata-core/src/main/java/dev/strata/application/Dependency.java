@@ -160,6 +160,15 @@ public final class Dependency {
                 .map(AttachmentKey::name).toList()));
     }
 
+    /**
+     * The dependency's HTTP client, made by {@link HttpClients} on its pipeline and base URL.
+     *
+     * @throws IllegalStateException when the dependency has no HTTP base URL
+     */
+    public dev.strata.http.StrataHttpClient httpClient() {
+        return attachment(HttpClients.KEY);
+    }
+
     /** The attachment registered under {@code key}, if the dependency has one. */
     public <T> Optional<T> findAttachment(AttachmentKey<T> key) {
         runtime.ensureResources(this);

@@ -1031,6 +1031,9 @@ public final class Strata implements AutoCloseable {
                     for (Map.Entry<AttachmentKey<?>, AttachmentKey.Factory<?>> a : everywhere) {
                         s.attachments.putIfAbsent(a.getKey(), a.getValue());
                     }
+                    if (s.httpBaseUrl != null) {
+                        s.attachments.putIfAbsent(HttpClients.KEY, HttpClients.factory()); // its StrataHttpClient
+                    }
                 } catch (InvalidConfigurationException invalid) {
                     problems.addAll(invalid.problems());
                     continue;

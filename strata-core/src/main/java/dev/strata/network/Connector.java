@@ -106,7 +106,7 @@ public final class Connector {
             } catch (IOException failure) {
                 closeQuietly(attempt);
                 lastFailure = failure;
-                resolver.invalidate(host); // the answer may be outdated: the next connection asks again
+                resolver.failed(host, address); // that address only: the host's others stay cached
             }
         }
         long tcpNanos = clock.nanoTime() - resolved;

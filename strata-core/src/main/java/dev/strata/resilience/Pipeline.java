@@ -12,6 +12,8 @@ import dev.strata.internal.Require;
 import dev.strata.observe.EventBus;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.observe.OutcomeListeners;
+import dev.strata.resource.RateLimitedException;
+import dev.strata.resource.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +32,7 @@ import java.util.function.Supplier;
  * Fallback                  last resort; knows why it was invoked
  *   Bulkhead                reject when full (bounded wait at most)
  *     Deadline (total)      every wait below spends from it
+ *       RateLimiter         one permit per logical call (bounded wait at most)
  *       CircuitBreaker      ONE outcome per logical call
  *         Retry             + budget, backoff, jitter; asks the breaker before each new attempt
  *           Hedge           extra attempts beside a slow one
@@ -56,6 +59,8 @@ import java.util.function.Supplier;
  *       state that admitted it before a retry (then the last failure is attached
  *       {@linkplain Throwable#getSuppressed() as suppressed});</li>
  *   <li>{@link BulkheadFullException} when no slot was free;</li>
+ *   <li>{@link dev.strata.resource.RateLimitedException} ({@code RESOURCE/rate-limited}, with the
+ *       time until a permit as its retry-after) when the rate limiter gave no permit in time;</li>
  *   <li>a {@link StrataException} of kind {@link FaultKind#RETRY_BUDGET_EXHAUSTED} when the retry
  *       budget refused a retry (cause: the last failure).</li>
  * </ul>
@@ -112,6 +117,8 @@ public final class Pipeline {
     final String name;
     final Fallback<?> fallback;
     final Bulkhead bulkhead;
+    final RateLimiter rateLimiter;
+    final Duration rateLimitWait;
     final Duration deadline;
     final CircuitBreaker breaker;
     final Retry retry;
@@ -137,6 +144,8 @@ public final class Pipeline {
         this.name = b.name;
         this.fallback = b.fallback;
         this.bulkhead = b.bulkhead;
+        this.rateLimiter = b.rateLimiter;
+        this.rateLimitWait = b.rateLimitWait;
         this.deadline = b.deadline;
         this.breaker = b.breaker;
         this.retry = b.retry;
@@ -254,6 +263,9 @@ public final class Pipeline {
         if (bulkhead != null) {
             s.append(", bulkhead ").append(bulkhead.name());
         }
+        if (rateLimiter != null) {
+            s.append(", rate limiter ").append(rateLimiter.name());
+        }
         if (deadline != null) {
             s.append(", deadline ").append(Durations.format(deadline));
         }
@@ -282,6 +294,8 @@ public final class Pipeline {
         private final String name;
         private Fallback<?> fallback;
         private Bulkhead bulkhead;
+        private RateLimiter rateLimiter;
+        private Duration rateLimitWait = Duration.ZERO;
         private Duration deadline;
         private CircuitBreaker breaker;
         private Retry retry;
@@ -334,6 +348,19 @@ public final class Pipeline {
 
         public Builder bulkhead(Bulkhead bulkhead) {
             this.bulkhead = Require.nonNull("bulkhead", bulkhead);
+            return this;
+        }
+
+        /**
+         * Client-side throttling: each logical call takes one permit from {@code limiter} under the
+         * key of this pipeline's name, waiting for it for at most {@code maxWait} (0..60 s) and never
+         * past the call's deadline; retries take none (the retry budget bounds them). Without a
+         * permit the call fails with {@link RateLimitedException} and is not attempted, and the
+         * breaker records nothing.
+         */
+        public Builder rateLimiter(RateLimiter limiter, Duration maxWait) {
+            this.rateLimiter = Require.nonNull("rateLimiter", limiter);
+            this.rateLimitWait = Require.between("rateLimitWait", maxWait, Duration.ZERO, Duration.ofSeconds(60));
             return this;
         }
 

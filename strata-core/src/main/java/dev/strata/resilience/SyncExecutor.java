@@ -13,6 +13,9 @@ import dev.strata.fault.Layer;
 import dev.strata.internal.Durations;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.observe.OutcomeListeners;
+import dev.strata.resource.RateLimitDecision;
+import dev.strata.resource.RateLimitedException;
+import dev.strata.resource.RateLimiter;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -32,6 +35,8 @@ final class SyncExecutor {
     // Copied from the pipeline: one field load each on the hot path instead of two.
     private final String name;
     private final Bulkhead bulkhead;
+    private final RateLimiter rateLimiter;
+    private final Duration rateLimitWait;
     private final Duration deadline;
     private final CircuitBreaker breaker;
     private final Retry retry;
@@ -51,6 +56,8 @@ final class SyncExecutor {
     SyncExecutor(Pipeline p) {
         this.name = p.name;
         this.bulkhead = p.bulkhead;
+        this.rateLimiter = p.rateLimiter;
+        this.rateLimitWait = p.rateLimitWait;
         this.deadline = p.deadline;
         this.breaker = p.breaker;
         this.retry = p.retry;
@@ -129,6 +136,9 @@ final class SyncExecutor {
     }
 
     private <T> T guarded(CallContext ctx, Deadline d, Callable<T> attempt) {
+        if (rateLimiter != null && !rateLimiter.tryAcquire(name, 1)) {
+            throttled(); // no permit now: waits within the deadline or throws, in a method of its own
+        }
         CircuitBreaker cb = breaker;
         // The clock is read only when something uses the time: a clock read can cost more than a
         // whole breaker on a virtual machine, and the plain success path needs none.
@@ -152,13 +162,27 @@ final class SyncExecutor {
         try {
             result = retried(ctx, d, attempt, start, permit);
         } catch (RuntimeException | Error failure) {
-            cb.onFailure(permit, timed ? clock.nanoTime() - start : 0L, decisions.outcomeFault(failure));
+            decisions.recordFailure(cb, permit, timed ? clock.nanoTime() - start : 0L, failure);
             throw failure;
         } finally {
             BreakerHold.set(outer);
         }
         cb.onSuccess(permit, timed ? clock.nanoTime() - start : 0L);
         return result;
+    }
+
+    /** Waits for a rate-limit permit (bounded by rateLimitWait and the deadline), or throws. */
+    private void throttled() {
+        RateLimitDecision decision = new RateLimitDecision();
+        try {
+            if (rateLimiter.acquire(name, 1, rateLimitWait, decision)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw decisions.interrupted("waiting for a rate-limit permit", e);
+        }
+        throw new RateLimitedException(name, rateLimiter.name(), rateLimiter.policy().limit(), decision.retryAfterNanos());
     }
 
     private <T> T retried(CallContext ctx, Deadline d, Callable<T> attempt, long callStart, long permit) {

@@ -20,6 +20,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -173,6 +175,10 @@ public final class Pool<R> implements AutoCloseable {
         Object slot() {
             return slot;
         }
+
+        boolean hasLeft() {
+            return slot == GONE;
+        }
     }
 
     private final PoolConfig config;
@@ -190,6 +196,8 @@ public final class Pool<R> implements AutoCloseable {
     private final ConcurrentLinkedQueue<Waiter<R>> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private final Semaphore creationSlots;
+    // Threads of background (min-idle) creations in flight; a borrower short of a slot interrupts one.
+    private final Set<Thread> backgroundCreators = ConcurrentHashMap.newKeySet();
     // Every open resource, each claimed by a CAS on its state: borrowing and returning allocate
     // nothing and take no lock. Copied on write; it changes only when a resource opens or closes.
     private volatile Entry<R>[] entries = newArray(0);
@@ -415,7 +423,7 @@ public final class Pool<R> implements AutoCloseable {
                     throw exhausted(start, budget, "no resource became free");
                 }
                 if (Thread.currentThread().isInterrupted()) {
-                    throw new StrataException(FaultKind.POOL_EXHAUSTED, name, "interrupted while waiting for a resource");
+                    throw interrupted("waiting for a resource", null);
                 }
                 LockSupport.parkNanos(this, left);
             }
@@ -429,6 +437,11 @@ public final class Pool<R> implements AutoCloseable {
                 @SuppressWarnings("unchecked")
                 Entry<R> pass = (Entry<R>) hint;
                 offerToWaiter(pass); // a hint we did not use: wake the next waiter for it
+            } else if (!waiters.isEmpty() && total.get() < config.maxSize()) {
+                // A "room to create" wake-up goes to one waiter only; if it was this one and it is
+                // leaving (timed out, closed, interrupted), the next one must get it or it sleeps
+                // its whole timeout beside free room.
+                signalRoomToCreate();
             }
         }
     }
@@ -470,11 +483,17 @@ public final class Pool<R> implements AutoCloseable {
         return false;
     }
 
-    /** A resource closed: wake the longest waiter, which may now create one. */
-    private void signalRoomToCreate() {
-        Waiter<R> head = waiters.peek();
-        if (head != null) {
-            LockSupport.unpark(head.thread);
+    /**
+     * Room to create appeared (a resource closed, a creation failed): wake the longest waiter
+     * still in line, which may now create one. A waiter that leaves anyway passes the wake-up on
+     * (see {@link #awaitHandOff}), so it is never lost.
+     */
+    void signalRoomToCreate() {
+        for (Waiter<R> waiter : waiters) {
+            if (!waiter.hasLeft()) {
+                LockSupport.unpark(waiter.thread);
+                return;
+            }
         }
     }
 
@@ -576,16 +595,19 @@ public final class Pool<R> implements AutoCloseable {
 
     private Entry<R> createForBorrower(long start, long end) {
         long left = end - clock.nanoTime();
-        boolean slot;
+        boolean slot = creationSlots.tryAcquire();
         try {
-            slot = creationSlots.tryAcquire(Math.max(0L, left), TimeUnit.NANOSECONDS);
+            if (!slot) {
+                preemptBackgroundCreation(); // borrowers come before min-idle refills
+                slot = creationSlots.tryAcquire(Math.max(0L, left), TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException interrupted) {
             total.decrementAndGet(); // give back the room reserved for this creation, or the pool shrinks for good
             if (waiting.get() > 0) {
                 signalRoomToCreate();
             }
             Thread.currentThread().interrupt();
-            throw new StrataException(FaultKind.POOL_EXHAUSTED, name, "interrupted while waiting to create a resource", interrupted);
+            throw interrupted("waiting to create a resource", interrupted);
         }
         if (!slot) {
             total.decrementAndGet();
@@ -653,6 +675,14 @@ public final class Pool<R> implements AutoCloseable {
         return new StrataException(Fault.of(FaultKind.POOL_EXHAUSTED, "waited " + Durations.format(waited)), name, message, null);
     }
 
+    /**
+     * The borrower's thread was interrupted: its caller wants to stop. Not a shortage of
+     * resources, so never retried (a retry would only be interrupted again).
+     */
+    private StrataException interrupted(String doing, Throwable cause) {
+        return new StrataException(Fault.of(FaultKind.UNCLASSIFIED, "interrupted"), name, "interrupted while " + doing, cause);
+    }
+
     private StrataException closedException() {
         return new StrataException(FaultKind.RESOURCE_CLOSED, name, "pool is closed");
     }
@@ -691,10 +721,24 @@ public final class Pool<R> implements AutoCloseable {
 
     private boolean resetQuietly(Entry<R> entry) {
         try {
-            return factory.reset(entry.resource);
+            if (factory.reset(entry.resource)) {
+                return true;
+            }
+            resetFailed(null, null);
+            return false;
         } catch (RuntimeException failure) {
+            resetFailed(null, failure);
             return false;
         }
+    }
+
+    /**
+     * A returned resource could not be reset for the next borrower and is closed instead: said
+     * out loud, because a stream of these means sessions are left dirty or the peer is gone.
+     */
+    void resetFailed(Fault fault, Throwable failure) {
+        publish("pool.reset-failed", Level.WARNING, fault, "could not reset a returned resource, closing it instead"
+                + (failure == null ? "" : ": " + failure));
     }
 
     private void retire(Entry<R> entry, EvictionReason reason) {
@@ -757,8 +801,8 @@ public final class Pool<R> implements AutoCloseable {
         }
         for (Thread thread : threads) {
             try {
-                // each creation is bounded by BACKGROUND_CREATE_BUDGET; this join only adds a margin
-                thread.join(BACKGROUND_CREATE_BUDGET.multipliedBy(needed + 1L));
+                // each creation is bounded by backgroundCreateBudgetNanos; this join only adds a margin
+                thread.join(Duration.ofNanos(backgroundCreateBudgetNanos()).multipliedBy(needed + 1L));
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 return;
@@ -766,35 +810,76 @@ public final class Pool<R> implements AutoCloseable {
         }
     }
 
+    /**
+     * One background creation worker. Borrowers come first: a fill never queues for a creation
+     * slot, stops while anyone waits in line, and a borrower short of a slot preempts it (see
+     * {@link #createForBorrower}); each creation is bounded by the acquisition timeout, so after
+     * a network black hole a dead connect holds a slot no longer than a borrower's would.
+     */
     private void fill(AtomicInteger remaining) {
+        Thread self = Thread.currentThread();
         while (!closed && remaining.getAndDecrement() > 0) {
-            boolean slot = false;
+            Thread.interrupted(); // a preemption that arrived after the last creation ended
+            if (waiting.get() > 0 || creationSlots.hasQueuedThreads() || !creationSlots.tryAcquire()) {
+                return;
+            }
             boolean reserved = false;
+            boolean preempted = false;
             try {
-                slot = creationSlots.tryAcquire(BACKGROUND_CREATE_BUDGET.toNanos(), TimeUnit.NANOSECONDS);
-                if (!slot || closed || !(reserved = reserveCreation())) {
+                if (closed || !(reserved = reserveCreation())) {
                     return;
                 }
-                Entry<R> entry = create(BACKGROUND_CREATE_BUDGET.toNanos());
+                backgroundCreators.add(self);
+                Entry<R> entry;
+                try {
+                    entry = create(backgroundCreateBudgetNanos());
+                } finally {
+                    if (!backgroundCreators.remove(self)) {
+                        preempted = true;
+                        Thread.interrupted(); // maybe after the creation ended
+                    }
+                }
                 reserved = false; // the entry now counts itself
                 handOffOrIdle(entry);
             } catch (StrataException failure) {
-                publish("pool.create-failed", Level.WARNING, failure.fault(), "could not open a resource for min idle: " + failure.getMessage());
-                return;
-            } catch (InterruptedException interrupted) {
+                if (!preempted) {
+                    publish("pool.create-failed", Level.WARNING, failure.fault(), "could not open a resource for min idle: " + failure.getMessage());
+                }
                 return;
             } finally {
                 if (reserved) {
                     total.decrementAndGet();
+                    if (waiting.get() > 0) {
+                        signalRoomToCreate(); // the room this fill reserved is free again
+                    }
                 }
-                if (slot) {
-                    creationSlots.release();
-                }
+                creationSlots.release();
             }
             if (closed) {
                 drainIdle();
             }
         }
+    }
+
+    /** Background creations are speculative: never longer than a borrower would wait. */
+    long backgroundCreateBudgetNanos() {
+        return Math.min(BACKGROUND_CREATE_BUDGET.toNanos(), acquisitionTimeoutNanos);
+    }
+
+    /**
+     * Interrupts one background creation so its creation slot goes to a borrower. Returns
+     * whether there was one. The fill's dead or slow connect is abandoned; the borrower creates
+     * with its own budget instead.
+     */
+    private boolean preemptBackgroundCreation() {
+        for (Thread creator : backgroundCreators) {
+            if (backgroundCreators.remove(creator)) {
+                creator.interrupt();
+                publish("pool.fill-preempted", Level.DEBUG, null, "a background creation gave its slot to a waiting borrower");
+                return true;
+            }
+        }
+        return false;
     }
 
     private void retireAndPingIdle() {

@@ -175,6 +175,7 @@ final class PooledConnection implements Connection {
             if (lease.brokenBy() == null) {
                 lease.evict(Fault.of(FaultKind.NETWORK_IO, "reset failed: " + failure.getMessage()));
             }
+            lease.pool().resetFailed(lease.brokenBy(), failure);
             if (translated != failure) {
                 throw translated;
             }
@@ -184,6 +185,13 @@ final class PooledConnection implements Connection {
     }
 
     private void resetSession() throws SQLException {
+        if (!autoCommit || sessionDirty) {
+            // The reset talks to the server; on a black-holed peer an unbounded rollback would
+            // hang the borrower's close() forever. Bound each round trip like a validation.
+            int bound = (int) Math.max(1, Math.min(Integer.MAX_VALUE, lease.pool().config().validationTimeout().toMillis()));
+            raw.setNetworkTimeout(JdbcConnectionFactory.DIRECT, bound);
+            networkTimeoutDirty = true;
+        }
         if (!autoCommit) {
             raw.rollback(); // never hand an open transaction to the next borrower
             raw.setAutoCommit(true);

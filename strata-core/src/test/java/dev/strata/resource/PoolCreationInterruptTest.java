@@ -2,7 +2,6 @@ package dev.strata.resource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.fault.FaultKind;
 import dev.strata.fault.StrataException;
 import dev.strata.observe.EventBus;
 import java.time.Duration;
@@ -40,7 +39,9 @@ class PoolCreationInterruptTest {
             second.join(TimeUnit.SECONDS.toMillis(5));
             first.join(TimeUnit.SECONDS.toMillis(5));
             assertThat(secondFailure.get()).isInstanceOf(StrataException.class);
-            assertThat(((StrataException) secondFailure.get()).kind()).isEqualTo(FaultKind.POOL_EXHAUSTED);
+            // an interruption: the caller wants to stop, so not a retryable exhaustion (issue 8, item 13)
+            assertThat(((StrataException) secondFailure.get()).fault().retryable()).isFalse();
+            assertThat(secondFailure.get()).hasMessageContaining("interrupted");
 
             // The room B reserved is free again: two resources can be held at once.
             try (Lease<CountingFactory.Resource> a = pool.acquire(); Lease<CountingFactory.Resource> b = pool.acquire()) {
