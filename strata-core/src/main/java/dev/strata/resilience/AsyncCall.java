@@ -219,7 +219,10 @@ final class AsyncCall<T> {
             return;
         }
         long delay = RetryDecisions.nextDelay(p.retry, n, previousDelay, fault);
-        String stop = p.decisions.whyNotBackOff(p.retry, deadlineInForce, callStart, now, delay, permit);
+        String stop = RetryDecisions.whyNotHonour(p.retry, fault);
+        if (stop == null) {
+            stop = p.decisions.whyNotBackOff(p.retry, deadlineInForce, callStart, now, delay, permit);
+        }
         if (stop != null) {
             finish(null, p.decisions.stopped(stop, fault, failure, n, max, now - attemptStart, deadlineInForce));
             return;

@@ -270,7 +270,10 @@ final class SyncExecutor {
                     took, d);
         }
         long delay = RetryDecisions.nextDelay(r, n, previousDelay, fault);
-        String stop = decisions.whyNotBackOff(r, d, callStart, now, delay, permit);
+        String stop = RetryDecisions.whyNotHonour(r, fault);
+        if (stop == null) {
+            stop = decisions.whyNotBackOff(r, d, callStart, now, delay, permit);
+        }
         if (stop != null) {
             throw decisions.stopped(stop, fault, failure, n, max, took, d);
         }
