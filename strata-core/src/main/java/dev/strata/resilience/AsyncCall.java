@@ -107,8 +107,7 @@ final class AsyncCall<T> {
         Deadline d = deadlineInForce;
         long left = d == null ? Long.MAX_VALUE : d.remainingNanos();
         if (left == 0) {
-            onAttemptFailed(new DeadlineExceededException(p.name, "no time left for attempt " + n,
-                    "deadline passed before attempt " + n, null));
+            onAttemptFailed(DeadlineExceededException.noTimeFor(p.name, n, "deadline passed before attempt " + n));
             return;
         }
         CompletableFuture<T> stage = p.hedge != null && (ctx == null || ctx.isSafeToRepeat())
@@ -136,8 +135,8 @@ final class AsyncCall<T> {
         Deadline d = deadlineInForce;
         long left = d == null ? Long.MAX_VALUE : d.remainingNanos();
         if (left == 0) {
-            return CompletableFuture.failedFuture(new DeadlineExceededException(p.name, "no time left for an attempt",
-                    "deadline passed before an attempt could start", null));
+            return CompletableFuture.failedFuture(DeadlineExceededException.noTimeFor(p.name, n,
+                    "deadline passed before attempt " + n + " could start"));
         }
         Supplier<? extends CompletionStage<T>> create = p.interceptors.length == 0 ? supplier : this::intercepted;
         Deadline.Scope deadlineScope = d == null ? null : d.enter();

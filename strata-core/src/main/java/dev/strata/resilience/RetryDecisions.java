@@ -196,12 +196,17 @@ final class RetryDecisions {
     }
 
     /**
-     * Tells the breaker that the call holding {@code permit} failed. When classifying the failure
+     * Tells the breaker that the call holding {@code permit} failed; a call whose first attempt
+     * never started (its deadline was spent on arrival) only gives its permit back. When classifying the failure
      * throws (a user's classifier), the permit is freed without an outcome and that exception
      * propagates: a half-open probe permit must never stay taken. (The breaker itself frees the
      * permit when its {@code recordFault} predicate throws.)
      */
     void recordFailure(CircuitBreaker cb, long permit, long tookNanos, Throwable failure) {
+        if (failure instanceof DeadlineExceededException spent && spent.beforeFirstAttempt()) {
+            cb.releasePermission(permit); // the dependency never saw the call: no outcome to count
+            return;
+        }
         Fault fault;
         try {
             fault = outcomeFault(failure);

@@ -332,8 +332,8 @@ final class SyncExecutor {
         }
         long left = d == null ? Long.MAX_VALUE : d.remainingNanos();
         if (left == 0) {
-            throw new DeadlineExceededException(name, "no time left for attempt " + n,
-                    "deadline " + Durations.format(d.budget()) + " passed before attempt " + n, null);
+            throw DeadlineExceededException.noTimeFor(name, n,
+                    "deadline " + Durations.format(d.budget()) + " passed before attempt " + n);
         }
         boolean byDeadline = t == null || left < t.nanos();
         return Timeout.bounded(name, d, ctx, work, byDeadline ? left : t.nanos(), byDeadline, inFlight, n, report);
