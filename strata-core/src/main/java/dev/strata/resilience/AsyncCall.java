@@ -140,6 +140,9 @@ final class AsyncCall<T> {
         }
         Supplier<? extends CompletionStage<T>> create = p.interceptors.length == 0 ? supplier : this::intercepted;
         Deadline.Scope deadlineScope = d == null ? null : d.enter();
+        // The attempt may run on the timer's thread (after a backoff) or the caller's: either way
+        // it sees the logical call's context, so a pipeline nested in it honours idempotency.
+        Deadline.Scope contextScope = ctx == null || ctx == CallContext.current() ? null : ctx.enter();
         // While the stage is created, the breaker is held as on the sync path, so an async call
         // started inside it with the same breaker is refused instead of counting attempts.
         CircuitBreaker outerBreaker = p.breaker == null ? null : BreakerHold.current();
@@ -157,6 +160,9 @@ final class AsyncCall<T> {
         } finally {
             if (p.breaker != null) {
                 BreakerHold.hold(outerBreaker);
+            }
+            if (contextScope != null) {
+                contextScope.close();
             }
             if (deadlineScope != null) {
                 deadlineScope.close();
