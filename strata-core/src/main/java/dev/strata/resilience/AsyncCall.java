@@ -72,7 +72,7 @@ final class AsyncCall<T> {
             }
         }
         if (p.breaker != null) {
-            if (BreakerHold.current() == p.breaker) {
+            if (BreakerHold.current().holds(p.breaker)) {
                 finish(null, BreakerHold.reentered(p.breaker)); // started from inside an attempt this breaker guards
                 return;
             }
@@ -145,9 +145,9 @@ final class AsyncCall<T> {
         Deadline.Scope contextScope = ctx == null || ctx == CallContext.current() ? null : ctx.enter();
         // While the stage is created, the breaker is held as on the sync path, so an async call
         // started inside it with the same breaker is refused instead of counting attempts.
-        CircuitBreaker outerBreaker = p.breaker == null ? null : BreakerHold.current();
-        if (p.breaker != null) {
-            BreakerHold.set(p.breaker);
+        BreakerHold held = p.breaker == null ? null : BreakerHold.current();
+        if (held != null) {
+            held.push(p.breaker);
         }
         try {
             if (p.timeout == null && d == null) {
@@ -158,8 +158,8 @@ final class AsyncCall<T> {
         } catch (RuntimeException | Error e) {
             return CompletableFuture.failedFuture(e);
         } finally {
-            if (p.breaker != null) {
-                BreakerHold.hold(outerBreaker);
+            if (held != null) {
+                held.pop();
             }
             if (contextScope != null) {
                 contextScope.close();

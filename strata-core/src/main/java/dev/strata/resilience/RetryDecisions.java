@@ -174,7 +174,7 @@ final class RetryDecisions {
     }
 
     StrataException interrupted(String doing, Throwable cause) {
-        return new StrataException(Fault.of(FaultKind.UNCLASSIFIED, "interrupted"), name, "interrupted while " + doing, cause);
+        return new StrataException(Fault.of(FaultKind.INTERRUPTED, doing), name, "interrupted while " + doing, cause);
     }
 
     /**

@@ -147,15 +147,15 @@ final class SyncExecutor {
         if (cb == null) {
             return retried(ctx, d, attempt, measure ? clock.nanoTime() : UNMEASURED, CircuitBreaker.NOT_PERMITTED);
         }
-        CircuitBreaker outer = BreakerHold.current();
-        if (outer == cb) {
+        BreakerHold held = BreakerHold.current();
+        if (held.holds(cb)) {
             throw BreakerHold.reentered(cb);
         }
         long permit = cb.tryAcquirePermit();
         if (permit == CircuitBreaker.NOT_PERMITTED) {
             throw rejected(new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos()));
         }
-        BreakerHold.set(cb);
+        held.push(cb);
         boolean timed = cb.measuresDuration(); // slow-call detection needs the call's duration
         long start = timed || measure ? clock.nanoTime() : UNMEASURED;
         T result;
@@ -165,7 +165,7 @@ final class SyncExecutor {
             decisions.recordFailure(cb, permit, timed ? clock.nanoTime() - start : 0L, failure);
             throw failure;
         } finally {
-            BreakerHold.set(outer);
+            held.pop();
         }
         cb.onSuccess(permit, timed ? clock.nanoTime() - start : 0L);
         return result;
