@@ -147,6 +147,11 @@ final class SyncExecutor {
         if (cb == null) {
             return retried(ctx, d, attempt, measure ? clock.nanoTime() : UNMEASURED, CircuitBreaker.NOT_PERMITTED);
         }
+        return breakered(cb, ctx, d, attempt, measure);
+    }
+
+    /** The breaker's part of {@link #guarded}, in a method of its own so each stays under C2's inlining limit. */
+    private <T> T breakered(CircuitBreaker cb, CallContext ctx, Deadline d, Callable<T> attempt, boolean measure) {
         BreakerHold held = BreakerHold.current();
         if (held.holds(cb)) {
             throw BreakerHold.reentered(cb);
