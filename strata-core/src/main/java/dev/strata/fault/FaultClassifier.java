@@ -33,7 +33,14 @@ import javax.net.ssl.SSLHandshakeException;
 /**
  * Turns a {@link Throwable} into a {@link Fault}. The {@link #DEFAULT} classifier knows the JDK's
  * network and TLS exceptions, {@link SQLException} by SQLState, {@link HttpStatusException} by
- * status code and Strata's own exceptions; anything else is {@link FaultKind#UNCLASSIFIED}.
+ * status code and Strata's own exceptions. What it does not recognise itself it looks into: the
+ * first cause (outermost first, at most {@link #MAX_CAUSE_DEPTH} deep, cycles ended) that it
+ * recognises decides, and the detail names the outer type, so Spring's and jOOQ's
+ * {@code DataAccessException}, JPA's {@code PersistenceException}, {@code UncheckedIOException},
+ * {@code UndeclaredThrowableException} and a plain {@code RuntimeException(IOException)} classify
+ * by the SQLState or I/O failure inside. A failed connect (SQLState 08001/08004) is classified
+ * by its cause when it has one (timeout, refusal, DNS, TLS). Anything else is
+ * {@link FaultKind#UNCLASSIFIED}.
  *
  * <p>Classifiers compose: {@link #orElse(FaultClassifier)} lets a user teach Strata about an
  * exception of their own and fall back to the default for the rest.
@@ -61,6 +68,12 @@ public interface FaultClassifier {
             return fault != null ? fault : next.classifyOrNull(failure);
         };
     }
+
+    /**
+     * How many causes deep {@link #DEFAULT} looks for a failure it recognises inside wrappers it
+     * does not (16: real stacks wrap a handful of times; a longer chain is a loop in all but name).
+     */
+    int MAX_CAUSE_DEPTH = 16;
 
     /** The built-in classifier for JDK, JDBC, HTTP-status and Strata exceptions. */
     FaultClassifier DEFAULT = Builtin::classify;
@@ -154,7 +167,42 @@ final class Builtin {
     }
 
     static Fault classify(Throwable failure) {
+        return classify(failure, FaultClassifier.MAX_CAUSE_DEPTH);
+    }
+
+    /**
+     * Classifies {@code failure}, or the first cause in its chain that this classifier recognises,
+     * looking at most {@code depth} causes deep. The bound is also what makes a cause cycle
+     * (possible: {@code initCause} refuses only a throwable as its own cause) end; an identity
+     * check ends the common two-element cycle at once.
+     */
+    private static Fault classify(Throwable failure, int depth) {
         Throwable t = unwrap(failure);
+        Fault own = classifyOwn(t, depth);
+        if (own != null || t instanceof SQLException) {
+            return own; // an SQLException has looked through its own causes already
+        }
+        Throwable previous = t;
+        Throwable cause = t.getCause();
+        for (int left = depth; left > 0 && cause != null && cause != previous && cause != t; left--) {
+            Fault inside = classifyOwn(cause, left - 1);
+            if (inside != null) {
+                // The caller catches the outer type: name it, so a log line shows both.
+                String wrapper = "in " + t.getClass().getSimpleName();
+                String detail = inside.detail().isEmpty() ? wrapper : inside.detail() + ", " + wrapper;
+                return new Fault(inside.kind(), detail, inside.retryAfter());
+            }
+            if (cause instanceof SQLException) {
+                break; // it looked through the rest of the chain: nothing there either
+            }
+            previous = cause;
+            cause = cause.getCause();
+        }
+        return null;
+    }
+
+    /** The fault of {@code t}'s own type, or null; {@code depth} bounds what SQL classification looks into. */
+    private static Fault classifyOwn(Throwable t, int depth) {
         if (t instanceof StrataException se) {
             return se.fault();
         }
@@ -163,7 +211,7 @@ final class Builtin {
             return new Fault(kind, "HTTP " + http.status(), http.retryAfter());
         }
         if (t instanceof SQLException sql) {
-            return classifySql(sql);
+            return classifySql(sql, depth);
         }
         if (t instanceof UnknownHostException) {
             return Fault.of(FaultKind.DNS_FAILURE, t.getMessage());
@@ -176,8 +224,7 @@ final class Builtin {
         }
         if (t instanceof ConnectException || t instanceof NoRouteToHostException
                 || t instanceof PortUnreachableException) {
-            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            return Fault.of(message.contains("timed out") ? FaultKind.CONNECT_TIMEOUT : FaultKind.CONNECTION_REFUSED);
+            return Fault.of(saysTimedOut(t) ? FaultKind.CONNECT_TIMEOUT : FaultKind.CONNECTION_REFUSED);
         }
         if (t instanceof SocketTimeoutException) {
             String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
@@ -207,22 +254,33 @@ final class Builtin {
         return null;
     }
 
-    private static Fault classifySql(SQLException sql) {
-        // Drivers chain the real cause, e.g. PostgreSQL wraps a SocketException in 08006.
+    private static boolean saysTimedOut(Throwable t) {
+        return String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT).contains("timed out");
+    }
+
+    private static Fault classifySql(SQLException sql, int depth) {
         FaultKind kind = FaultClassifier.forSqlState(sql.getSQLState());
-        if (kind == FaultKind.CONNECTION_RESET && sql.getCause() != null) {
-            Fault network = classify(sql.getCause());
+        Throwable cause = sql.getCause();
+        boolean mayLookInside = cause != null && cause != sql && depth > 0;
+        // Drivers chain the real cause, e.g. PostgreSQL wraps a SocketException in 08006. For a
+        // failed connect (08001/08004) the cause tells a hang from a refusal, DNS or TLS.
+        if ((kind == FaultKind.CONNECTION_RESET || kind == FaultKind.CONNECTION_REFUSED) && mayLookInside) {
+            Fault network = classify(cause, depth - 1);
             if (network != null && network.layer() == Layer.NETWORK) {
                 return network;
             }
         }
+        if (kind == FaultKind.CONNECTION_REFUSED && saysTimedOut(sql)) {
+            // pgjdbc's loginTimeout ends a hung connect with 08001 "Connection attempt timed out." and no cause
+            return Fault.of(FaultKind.CONNECT_TIMEOUT, "SQLState " + sql.getSQLState());
+        }
         if (kind != null) {
             return Fault.of(kind, "SQLState " + sql.getSQLState());
         }
-        if (sql.getCause() != null) {
-            Fault cause = classify(sql.getCause());
-            if (cause != null) {
-                return cause;
+        if (mayLookInside) {
+            Fault inside = classify(cause, depth - 1);
+            if (inside != null) {
+                return inside;
             }
         }
         return classifySqlType(sql);

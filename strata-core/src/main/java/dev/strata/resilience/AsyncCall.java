@@ -84,11 +84,15 @@ final class AsyncCall<T> {
             }
             permitHeld = true;
         }
-        if (p.budget != null) {
-            p.budget.onCall();
+        try {
+            if (p.budget != null) {
+                p.budget.onCall();
+            }
+            callStart = p.clock.nanoTime();
+            nextAttempt();
+        } catch (RuntimeException | Error thrown) {
+            finish(null, thrown); // e.g. an interceptor-less supplier path never throws, but a context's attempt hook may
         }
-        callStart = p.clock.nanoTime();
-        nextAttempt();
     }
 
     void nextAttempt() {
@@ -112,10 +116,17 @@ final class AsyncCall<T> {
                 : launchOne();
         inFlightAttempt = stage;
         stage.whenComplete((value, failure) -> {
-            if (failure == null) {
-                onAttemptSucceeded(value);
-            } else {
-                onAttemptFailed(RetryDecisions.unwrap(failure));
+            Throwable cause = failure == null ? null : RetryDecisions.unwrap(failure);
+            try {
+                if (failure == null) {
+                    onAttemptSucceeded(value);
+                } else {
+                    onAttemptFailed(cause);
+                }
+            } catch (Throwable thrown) {
+                // A user's predicate or classifier threw: whenComplete would swallow it and the
+                // call would never complete, holding its bulkhead slot and breaker permit.
+                callbackFailed(thrown, cause);
             }
         });
     }
@@ -223,30 +234,51 @@ final class AsyncCall<T> {
         long backoffStart = p.clock.nanoTime();
         Runnable[] step = new Runnable[1];
         step[0] = () -> {
-            if (result.isDone()) {
-                return;
+            try {
+                backoffStep(step[0], end, backoffStart, delay, fault, failure);
+            } catch (Throwable thrown) {
+                callbackFailed(thrown, failure);
             }
-            if (p.breaker != null && !RetryDecisions.permitsRetry(p.breaker, permit)) {
-                if (ctx != null) {
-                    ctx.trace().record(Layer.RESILIENCE, "backoff", p.clock.nanoTime() - backoffStart, "breaker-opened");
-                }
-                finish(null, failure == null ? new CallNotPermittedException(p.breaker.name(), p.breaker.state(),
-                        p.breaker.remainingOpenNanos())
-                        : p.decisions.stopped(RetryDecisions.STOP_BREAKER, fault, failure, n, max, 0L, deadlineInForce));
-                return;
-            }
-            long left = end - System.nanoTime();
-            if (left > 0) {
-                timer = Scheduler.schedule(step[0], p.breaker == null ? left : Math.min(left, SyncExecutor.BREAKER_POLL_NANOS));
-                return;
-            }
-            if (ctx != null) {
-                ctx.trace().record(Layer.RESILIENCE, "backoff", p.clock.nanoTime() - backoffStart, "ok");
-            }
-            previousDelay = delay;
-            nextAttempt();
         };
         timer = Scheduler.schedule(step[0], p.breaker == null ? delay : Math.min(delay, SyncExecutor.BREAKER_POLL_NANOS));
+    }
+
+    /** One slice of a backoff: ends the call when the breaker opened, reschedules, or starts the next attempt. */
+    private void backoffStep(Runnable step, long end, long backoffStart, long delay, Fault fault, Throwable failure) {
+        if (result.isDone()) {
+            return;
+        }
+        if (p.breaker != null && !RetryDecisions.permitsRetry(p.breaker, permit)) {
+            if (ctx != null) {
+                ctx.trace().record(Layer.RESILIENCE, "backoff", p.clock.nanoTime() - backoffStart, "breaker-opened");
+            }
+            finish(null, failure == null ? new CallNotPermittedException(p.breaker.name(), p.breaker.state(),
+                    p.breaker.remainingOpenNanos())
+                    : p.decisions.stopped(RetryDecisions.STOP_BREAKER, fault, failure, n, max, 0L, deadlineInForce));
+            return;
+        }
+        long left = end - System.nanoTime();
+        if (left > 0) {
+            timer = Scheduler.schedule(step, p.breaker == null ? left : Math.min(left, SyncExecutor.BREAKER_POLL_NANOS));
+            return;
+        }
+        if (ctx != null) {
+            ctx.trace().record(Layer.RESILIENCE, "backoff", p.clock.nanoTime() - backoffStart, "ok");
+        }
+        previousDelay = delay;
+        nextAttempt();
+    }
+
+    /**
+     * Ends the call with what user code threw inside one of the pipeline's callbacks (a retry
+     * predicate, a classifier, an interceptor), as the sync path lets it escape; the attempt's own
+     * failure stays visible as suppressed.
+     */
+    void callbackFailed(Throwable thrown, Throwable attemptFailure) {
+        if (attemptFailure != null && attemptFailure != thrown) {
+            thrown.addSuppressed(attemptFailure);
+        }
+        finish(null, thrown);
     }
 
     /** Reports a call refused before its first attempt, and returns the refusal. */
@@ -258,37 +290,80 @@ final class AsyncCall<T> {
         return refusal;
     }
 
+    /**
+     * Completes the call exactly once: tells the breaker, frees the bulkhead slot and completes
+     * the future, each step reached whatever the one before it threw.
+     */
     void finish(T value, Throwable failure) {
         if (!finished.compareAndSet(false, true)) {
             return; // already finished, e.g. cancelled by the caller while the attempt still ran
         }
         long took = p.clock.nanoTime() - callStart;
-        OutcomeListener listener = p.outcomes.current();
-        if (listener != null && n > 0 && !result.isCancelled()) {
-            if (failure == null) {
-                listener.callSucceeded(p.name, n, took);
-            } else {
-                listener.callFailed(p.name, n, took, p.classifier.classify(failure));
+        Throwable outcome = failure;
+        try {
+            reportOutcome(failure, took);
+            if (permitHeld) {
+                permitHeld = false;
+                outcome = settleBreaker(failure, took);
+            }
+        } finally {
+            try {
+                if (slotHeld) {
+                    slotHeld = false;
+                    p.bulkhead.release();
+                }
+            } finally {
+                if (outcome == null) {
+                    result.complete(value);
+                } else {
+                    result.completeExceptionally(outcome);
+                }
             }
         }
-        if (permitHeld) {
-            permitHeld = false;
+    }
+
+    /**
+     * Tells the breaker the call's outcome and returns what the call ends with: {@code failure},
+     * or, when telling it threw (a user's classifier or {@code recordFault}), what was thrown,
+     * after freeing the permit without an outcome.
+     */
+    private Throwable settleBreaker(Throwable failure, long took) {
+        try {
             if (failure == null) {
                 p.breaker.onSuccess(permit, took);
             } else if (result.isCancelled()) {
                 p.breaker.releasePermission(permit);
             } else {
-                p.breaker.onFailure(permit, took, p.decisions.outcomeFault(failure));
+                p.decisions.recordFailure(p.breaker, permit, took, failure);
             }
+            return failure;
+        } catch (RuntimeException | Error thrown) {
+            p.breaker.releasePermission(permit);
+            if (failure != null && failure != thrown) {
+                thrown.addSuppressed(failure);
+            }
+            return thrown;
         }
-        if (slotHeld) {
-            slotHeld = false;
-            p.bulkhead.release();
+    }
+
+    /**
+     * Tells the outcome listener (metrics) how the call ended. What it throws, or the classifier
+     * it asks, is not the call's outcome: it must neither change the result nor stop the slot and
+     * permit from being released, so it is dropped here.
+     */
+    private void reportOutcome(Throwable failure, long took) {
+        OutcomeListener listener = p.outcomes.current();
+        if (listener == null || n == 0 || result.isCancelled()) {
+            return;
         }
-        if (failure == null) {
-            result.complete(value);
-        } else {
-            result.completeExceptionally(failure);
+        try {
+            if (failure == null) {
+                listener.callSucceeded(p.name, n, took);
+            } else {
+                listener.callFailed(p.name, n, took, p.classifier.classify(failure));
+            }
+        } catch (RuntimeException listenerFailed) {
+            // see above: metrics never decide a call
         }
     }
 }

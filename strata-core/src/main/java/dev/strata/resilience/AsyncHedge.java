@@ -105,33 +105,43 @@ final class AsyncHedge<T> {
             attempt.cancel(true);
         }
         attempt.whenComplete((value, failure) -> {
-            if (failure == null) {
-                result.complete(value);
-                return;
-            }
-            Throwable cause = RetryDecisions.unwrap(failure);
-            boolean repeatable = p.decisions.mayRepeat(ctx, p.classifier.classify(cause), cause);
-            boolean launchNow;
-            boolean settle;
-            lock.lock();
             try {
-                running--;
-                lastFailure = cause;
-                if (!repeatable) {
-                    mayHedge = false; // e.g. a 404: the answer, not a reason to ask again
-                }
-                launchNow = running == 0 && mayHedge && launched <= p.hedge.maxHedges();
-                settle = !repeatable || (running == 0 && !launchNow);
-            } finally {
-                lock.unlock();
-            }
-            if (settle) {
-                result.completeExceptionally(cause); // outside the lock: completion runs callbacks
-                return;
-            }
-            if (launchNow) {
-                launch();
+                settle(value, failure);
+            } catch (Throwable thrown) {
+                // a user's classifier or retry predicate threw: end the hedged attempt with it rather than hang
+                result.completeExceptionally(thrown);
             }
         });
+    }
+
+    /** Takes one attempt's outcome: a success wins; a failure may launch another attempt or settle the whole. */
+    private void settle(T value, Throwable failure) {
+        if (failure == null) {
+            result.complete(value);
+            return;
+        }
+        Throwable cause = RetryDecisions.unwrap(failure);
+        boolean repeatable = p.decisions.mayRepeat(ctx, p.classifier.classify(cause), cause);
+        boolean launchNow;
+        boolean settle;
+        lock.lock();
+        try {
+            running--;
+            lastFailure = cause;
+            if (!repeatable) {
+                mayHedge = false; // e.g. a 404: the answer, not a reason to ask again
+            }
+            launchNow = running == 0 && mayHedge && launched <= p.hedge.maxHedges();
+            settle = !repeatable || (running == 0 && !launchNow);
+        } finally {
+            lock.unlock();
+        }
+        if (settle) {
+            result.completeExceptionally(cause); // outside the lock: completion runs callbacks
+            return;
+        }
+        if (launchNow) {
+            launch();
+        }
     }
 }

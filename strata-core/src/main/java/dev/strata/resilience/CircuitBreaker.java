@@ -423,7 +423,14 @@ public final class CircuitBreaker {
      */
     public void onFailure(long permit, long durationNanos, Fault fault) {
         Objects.requireNonNull(fault, "fault");
-        if (!recordFault.test(fault)) {
+        boolean record;
+        try {
+            record = recordFault.test(fault);
+        } catch (RuntimeException | Error predicateFailed) {
+            releasePermission(permit); // a throwing predicate must not keep a half-open probe permit forever
+            throw predicateFailed;
+        }
+        if (!record) {
             releasePermission(permit);
             return;
         }

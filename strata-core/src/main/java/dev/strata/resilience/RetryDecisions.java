@@ -179,6 +179,23 @@ final class RetryDecisions {
         return classifier.classify(t);
     }
 
+    /**
+     * Tells the breaker that the call holding {@code permit} failed. When classifying the failure
+     * throws (a user's classifier), the permit is freed without an outcome and that exception
+     * propagates: a half-open probe permit must never stay taken. (The breaker itself frees the
+     * permit when its {@code recordFault} predicate throws.)
+     */
+    void recordFailure(CircuitBreaker cb, long permit, long tookNanos, Throwable failure) {
+        Fault fault;
+        try {
+            fault = outcomeFault(failure);
+        } catch (RuntimeException | Error classifierFailed) {
+            cb.releasePermission(permit);
+            throw classifierFailed;
+        }
+        cb.onFailure(permit, tookNanos, fault);
+    }
+
     static Throwable unwrap(Throwable t) {
         Throwable current = t;
         while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {

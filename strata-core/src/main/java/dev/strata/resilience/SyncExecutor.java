@@ -162,7 +162,7 @@ final class SyncExecutor {
         try {
             result = retried(ctx, d, attempt, start, permit);
         } catch (RuntimeException | Error failure) {
-            cb.onFailure(permit, timed ? clock.nanoTime() - start : 0L, decisions.outcomeFault(failure));
+            decisions.recordFailure(cb, permit, timed ? clock.nanoTime() - start : 0L, failure);
             throw failure;
         } finally {
             BreakerHold.set(outer);
