@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "strata 0.1.0-SNAPSHOT",
         description = "Reliable outbound calls, layer by layer, and a diagnosis that names the layer that broke.",
-        subcommands = {DemoCommand.class, ProxyCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ShopCommand.class, ProxyCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class StrataCli {
 
     public static void main(String[] args) {

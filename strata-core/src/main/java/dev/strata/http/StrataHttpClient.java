@@ -90,6 +90,15 @@ public final class StrataHttpClient implements AutoCloseable {
     /** The request header carrying the idempotency key. */
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
+    /** Status codes as text for the trace, made once instead of once per response. */
+    private static final String[] STATUS_TEXT = new String[600];
+
+    static {
+        for (int status = 100; status < STATUS_TEXT.length; status++) {
+            STATUS_TEXT[status] = Integer.toString(status);
+        }
+    }
+
     private static final Set<String> IDEMPOTENT_METHODS = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
 
     private final String dependency;
@@ -247,6 +256,8 @@ public final class StrataHttpClient implements AutoCloseable {
         final CallContext context;
         final Pipeline pipeline;
         final String keyHeader;
+        final String existingKey;
+        final String phase;
 
         Call(HttpRequest request, BodyHandler<T> handler, CallContext given) {
             Require.nonNull("request", request);
@@ -254,6 +265,8 @@ public final class StrataHttpClient implements AutoCloseable {
             String method = request.method().toUpperCase(Locale.ROOT);
             boolean idempotentMethod = IDEMPOTENT_METHODS.contains(method);
             String existing = request.headers().firstValue(IDEMPOTENCY_KEY).orElse(null);
+            this.existingKey = existing;
+            this.phase = "http " + method;
             if (given != null) {
                 this.context = given;
                 String key = given.idempotencyKey();
@@ -351,9 +364,19 @@ public final class StrataHttpClient implements AutoCloseable {
             return result;
         }
 
-        /** The request of one attempt: the caller's, with this attempt's timeout and the call's key. */
+        /**
+         * The request of one attempt: the caller's, with this attempt's bound as its timeout (a
+         * stricter timeout of the caller's own is kept) and the call's key. The caller's request
+         * is sent as it is when it needs neither, which saves copying its headers.
+         */
         private HttpRequest requestFor(long boundNanos) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true).timeout(Duration.ofNanos(boundNanos));
+            Duration own = request.timeout().orElse(null);
+            boolean ownIsStricter = own != null && own.toNanos() <= boundNanos;
+            if (ownIsStricter && (keyHeader == null || keyHeader.equals(existingKey))) {
+                return request;
+            }
+            HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true)
+                    .timeout(ownIsStricter ? own : Duration.ofNanos(boundNanos));
             if (keyHeader != null) {
                 b.setHeader(IDEMPOTENCY_KEY, keyHeader);
             }
@@ -365,6 +388,10 @@ public final class StrataHttpClient implements AutoCloseable {
          * bound's own failure whichever timer noticed first; a connect timeout stays what it is.
          */
         private Throwable ownBound(Throwable failure, long bound, boolean byDeadline) {
+            Duration own = request.timeout().orElse(null);
+            if (own != null && own.toNanos() < bound) {
+                return failure; // the caller's own, stricter timeout fired: a read timeout as the JDK says
+            }
             if (failure instanceof HttpTimeoutException && !(failure instanceof HttpConnectTimeoutException)) {
                 RuntimeException exceeded = exceeded(bound, byDeadline);
                 exceeded.addSuppressed(failure);
@@ -382,7 +409,7 @@ public final class StrataHttpClient implements AutoCloseable {
         }
 
         private <X extends Throwable> X record(long start, X failure) {
-            context.trace().record(Layer.REMOTE, "http " + request.method(), System.nanoTime() - start,
+            context.trace().record(Layer.REMOTE, phase, System.nanoTime() - start,
                     FaultClassifier.DEFAULT.classify(failure).toString());
             return failure;
         }
@@ -390,8 +417,8 @@ public final class StrataHttpClient implements AutoCloseable {
         /** The response if its status is not a failure; otherwise the failure, its body already drained. */
         private HttpResponse<T> checked(HttpResponse<T> response, Exchange exchange, long start) {
             int status = response.statusCode();
-            context.trace().record(Layer.REMOTE, "http " + request.method(), System.nanoTime() - start,
-                    Integer.toString(status));
+            context.trace().record(Layer.REMOTE, phase, System.nanoTime() - start,
+                    status >= 100 && status < STATUS_TEXT.length ? STATUS_TEXT[status] : Integer.toString(status));
             if (status < 400) {
                 return response;
             }

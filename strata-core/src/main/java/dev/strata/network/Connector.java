@@ -10,6 +10,9 @@ import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
 import dev.strata.fault.StrataException;
+import dev.strata.observe.BasicEvent;
+import dev.strata.observe.EventBus;
+import java.lang.System.Logger.Level;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -55,6 +58,8 @@ public final class Connector {
     private final KeepaliveOptions keepalive;
     private final SSLSocketFactory tls;
     private final Clock clock;
+    private final EventBus events;
+    private final long slowDnsNanos;
 
     private Connector(Builder builder) {
         this.name = Require.notBlank("name", builder.name);
@@ -64,6 +69,8 @@ public final class Connector {
         this.resolver = new CachingResolver(Require.nonNull("resolver", builder.resolver), builder.dnsTtl, clock);
         this.keepalive = builder.keepalive;
         this.tls = builder.tls;
+        this.events = Require.nonNull("events", builder.events);
+        this.slowDnsNanos = Require.between("slowDns", builder.slowDns, Duration.ofMillis(1), Duration.ofMinutes(10)).toNanos();
     }
 
     /** A builder for a connector to the dependency {@code name}. */
@@ -87,6 +94,10 @@ public final class Connector {
         long resolved = clock.nanoTime();
         long dnsNanos = resolved - start;
         record(Layer.NETWORK, "dns", dnsNanos, "ok");
+        if (dnsNanos >= slowDnsNanos) {
+            publish("dns.slow", Level.WARNING, null, "resolving " + host + " took " + Durations.format(dnsNanos)
+                    + " (slow above " + Durations.format(slowDnsNanos) + "), spent from the connect budget");
+        }
 
         Socket socket = null;
         InetSocketAddress remote = null;
@@ -118,9 +129,11 @@ public final class Connector {
                 fault = Fault.of(FaultKind.CONNECT_TIMEOUT, "TCP handshake");
             }
             record(Layer.NETWORK, "tcp", tcpNanos, fault.kind().qualifiedName());
-            throw new StrataException(fault, name, "could not connect to " + host + ":" + port + " within "
+            String message = "could not connect to " + host + ":" + port + " within "
                     + Durations.format(clock.nanoTime() - start) + " (tried " + addresses.size() + " address"
-                    + (addresses.size() == 1 ? "" : "es") + ")", lastFailure);
+                    + (addresses.size() == 1 ? "" : "es") + ")";
+            publish("connect.failed", Level.WARNING, fault, message + ": " + fault);
+            throw new StrataException(fault, name, message, lastFailure);
         }
         record(Layer.NETWORK, "tcp", tcpNanos, "ok");
 
@@ -137,6 +150,7 @@ public final class Connector {
                         ? Fault.of(FaultKind.CONNECT_TIMEOUT, "TLS handshake")
                         : Fault.of(FaultKind.TLS_HANDSHAKE_FAILURE, failure.getMessage());
                 record(Layer.NETWORK, "tls", clock.nanoTime() - tlsStart, fault.kind().qualifiedName());
+                publish("connect.failed", Level.WARNING, fault, "TLS handshake with " + host + ":" + port + " failed: " + fault);
                 throw new StrataException(fault, name, "TLS handshake with " + host + ":" + port + " failed", failure);
             }
         }
@@ -180,6 +194,7 @@ public final class Connector {
 
     private StrataException dnsFailure(String host, String why, Throwable cause) {
         record(Layer.NETWORK, "dns", 0, FaultKind.DNS_FAILURE.qualifiedName());
+        publish("connect.failed", Level.WARNING, Fault.of(FaultKind.DNS_FAILURE, host), "could not resolve " + host + ": " + why);
         return new StrataException(Fault.of(FaultKind.DNS_FAILURE, host), name, "could not resolve " + host + ": " + why, cause);
     }
 
@@ -222,6 +237,13 @@ public final class Connector {
         return secure;
     }
 
+    /** Connect failures and slow lookups only: a connection that opens normally publishes nothing. */
+    private void publish(String type, Level level, Fault fault, String message) {
+        if (events.isActive(level)) {
+            events.publish(new BasicEvent(clock.currentTimeMillis(), name, type, Layer.NETWORK, level, fault, message));
+        }
+    }
+
     private static void record(Layer layer, String phase, long nanos, String outcome) {
         CallContext context = CallContext.current();
         if (context != null) {
@@ -245,7 +267,7 @@ public final class Connector {
     /**
      * Settings of a {@link Connector}. Defaults: connect timeout 5 s, the JVM's resolver with a
      * 30 s TTL (the JVM's own default for successful lookups), TCP keepalive
-     * {@link KeepaliveOptions#DEFAULT}, no TLS.
+     * {@link KeepaliveOptions#DEFAULT}, no TLS, events to {@link EventBus#root()}, slow DNS above 200 ms.
      */
     public static final class Builder {
         private final String name;
@@ -255,6 +277,8 @@ public final class Connector {
         private KeepaliveOptions keepalive = KeepaliveOptions.DEFAULT;
         private SSLSocketFactory tls;
         private Clock clock = Clock.system();
+        private EventBus events = EventBus.root();
+        private Duration slowDns = Duration.ofMillis(200);
 
         private Builder(String name) {
             this.name = name;
@@ -291,6 +315,21 @@ public final class Connector {
 
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Where {@code connect.failed} (DNS, TCP or TLS failed; the fault says which) and
+         * {@code dns.slow} events go; default {@link EventBus#root()}.
+         */
+        public Builder events(EventBus events) {
+            this.events = events;
+            return this;
+        }
+
+        /** A lookup slower than this publishes {@code dns.slow}; default 200 ms, 1 ms to 10 min. */
+        public Builder slowDns(Duration slowDns) {
+            this.slowDns = slowDns;
             return this;
         }
 

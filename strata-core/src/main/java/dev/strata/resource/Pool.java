@@ -373,8 +373,10 @@ public final class Pool<R> implements AutoCloseable {
                     handOffOrIdle(entry);
                     throw exhausted(start, budget, "budget spent validating idle resources");
                 }
-                if (!factory.validate(entry.resource, Duration.ofNanos(Math.min(validationTimeoutNanos, left)))) {
-                    replaceStale(entry, unverified, "replaced");
+                long checkStart = clock.nanoTime();
+                long checkBound = Math.min(validationTimeoutNanos, left);
+                if (!factory.validate(entry.resource, Duration.ofNanos(checkBound))) {
+                    replaceStale(entry, unverified, "replaced", clock.nanoTime() - checkStart, checkBound);
                     continue;
                 }
                 entry.lastVerifiedNanos = clock.nanoTime();
@@ -585,12 +587,16 @@ public final class Pool<R> implements AutoCloseable {
         return new Lease<>(this, entry, unverifiedIdleNanos);
     }
 
-    private void replaceStale(Entry<R> entry, long idleNanos, String verb) {
+    private void replaceStale(Entry<R> entry, long idleNanos, String verb, long checkNanos, long checkBoundNanos) {
         Fault stale = staleFault(idleNanos);
         retire(entry, verb.equals("replaced") ? EvictionReason.STALE : EvictionReason.KEEPALIVE_FAILED);
         staleDetected.increment();
+        // How the check failed tells a reset (the peer said so at once) from a black hole (no
+        // answer until the check's own timeout): the diagnosis reads this to name the L1 cause.
         publish("pool.stale-" + verb, Level.INFO, stale,
-                verb + " stale connection (" + stale.detail() + ", " + stale.kind().qualifiedName() + ")");
+                verb + " stale connection (" + stale.detail() + ", " + stale.kind().qualifiedName() + "; "
+                        + (checkNanos >= checkBoundNanos * 9 / 10 ? "check got no answer within " + Durations.format(checkBoundNanos)
+                                : "check failed after " + Durations.format(checkNanos)) + ")");
     }
 
     private Entry<R> createForBorrower(long start, long end) {
@@ -906,7 +912,8 @@ public final class Pool<R> implements AutoCloseable {
                 entry.lastVerifiedNanos = clock.nanoTime();
                 handOffOrIdle(entry);
             } else {
-                replaceStale(entry, now - entry.lastVerifiedNanos, "keepalive-failed");
+                replaceStale(entry, now - entry.lastVerifiedNanos, "keepalive-failed", clock.nanoTime() - now,
+                        config.validationTimeout().toNanos());
             }
         }
     }

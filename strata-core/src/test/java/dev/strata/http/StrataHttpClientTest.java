@@ -244,6 +244,18 @@ class StrataHttpClientTest {
     }
 
     @Test
+    void aStricterTimeoutOnTheCallersOwnRequestIsKept() throws Exception {
+        server = new ScriptedServer(Reply.of(200, "late").delayed(3_000));
+        client = StrataHttpClient.builder("shop-api").baseUri(server.uri("/")).pipeline(retrying(1))
+                .attemptTimeout(Duration.ofSeconds(10)).build();
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.send(client.request("/slow").timeout(Duration.ofMillis(150)).build(), BodyHandlers.ofString()))
+                .satisfies(e -> assertThat(FaultClassifier.DEFAULT.classify(e).kind()).isEqualTo(FaultKind.READ_TIMEOUT));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
     void aSlowServerIsCutAtTheDeadlineWhenLessIsLeftThanTheAttemptTimeout() throws Exception {
         server = new ScriptedServer(Reply.of(200, "late").delayed(5_000));
         Pipeline pipeline = Pipeline.builder("shop-api").deadline(Duration.ofMillis(500))

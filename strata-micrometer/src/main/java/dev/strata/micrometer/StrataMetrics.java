@@ -3,6 +3,8 @@ package dev.strata.micrometer;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
+import dev.strata.application.Dependency;
+import dev.strata.application.Strata;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
@@ -76,6 +78,42 @@ public final class StrataMetrics implements AutoCloseable {
     /** The registry the meters go to. */
     public MeterRegistry registry() {
         return registry;
+    }
+
+    // ------------------------------------------------------------------ L4
+
+    /**
+     * Binds everything a runtime holds now: each dependency's pipeline, breaker, bulkhead and
+     * retry budget, every pool created so far (call it after {@link Strata#start()} so the pools
+     * exist; it never creates one), and the runtime's own gauges: {@code strata.runtime.state}
+     * (one per state, 1 for the current one), {@code strata.runtime.dependencies} and
+     * {@code strata.runtime.in.flight}, tagged {@code layer=L4}.
+     */
+    public StrataMetrics bind(Strata runtime) {
+        Objects.requireNonNull(runtime, "runtime");
+        Tags l4 = Tags.of("layer", Layer.APPLICATION.label());
+        for (Strata.State state : Strata.State.values()) {
+            track(Gauge.builder("strata.runtime.state", runtime, r -> r.state() == state ? 1 : 0).tags(l4)
+                    .tag("state", tagValue(state.name())).description("1 when the runtime is in this state, else 0")
+                    .register(registry));
+        }
+        track(Gauge.builder("strata.runtime.dependencies", runtime, r -> r.dependencies().size()).tags(l4)
+                .description("dependencies in the registry").register(registry));
+        track(Gauge.builder("strata.runtime.in.flight", runtime, Strata::inFlight).tags(l4)
+                .description("requests admitted and not finished").register(registry));
+        for (Dependency d : runtime.dependencies().values()) {
+            bind(d.pipeline());
+            d.circuitBreaker().ifPresent(this::bind);
+            d.bulkhead().ifPresent(this::bind);
+            d.retryBudget().ifPresent(b -> bind(d.name(), b));
+        }
+        java.util.Set<Pool<?>> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Pool<?> pool : runtime.pools()) {
+            if (seen.add(pool)) {
+                bind(pool);
+            }
+        }
+        return this;
     }
 
     // ------------------------------------------------------------------ L3

@@ -246,6 +246,27 @@ class StrataMetricsTest {
     }
 
     @Test
+    void aRuntimeIsBoundInOneCall() {
+        try (dev.strata.application.Strata strata = dev.strata.application.Strata.builder().events(EventBus.detached())
+                .dependency("payments", d -> d.retry(r -> r.maxAttempts(2).backoff(Backoff.fixed(Duration.ZERO)))
+                        .retryBudget(b -> b.retryPercent(0.2)).bulkhead(b -> b.maxConcurrentCalls(4)))
+                .dependency("inventory", d -> d.noRetry().breaker(b -> b.failureThreshold(3)))
+                .build().start()) {
+            metrics.bind(strata);
+            assertThat(strata.dependency("payments").execute(() -> "paid")).isEqualTo("paid");
+
+            assertThat(registry.get(StrataMetrics.CALLS).tags("dependency", "payments", "kind", "successful_without_retry")
+                    .timer().count()).isEqualTo(1);
+            assertThat(registry.get("strata.circuitbreaker.state").tags("dependency", "inventory", "state", "closed")
+                    .gauge().value()).isEqualTo(1);
+            assertThat(registry.get("strata.bulkhead.max").tag("dependency", "payments").gauge().value()).isEqualTo(4);
+            assertThat(registry.get("strata.retry.budget.available").tag("dependency", "payments").gauge().value()).isPositive();
+            assertThat(registry.get("strata.runtime.state").tags("layer", "L4", "state", "running").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("strata.runtime.dependencies").gauge().value()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void closeUnbindsAndRemovesEveryMeter() {
         Pipeline pipeline = Pipeline.builder("payments").events(EventBus.detached()).build();
         metrics.bind(pipeline);

@@ -1,5 +1,6 @@
 package dev.strata.cli.demo;
 
+import dev.strata.cli.shop.ShopCalls;
 import dev.strata.cli.demo.Demo.DemoResult;
 import dev.strata.cli.demo.Demo.PhaseResult;
 import dev.strata.cli.demo.Demo.VariantResult;

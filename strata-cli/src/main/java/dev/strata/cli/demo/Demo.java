@@ -1,5 +1,7 @@
 package dev.strata.cli.demo;
 
+import dev.strata.cli.shop.ShopCalls;
+import dev.strata.cli.shop.ShopDatabase;
 import dev.strata.cli.demo.LoadGenerator.Stream;
 import dev.strata.observe.EventBus;
 import java.io.OutputStream;
@@ -78,7 +80,7 @@ public final class Demo {
         List<PhaseResult> results = new ArrayList<>();
         out.println("starting PostgreSQL and the downstream services on 127.0.0.1 ...");
         long setupStart = System.nanoTime();
-        try (DemoDatabase database = DemoDatabase.start(settings.dbIdleTimeout());
+        try (ShopDatabase database = ShopDatabase.start(settings.dbIdleTimeout());
              Stage stage = new Stage(settings, meter, events);
              Variants variants = Variants.start(settings, database, stage.ports(), events);
              AutoCloseable subscription = events.subscribe(timeline)) {
@@ -261,7 +263,7 @@ public final class Demo {
 
         /** The results as JSON, the shape {@code --json} writes. */
         public String toJson() {
-            return Json.write(Report.toJsonTree(this));
+            return dev.strata.cli.shop.JsonText.write(Report.toJsonTree(this));
         }
     }
 }

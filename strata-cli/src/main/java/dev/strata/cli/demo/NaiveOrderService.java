@@ -1,5 +1,7 @@
 package dev.strata.cli.demo;
 
+import dev.strata.cli.shop.ShopCalls;
+import dev.strata.cli.shop.ShopDatabase;
 import dev.strata.cli.demo.LoadGenerator.Answer;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
@@ -44,7 +46,7 @@ final class NaiveOrderService implements OrderService {
     private final Duration cap;
     private final Duration backoff;
 
-    NaiveOrderService(DemoSettings settings, DemoDatabase database, java.util.Map<String, Integer> ports) {
+    NaiveOrderService(DemoSettings settings, ShopDatabase database, java.util.Map<String, Integer> ports) {
         this.cap = settings.safetyCap();
         this.backoff = settings.naiveBackoff();
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(); // no connect timeout

@@ -2,7 +2,7 @@ package dev.strata.cli.demo;
 
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
-import dev.strata.fault.Layer;
+import dev.strata.cli.shop.ShopService;
 
 /**
  * Which layer broke, as opposed to which policy reacted: when a failure is one of Strata's own
@@ -12,22 +12,10 @@ import dev.strata.fault.Layer;
  */
 final class RootFault {
 
-    private static final int MAX_DEPTH = 8;
-
     private RootFault() {
     }
 
     static Fault of(FaultClassifier classifier, Throwable failure) {
-        Fault fault = classifier.classify(failure);
-        Throwable current = failure;
-        for (int depth = 0; depth < MAX_DEPTH && fault.layer() == Layer.RESILIENCE && current.getCause() != null; depth++) {
-            current = current.getCause();
-            Fault cause = classifier.classify(current);
-            if (cause.layer() == Layer.APPLICATION && cause.kind() == dev.strata.fault.FaultKind.UNCLASSIFIED) {
-                break; // a wrapper nobody recognises says less than the policy's own fault
-            }
-            fault = cause;
-        }
-        return fault;
+        return ShopService.rootFault(classifier, failure);
     }
 }

@@ -1,5 +1,7 @@
 package dev.strata.cli.demo;
 
+import dev.strata.cli.shop.ShopCalls;
+import dev.strata.cli.shop.Downstream;
 import dev.strata.chaos.ChaosProxy;
 import dev.strata.chaos.Direction;
 import dev.strata.chaos.Toxic;
@@ -43,7 +45,7 @@ final class Stage implements AutoCloseable {
     }
 
     private void start(String name, Duration latency, ArrivalMeter meter, EventBus events) {
-        Downstream service = Downstream.start(name, latency, meter);
+        Downstream service = Downstream.start(name, latency, meter::record);
         resources.add(service);
         services.put(name, service);
         ChaosProxy proxy = ChaosProxy.builder(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), service.port()))

@@ -1,5 +1,6 @@
 package dev.strata.cli.demo;
 
+import dev.strata.cli.shop.ShopDatabase;
 import dev.strata.observe.EventBus;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,7 @@ final class Variants implements AutoCloseable {
     }
 
     /** Starts the naive and the Strata variant against the same database and downstreams. */
-    static Variants start(DemoSettings settings, DemoDatabase database, Map<String, Integer> ports, EventBus events) {
+    static Variants start(DemoSettings settings, ShopDatabase database, Map<String, Integer> ports, EventBus events) {
         NaiveOrderService naive = new NaiveOrderService(settings, database, ports);
         try {
             return new Variants(List.of(naive, new StrataOrderService(settings, database, ports, events)));

@@ -1,4 +1,4 @@
-package dev.strata.cli.demo;
+package dev.strata.cli.shop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -11,11 +11,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-class DemoDatabaseTest {
+class ShopDatabaseTest {
 
     @Test
     void serverClosesIdleSessionsAndTheNextQueryFails() throws Exception {
-        try (DemoDatabase db = DemoDatabase.start(Duration.ofMillis(500))) {
+        try (ShopDatabase db = ShopDatabase.start(Duration.ofMillis(500))) {
             assertThat(db.idleSessionTimeout()).isEqualTo(Duration.ofMillis(500));
             try (Connection c = db.open(); Statement s = c.createStatement()) {
                 assertThat(s.executeQuery("SELECT count(*) FROM product").next()).isTrue();

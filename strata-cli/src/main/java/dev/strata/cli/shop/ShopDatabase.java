@@ -1,4 +1,4 @@
-package dev.strata.cli.demo;
+package dev.strata.cli.shop;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -11,21 +11,21 @@ import java.time.Duration;
 import java.util.Properties;
 
 /**
- * A real PostgreSQL for the demo, started in-process on 127.0.0.1, holding a small catalog and an
- * orders table. The server's {@code idle_session_timeout} is set low (the seed's 30 s, time
+ * A real PostgreSQL for the demo and the shop, started by this process on 127.0.0.1, holding a
+ * small catalog and an orders table. The server's {@code idle_session_timeout} is set low (the seed's 30 s, time
  * compressed) so a connection left idle is closed by the server, exactly as in production; that is
  * what the quiet-then-burst phase relies on.
  */
-public final class DemoDatabase implements AutoCloseable {
+public final class ShopDatabase implements AutoCloseable {
 
     /** Products in the catalog; small so a catalog query is cheap and its latency is the pool's. */
-    static final int PRODUCTS = 50;
+    public static final int PRODUCTS = 50;
 
     private final EmbeddedPostgres postgres;
     private final String jdbcUrl;
     private final Duration idleSessionTimeout;
 
-    private DemoDatabase(EmbeddedPostgres postgres, Duration idleSessionTimeout) {
+    private ShopDatabase(EmbeddedPostgres postgres, Duration idleSessionTimeout) {
         this.postgres = postgres;
         this.jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
         this.idleSessionTimeout = idleSessionTimeout;
@@ -36,7 +36,7 @@ public final class DemoDatabase implements AutoCloseable {
      *
      * @param idleSessionTimeout the server closes sessions idle longer than this
      */
-    public static DemoDatabase start(Duration idleSessionTimeout) {
+    public static ShopDatabase start(Duration idleSessionTimeout) {
         EmbeddedPostgres postgres;
         try {
             postgres = EmbeddedPostgres.builder()
@@ -50,12 +50,12 @@ public final class DemoDatabase implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
         }
-        DemoDatabase database = new DemoDatabase(postgres, idleSessionTimeout);
+        ShopDatabase database = new ShopDatabase(postgres, idleSessionTimeout);
         try {
             database.createSchema();
         } catch (SQLException | RuntimeException e) {
             database.close();
-            throw new IllegalStateException("could not create the demo schema", e);
+            throw new IllegalStateException("could not create the shop schema", e);
         }
         return database;
     }
@@ -85,6 +85,25 @@ public final class DemoDatabase implements AutoCloseable {
     /** The JDBC URL of the {@code postgres} database. */
     public String jdbcUrl() {
         return jdbcUrl;
+    }
+
+    /** The server's port on 127.0.0.1. */
+    public int port() {
+        return postgres.getPort();
+    }
+
+    /**
+     * The PostgreSQL server process's id (the postmaster; its backends are its children), or -1
+     * when it cannot be found. The postmaster daemonises, so it is not this JVM's child: it is
+     * found as the parent of a backend serving a fresh connection.
+     */
+    public long pid() {
+        try (Connection c = open(); Statement s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return ProcessHandle.of(rs.getLong(1)).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+        } catch (SQLException e) {
+            return -1;
+        }
     }
 
     public String user() {

@@ -1,4 +1,4 @@
-package dev.strata.cli.demo;
+package dev.strata.cli.shop;
 
 import java.util.Iterator;
 import java.util.List;
@@ -6,15 +6,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes the demo's results as JSON: maps become objects (in their iteration order), lists arrays,
- * numbers, booleans, strings and null themselves. Only what the demo produces; no parsing.
+ * Writes JSON for the demo's results and the shop's answers: maps become objects (in their
+ * iteration order), lists arrays, numbers, booleans, strings and null themselves; anything else is
+ * written as its {@code toString()} in quotes. Only writing; no parsing.
  */
-final class Json {
+public final class JsonText {
 
-    private Json() {
+    private JsonText() {
     }
 
-    static String write(Object value) {
+    /** {@code value} as indented JSON text, ending with a newline. */
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder(4096);
         write(value, out, 0);
         return out.append('\n').toString();
@@ -66,6 +68,16 @@ final class Json {
         }
         pad(out, indent);
         out.append(']');
+    }
+
+    /** {@code s} as a JSON string literal, quotes included; {@code null} for null. */
+    public static String string(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder(s.length() + 2);
+        writeString(s, out);
+        return out.toString();
     }
 
     private static void writeString(String s, StringBuilder out) {

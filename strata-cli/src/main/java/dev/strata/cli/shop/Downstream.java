@@ -1,4 +1,4 @@
-package dev.strata.cli.demo;
+package dev.strata.cli.shop;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -16,25 +16,42 @@ import java.util.concurrent.TimeUnit;
 /**
  * One simulated downstream HTTP service (payments, inventory, recommendations) on the JDK's
  * {@link HttpServer}, bound to 127.0.0.1 on a free port. Its latency and whether it fails with
- * HTTP 503 can be changed while it runs; every request is counted in an {@link ArrivalMeter} under
- * the variant named in the {@value #VARIANT_HEADER} header, so the demo can show how much load each
- * variant sends to a struggling service.
+ * HTTP 503 can be changed while it runs; every request is reported to an {@link Arrivals} listener
+ * with the variant named in the {@value #VARIANT_HEADER} header, so the demo can show how much load
+ * each variant sends to a struggling service.
  *
  * <p>Each exchange runs on its own virtual thread, so a slow answer holds no platform thread and
  * the service itself never becomes the bottleneck the demo is about.
  */
-final class Downstream implements AutoCloseable {
+public final class Downstream implements AutoCloseable {
 
-    static final String VARIANT_HEADER = "X-Demo-Variant";
+    /** The request header naming the caller (the demo's variant, or {@code shop}). */
+    public static final String VARIANT_HEADER = "X-Demo-Variant";
+
+    /** Told about every request a downstream receives, before it answers. */
+    @FunctionalInterface
+    public interface Arrivals {
+        /** Ignores every arrival. */
+        Arrivals NONE = (service, variant, nowNanos) -> { };
+
+        /**
+         * One request arrived.
+         *
+         * @param service the downstream's name
+         * @param variant the caller named in the request's header, {@code unknown} without one
+         * @param nowNanos {@link System#nanoTime()} at arrival
+         */
+        void record(String service, String variant, long nowNanos);
+    }
 
     private final String name;
     private final HttpServer server;
     private final ExecutorService handlers;
-    private final ArrivalMeter meter;
+    private final Arrivals meter;
     private volatile long latencyNanos;
     private volatile boolean failing;
 
-    private Downstream(String name, Duration latency, ArrivalMeter meter) throws IOException {
+    private Downstream(String name, Duration latency, Arrivals meter) throws IOException {
         this.name = name;
         this.meter = meter;
         this.latencyNanos = latency.toNanos();
@@ -45,8 +62,12 @@ final class Downstream implements AutoCloseable {
         server.start();
     }
 
-    /** Starts a service answering after {@code latency}. */
-    static Downstream start(String name, Duration latency, ArrivalMeter meter) {
+    /**
+     * Starts a service on a free port of 127.0.0.1 answering after {@code latency}.
+     *
+     * @throws IllegalStateException when no server socket could be opened
+     */
+    public static Downstream start(String name, Duration latency, Arrivals meter) {
         try {
             return new Downstream(name, latency, meter);
         } catch (IOException e) {
@@ -79,33 +100,37 @@ final class Downstream implements AutoCloseable {
         }
     }
 
-    String name() {
+    /** The service's name, e.g. {@code payments}. */
+    public String name() {
         return name;
     }
 
     /** The port the service listens on, on 127.0.0.1. */
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
     /** Changes how long the service takes to answer, from the next request on. */
-    void latency(Duration latency) {
+    public void latency(Duration latency) {
         this.latencyNanos = latency.toNanos();
     }
 
-    Duration latency() {
+    /** How long the service takes to answer now. */
+    public Duration latency() {
         return Duration.ofNanos(latencyNanos);
     }
 
     /** Makes the service answer HTTP 503 (true) or 200 (false), from the next answer on. */
-    void failing(boolean failing) {
+    public void failing(boolean failing) {
         this.failing = failing;
     }
 
-    boolean failing() {
+    /** Whether the service answers HTTP 503 now. */
+    public boolean failing() {
         return failing;
     }
 
+    /** Stops the server and its handler threads; waits at most 5 s for handlers to end. */
     @Override
     public void close() {
         server.stop(0);

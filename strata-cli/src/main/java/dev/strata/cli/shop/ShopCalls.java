@@ -1,4 +1,4 @@
-package dev.strata.cli.demo;
+package dev.strata.cli.shop;
 
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.HttpStatusException;
@@ -12,17 +12,26 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The business calls both variants make, written once so the variants differ only in how they
- * protect them: the HTTP requests to the downstreams and the SQL of the order service.
+ * The order service's business calls, written once for the demo's two variants and the shop so
+ * they differ only in how they protect them: the HTTP requests to the downstreams and the SQL.
  */
-final class ShopCalls {
+public final class ShopCalls {
 
-    static final String PAYMENTS = "payments";
-    static final String INVENTORY = "inventory";
-    static final String RECOMMENDATIONS = "recommendations";
+    /** The payments service's dependency name. */
+    public static final String PAYMENTS = "payments";
+    /** The inventory service's dependency name. */
+    public static final String INVENTORY = "inventory";
+    /** The recommendations service's dependency name. */
+    public static final String RECOMMENDATIONS = "recommendations";
+
+    /** One catalog entry. */
+    public record Product(long id, String name, long priceCents) {
+    }
 
     private final String variant;
     private final HttpClient http;
@@ -33,24 +42,24 @@ final class ShopCalls {
      * @param http the variant's client
      * @param ports the port of each downstream (or of the chaos proxy in front of it) on 127.0.0.1
      */
-    ShopCalls(String variant, HttpClient http, Map<String, Integer> ports) {
+    public ShopCalls(String variant, HttpClient http, Map<String, Integer> ports) {
         this.variant = variant;
         this.http = http;
         this.ports = Map.copyOf(ports);
     }
 
     /** Asks inventory whether a product is in stock; the request waits at most {@code timeout}. */
-    void checkInventory(long productId, Duration timeout) throws IOException, InterruptedException {
+    public void checkInventory(long productId, Duration timeout) throws IOException, InterruptedException {
         send(INVENTORY, "/stock/" + productId, null, null, timeout);
     }
 
     /** Charges an order; {@code idempotencyKey} lets payments recognise a repeated charge. */
-    void charge(long orderId, String idempotencyKey, Duration timeout) throws IOException, InterruptedException {
+    public void charge(long orderId, String idempotencyKey, Duration timeout) throws IOException, InterruptedException {
         send(PAYMENTS, "/charges", "{\"order\":" + orderId + ",\"amount_cents\":1999}", idempotencyKey, timeout);
     }
 
     /** Fetches personalised recommendations. */
-    void recommendations(long userId, Duration timeout) throws IOException, InterruptedException {
+    public void recommendations(long userId, Duration timeout) throws IOException, InterruptedException {
         send(RECOMMENDATIONS, "/for/" + userId, null, null, timeout);
     }
 
@@ -73,21 +82,21 @@ final class ShopCalls {
         }
     }
 
-    /** The catalog page: the ten most popular products. Returns how many rows came back. */
-    static int queryCatalog(Connection connection) throws SQLException {
+    /** The catalog page: the ten most popular products, most popular first. */
+    public static List<Product> queryCatalog(Connection connection) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(
                 "SELECT id, name, price_cents FROM product ORDER BY popularity DESC, id LIMIT 10");
              ResultSet rs = ps.executeQuery()) {
-            int rows = 0;
+            List<Product> rows = new ArrayList<>(10);
             while (rs.next()) {
-                rows++;
+                rows.add(new Product(rs.getLong(1), rs.getString(2), rs.getLong(3)));
             }
             return rows;
         }
     }
 
     /** Writes the order row with its status, {@code confirmed} or {@code pending}. */
-    void insertOrder(Connection connection, long productId, String status) throws SQLException {
+    public void insertOrder(Connection connection, long productId, String status) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(
                 "INSERT INTO orders (variant, product_id, status) VALUES (?, ?, ?)")) {
             ps.setString(1, variant);
@@ -98,7 +107,7 @@ final class ShopCalls {
     }
 
     /** The product a request is about: spread over the catalog. */
-    static long productFor(long requestId) {
-        return 1 + requestId % DemoDatabase.PRODUCTS;
+    public static long productFor(long requestId) {
+        return 1 + requestId % ShopDatabase.PRODUCTS;
     }
 }
