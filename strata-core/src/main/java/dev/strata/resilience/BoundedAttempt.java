@@ -29,7 +29,7 @@ final class BoundedAttempt<T> implements Runnable {
     private final CallContext context;
     private final AtomicInteger inFlight;
     private final Thread waiter;
-    private final CircuitBreaker heldBreaker;
+    private final CircuitBreaker[] heldBreakers;
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     private final AttemptCancellation cancellation = new AttemptCancellation();
     private Thread thread;
@@ -43,7 +43,7 @@ final class BoundedAttempt<T> implements Runnable {
         this.context = context;
         this.inFlight = inFlight;
         this.waiter = Thread.currentThread();
-        this.heldBreaker = BreakerHold.current();
+        this.heldBreakers = BreakerHold.current().snapshot();
     }
 
     /** Starts {@code body} on a new virtual thread. */
@@ -59,7 +59,7 @@ final class BoundedAttempt<T> implements Runnable {
     public void run() {
         Deadline.Scope deadlineScope = deadline == null ? null : deadline.enter();
         Deadline.Scope contextScope = context == null ? null : context.enter();
-        BreakerHold.hold(heldBreaker);
+        BreakerHold.adopt(heldBreakers);
         cancellation.enter();
         try {
             value = body.call();
@@ -67,7 +67,7 @@ final class BoundedAttempt<T> implements Runnable {
             failure = t;
         } finally {
             cancellation.exit();
-            BreakerHold.hold(null);
+            BreakerHold.release(heldBreakers);
             if (contextScope != null) {
                 contextScope.close();
             }
