@@ -44,8 +44,7 @@ final class ShopCommand implements Callable<Integer> {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     /** Counted down when call() has shut the shop down and printed its last line. */
     private final CountDownLatch finished = new CountDownLatch(1);
-    /** Set by a second signal: the shutdown hook then no longer waits for the graceful shutdown. */
-    private volatile boolean forced;
+    private volatile Shop running;
 
     ShopCommand() {
         this(System.out);
@@ -82,6 +81,7 @@ final class ShopCommand implements Callable<Integer> {
         Thread hook = Thread.ofPlatform().name("strata-shop-shutdown").unstarted(this::stop);
         Runtime.getRuntime().addShutdownHook(hook);
         try (Shop shop = Shop.start(settings, List.of(), out)) {
+            running = shop;
             stopRequested.await();
             // leaving the block closes the shop gracefully
         } finally {
@@ -108,11 +108,12 @@ final class ShopCommand implements Callable<Integer> {
     /** The first signal starts the graceful shutdown; a second one forces the exit, skipping what is left. */
     private void onSignal(sun.misc.Signal signal) {
         if (stopRequested.getCount() == 0) {
-            out.println("strata shop: second SIG" + signal.getName() + ": forcing exit now");
+            out.println("strata shop: second SIG" + signal.getName() + ": forcing the shutdown (no more waiting)");
             out.flush();
-            forced = true;
-            // exit() from a thread of its own: the shutdown hooks still run (they stop PostgreSQL)
-            Thread.ofPlatform().name("strata-shop-forced-exit").start(() -> System.exit(130));
+            Shop shop = running;
+            if (shop != null) {
+                shop.forceShutdown();
+            }
             return;
         }
         out.println("strata shop: SIG" + signal.getName() + " received: shutting down gracefully");
@@ -127,9 +128,6 @@ final class ShopCommand implements Callable<Integer> {
      */
     void stop() {
         stopRequested.countDown();
-        if (forced) {
-            return;
-        }
         try {
             finished.await(Duration.ofMinutes(16).toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException e) {
