@@ -999,13 +999,30 @@ public final class Strata implements AutoCloseable {
          * @throws InvalidConfigurationException listing every problem found, each with its key
          */
         public Strata build() {
-            if (shutdownPause.compareTo(shutdownBudget) >= 0 && !shutdownPause.isZero()) {
-                throw new InvalidConfigurationException(List.of(new InvalidConfigurationException.Problem("shutdown.pause",
-                        "shutdown.pause: " + Durations.format(shutdownPause) + " must be shorter than shutdown.budget "
-                                + Durations.format(shutdownBudget) + ", or in-flight work gets no time to finish")));
-            }
             Map<String, DependencySettings> settings = new LinkedHashMap<>();
+            List<InvalidConfigurationException.Problem> problems = check(settings);
+            if (!problems.isEmpty()) {
+                throw new InvalidConfigurationException(problems);
+            }
+            return new Strata(this, settings);
+        }
+
+        /**
+         * Every problem {@link #build()} would report, without building anything; empty when the
+         * configuration is valid. Configuration loaders use it to report these problems together
+         * with their own.
+         */
+        public List<InvalidConfigurationException.Problem> validate() {
+            return check(new LinkedHashMap<>());
+        }
+
+        private List<InvalidConfigurationException.Problem> check(Map<String, DependencySettings> settings) {
             List<InvalidConfigurationException.Problem> problems = new ArrayList<>();
+            if (shutdownPause.compareTo(shutdownBudget) >= 0 && !shutdownPause.isZero()) {
+                problems.add(new InvalidConfigurationException.Problem("shutdown.pause",
+                        "shutdown.pause: " + Durations.format(shutdownPause) + " must be shorter than shutdown.budget "
+                                + Durations.format(shutdownBudget) + ", or in-flight work gets no time to finish"));
+            }
             for (Map.Entry<String, List<Consumer<DependencySettings>>> e : dependencies.entrySet()) {
                 DependencySettings s = new DependencySettings(e.getKey());
                 try {
@@ -1017,6 +1034,9 @@ public final class Strata implements AutoCloseable {
                     if (s.httpBaseUrl != null) {
                         s.attachments.putIfAbsent(HttpClients.KEY, HttpClients.factory()); // its StrataHttpClient
                     }
+                } catch (InvalidConfigurationException invalid) {
+                    problems.addAll(invalid.problems());
+                    continue;
                 } catch (IllegalArgumentException invalid) {
                     problems.add(new InvalidConfigurationException.Problem("dependencies." + e.getKey(), invalid.getMessage()));
                     continue;
@@ -1025,14 +1045,11 @@ public final class Strata implements AutoCloseable {
                 settings.put(e.getKey(), s);
             }
             problems.addAll(checkDeclaredBudget(settings));
-            if (!problems.isEmpty()) {
-                throw new InvalidConfigurationException(problems);
-            }
-            return new Strata(this, settings);
+            return problems;
         }
 
         /** Builds each policy once on the side, so every problem of every dependency is reported together. */
-        private List<InvalidConfigurationException.Problem> validate(DependencySettings s) {
+        private List<InvalidConfigurationException.Problem> validate(DependencySettings s) { // one dependency
             List<InvalidConfigurationException.Problem> problems = new ArrayList<>();
             String prefix = "dependencies." + s.name() + ".";
             Retry retry = null;

@@ -1,5 +1,6 @@
 package dev.strata.observe;
 
+import dev.strata.call.LayerTrace;
 import dev.strata.fault.Fault;
 
 /**
@@ -80,5 +81,25 @@ public interface OutcomeListener {
      * @param to the new state's name, e.g. {@code OPEN}
      */
     default void stateChanged(String dependency, String from, String to) {
+    }
+
+    /**
+     * The fraction of logical calls, 0..1, this listener wants a {@link LayerTrace} of, delivered
+     * to {@link #callTraced} when the call ends. A pipeline samples a call made without a
+     * {@code CallContext} by giving it one; a call with its own context is delivered when sampled
+     * too. 0 (the default) samples nothing and costs nothing: no context, no trace, no clock read.
+     * Read once at binding.
+     */
+    default double traceSampleRate() {
+        return 0.0;
+    }
+
+    /**
+     * A sampled call ended, successfully or not (its fallback, if any, has not run yet).
+     *
+     * @param dependency the dependency's name
+     * @param trace the call's steps; {@link LayerTrace#breakdown()} prints them
+     */
+    default void callTraced(String dependency, LayerTrace trace) {
     }
 }

@@ -1,10 +1,12 @@
 package dev.strata.observe;
 
+import dev.strata.call.LayerTrace;
 import dev.strata.fault.Fault;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -23,6 +25,8 @@ public final class OutcomeListeners {
     private final CopyOnWriteArrayList<OutcomeListener> bound = new CopyOnWriteArrayList<>();
     private final ReentrantLock changes = new ReentrantLock();
     private volatile OutcomeListener current;
+    /** The highest {@link OutcomeListener#traceSampleRate()} of the bound listeners. */
+    private volatile double sampleRate;
 
     /** The listener to report to, or null when none is bound. Allocation-free. */
     public OutcomeListener current() {
@@ -38,11 +42,26 @@ public final class OutcomeListeners {
         changes.lock();
         try {
             bound.add(listener);
-            refresh();
+            try {
+                refresh();
+            } catch (IllegalArgumentException badRate) {
+                bound.remove(listener);
+                refresh();
+                throw badRate;
+            }
         } finally {
             changes.unlock();
         }
         return () -> remove(listener);
+    }
+
+    /**
+     * Whether to trace the call about to start: true for the fraction of calls the bound listeners
+     * asked for. Always false, without drawing a random number, while none asked.
+     */
+    public boolean sampleTrace() {
+        double rate = sampleRate;
+        return rate > 0.0 && (rate >= 1.0 || ThreadLocalRandom.current().nextDouble() < rate);
     }
 
     /** The number of listeners bound now. */
@@ -61,6 +80,15 @@ public final class OutcomeListeners {
     }
 
     private void refresh() {
+        double rate = 0.0;
+        for (OutcomeListener l : bound) {
+            double r = l.traceSampleRate();
+            if (!(r >= 0.0 && r <= 1.0)) {
+                throw new IllegalArgumentException("traceSampleRate: " + r + " of " + l + " is not allowed; allowed 0..1");
+            }
+            rate = Math.max(rate, r);
+        }
+        sampleRate = rate;
         current = bound.isEmpty() ? null : new Fanout(bound.toArray(new OutcomeListener[0]));
     }
 
@@ -129,6 +157,19 @@ public final class OutcomeListeners {
                     l.stateChanged(dependency, from, to);
                 } catch (RuntimeException e) {
                     failed(l, e);
+                }
+            }
+        }
+
+        @Override
+        public void callTraced(String dependency, LayerTrace trace) {
+            for (OutcomeListener l : listeners) {
+                if (l.traceSampleRate() > 0.0) {
+                    try {
+                        l.callTraced(dependency, trace);
+                    } catch (RuntimeException e) {
+                        failed(l, e);
+                    }
                 }
             }
         }

@@ -77,6 +77,29 @@ final class SyncExecutor {
 
     <T> T run(CallContext context, Callable<T> attempt, Fallback<?> fallbackToUse) {
         Objects.requireNonNull(attempt, "attempt");
+        if (outcomes.current() != null && outcomes.sampleTrace()) {
+            return traced(context, attempt, fallbackToUse);
+        }
+        return untraced(context, attempt, fallbackToUse);
+    }
+
+    /** A sampled call: runs with a context (the caller's, the current one, or a new one) and hands its trace over. */
+    private <T> T traced(CallContext context, Callable<T> attempt, Fallback<?> fallbackToUse) {
+        CallContext ctx = context != null ? context : CallContext.current();
+        if (ctx == null) {
+            ctx = CallContext.idempotent(name); // what a call without a context is: idempotent work
+        }
+        try {
+            return untraced(ctx, attempt, fallbackToUse);
+        } finally {
+            OutcomeListener listener = outcomes.current();
+            if (listener != null) {
+                listener.callTraced(name, ctx.trace());
+            }
+        }
+    }
+
+    private <T> T untraced(CallContext context, Callable<T> attempt, Fallback<?> fallbackToUse) {
         CallState state = CallState.current(); // context and deadline in one thread-local look-up
         CallContext current = state.context();
         CallContext ctx = context != null ? context : current;
@@ -106,11 +129,15 @@ final class SyncExecutor {
             return withinDeadline(ctx, state, attempt);
         }
         boolean admitted;
+        long waitStart = ctx == null ? 0L : clock.nanoTime();
         try {
             admitted = b.tryAcquire(Long.MAX_VALUE); // waits only as long as the bulkhead allows
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw decisions.interrupted("waiting for a bulkhead slot", e);
+        }
+        if (ctx != null) {
+            ctx.trace().record(Layer.RESILIENCE, "bulkhead", clock.nanoTime() - waitStart, admitted ? "ok" : "full");
         }
         if (!admitted) {
             throw rejected(new BulkheadFullException(b.name(), b.maxConcurrentCalls(), 0L));
@@ -151,7 +178,12 @@ final class SyncExecutor {
         if (outer == cb) {
             throw BreakerHold.reentered(cb);
         }
+        long checkStart = ctx == null ? 0L : clock.nanoTime();
         long permit = cb.tryAcquirePermit();
+        if (ctx != null) {
+            ctx.trace().record(Layer.RESILIENCE, "breaker-check", clock.nanoTime() - checkStart,
+                    permit == CircuitBreaker.NOT_PERMITTED ? "refused " + cb.state() : cb.state().name());
+        }
         if (permit == CircuitBreaker.NOT_PERMITTED) {
             throw rejected(new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos()));
         }
