@@ -1,10 +1,12 @@
 package dev.strata.cli.shop;
 
 import com.sun.net.httpserver.HttpHandler;
+import dev.strata.application.Dependency;
 import dev.strata.application.HealthHandlers;
 import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosProxy;
 import dev.strata.chaos.ChaosServer;
+import dev.strata.config.LoadedConfig;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.observe.EventBus;
@@ -42,8 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Shop implements AutoCloseable {
 
-    private final ShopConfig config;
+    private final ShopFile file;
     private final PrintStream out;
+    private ShopConfig config;
     /** Started before the runtime exists, in start order; handed to the runtime once it runs. */
     private final List<Named> started = new ArrayList<>();
     private final AtomicLong orderIds = new AtomicLong();
@@ -57,8 +60,8 @@ public final class Shop implements AutoCloseable {
     private record Named(String name, AutoCloseable resource) {
     }
 
-    private Shop(ShopConfig config, PrintStream out) {
-        this.config = config;
+    private Shop(ShopFile file, PrintStream out) {
+        this.file = file;
         this.out = out;
     }
 
@@ -66,12 +69,25 @@ public final class Shop implements AutoCloseable {
      * Starts everything and returns once the shop serves; on any failure, closes what it started
      * and rethrows.
      *
-     * @param config the shop's settings
+     * @param file the configuration; validated before anything starts
+     * @param port overrides {@code shop.port} when not null
+     * @param chaosPort overrides {@code shop.chaos_port} when not null
      * @param plugins plug-ins installed after {@link ShopPlugins#installed()}'s
      * @param out where the listening addresses and the shutdown steps are printed
+     * @throws dev.strata.config.ConfigException listing every problem of the file; nothing started
      */
-    public static Shop start(ShopConfig config, List<ShopPlugin> plugins, PrintStream out) throws Exception {
-        Shop shop = new Shop(Args.nonNull("config", config), Args.nonNull("out", out));
+    public static Shop start(ShopFile file, Integer port, Integer chaosPort, List<ShopPlugin> plugins, PrintStream out)
+            throws Exception {
+        Shop shop = new Shop(Args.nonNull("file", file), Args.nonNull("out", out));
+        // Validated whole before anything starts; loaded again below once the proxies' ports are known.
+        ShopConfig settings = ShopConfig.from(file.load(Map.of()).root());
+        if (port != null) {
+            settings = settings.withPort(port);
+        }
+        if (chaosPort != null) {
+            settings = settings.withChaosPort(chaosPort);
+        }
+        shop.config = settings;
         try {
             shop.startAll(Args.nonNull("plugins", plugins));
             return shop;
@@ -86,8 +102,8 @@ public final class Shop implements AutoCloseable {
         database = track("database", ShopDatabase.start(config.databaseIdleSessionTimeout()));
         out.println("shop: database PostgreSQL on 127.0.0.1:" + database.port() + " (postgres pid " + database.pid() + ")");
         Map<String, Integer> upstreams = new LinkedHashMap<>();
-        upstreams.put(ShopRuntime.ORDERS_DB, database.port());
-        for (String name : List.of(ShopCalls.PAYMENTS, ShopCalls.INVENTORY, ShopCalls.RECOMMENDATIONS)) {
+        upstreams.put(ShopFile.ORDERS_DB, database.port());
+        for (String name : ShopConfig.DOWNSTREAMS) {
             Downstream service = track("downstream " + name, Downstream.start(name, config.latencies().get(name),
                     Downstream.Arrivals.NONE));
             upstreams.put(name, service.port());
@@ -109,7 +125,8 @@ public final class Shop implements AutoCloseable {
         }
         out.println("chaos API listening on " + chaos.uri() + " (Toxiproxy-compatible)");
 
-        runtime = ShopRuntime.builder(config, through, database.user(), database.password()).build().start();
+        LoadedConfig loaded = file.load(through);
+        runtime = loaded.build().start();
         // From here on the runtime owns everything: its shutdown closes the pools, then these in reverse.
         for (Named named : started) {
             runtime.own(named.name(), named.resource());
@@ -118,15 +135,22 @@ public final class Shop implements AutoCloseable {
         runtime.own("chaos events forwarding", chaosEvents.subscribe(runtime.events()::publish));
         out.println("shop: Strata runtime started: " + String.join(", ", runtime.dependencies().keySet()));
 
+        Map<String, URI> baseUrls = new LinkedHashMap<>();
+        for (String name : ShopConfig.DOWNSTREAMS) {
+            baseUrls.put(name, runtime.dependency(name).httpBaseUrl().orElseThrow(() -> new IllegalArgumentException(
+                    file.name() + ": dependencies." + name + ".http.base_url is missing")));
+        }
+        Dependency db = runtime.dependency(ShopFile.ORDERS_DB);
         ShopService service = new ShopService(
-                new ShopService.Dependencies(runtime.dependency(ShopRuntime.ORDERS_DB).dataSource(),
-                        runtime.dependency(ShopRuntime.ORDERS_DB).pipeline(), runtime.dependency(ShopRuntime.ORDERS_DB).pipeline(),
+                new ShopService.Dependencies(db.dataSource(), db.pipeline(), db.pipeline(),
                         runtime.dependency(ShopCalls.PAYMENTS).pipeline(), runtime.dependency(ShopCalls.INVENTORY).pipeline(),
                         runtime.dependency(ShopCalls.RECOMMENDATIONS).pipeline(),
-                        new ShopCalls("shop", runtime.own("order service HTTP client", HttpClient.newBuilder()
-                                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build()), through)),
-                new ShopService.Timing(config.checkoutBudget(), config.orderWriteReserve(), Duration.ofSeconds(2),
-                        Duration.ofSeconds(1), Duration.ofSeconds(1)));
+                        new ShopCalls(runtime.own("order service HTTP client", HttpClient.newBuilder()
+                                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build()),
+                                "shop", baseUrls)),
+                new ShopService.Timing(config.checkoutBudget(), config.orderWriteReserve(),
+                        attemptTimeout(loaded, ShopCalls.PAYMENTS), attemptTimeout(loaded, ShopCalls.INVENTORY),
+                        attemptTimeout(loaded, ShopCalls.RECOMMENDATIONS)));
 
         Routes routes = new Routes();
         mountHealth(routes);
@@ -154,6 +178,11 @@ public final class Shop implements AutoCloseable {
         out.println("shop listening on " + server.uri());
         out.println("shop: ready; Ctrl-C or SIGTERM stops it gracefully");
         out.flush();
+    }
+
+    /** The dependency's per-attempt timeout, or the checkout budget when it has none. */
+    private Duration attemptTimeout(LoadedConfig loaded, String dependency) {
+        return loaded.dependencies().get(dependency).find("timeout", Duration.class).orElse(config.checkoutBudget());
     }
 
     private <T extends AutoCloseable> T track(String name, T resource) {
