@@ -87,6 +87,16 @@ public final class Diagnoser implements AutoCloseable {
         poller.scheduleWithFixedDelay(this::pollQuietly, 0, every, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The runtime's diagnosis, the equivalent of {@code strata.diagnose()}: a diagnoser reading the
+     * L4 runtime's events, pools, breakers, bulkheads, budget checks and registry findings, started
+     * now and handed to the runtime to close on shutdown. Call once per runtime and keep it.
+     */
+    public static Diagnoser of(dev.strata.application.Strata strata) {
+        Require.nonNull("strata", strata);
+        return strata.own("diagnoser", builder(new RuntimeSource(strata)).clock(strata.clock()).start());
+    }
+
     /** A diagnoser reading {@code source}; call {@link Builder#start()}. */
     public static Builder builder(DiagnosisSource source) {
         return new Builder(source);
@@ -472,81 +482,101 @@ public final class Diagnoser implements AutoCloseable {
     }
 
     private void application(List<Verdict> out) {
+        long now = clock.currentTimeMillis();
         Map<String, List<DiagnosisSource.PoolView>> byTarget = new LinkedHashMap<>();
+        Map<String, List<DiagnosisSource.PoolView>> byServer = new LinkedHashMap<>();
         for (DiagnosisSource.PoolView v : source.pools()) {
             if (v.target() != null) {
                 byTarget.computeIfAbsent(v.target(), k -> new ArrayList<>()).add(v);
+                byServer.computeIfAbsent(serverOf(v.target()), k -> new ArrayList<>()).add(v);
+            }
+        }
+        Set<String> duplicated = new java.util.HashSet<>();
+        for (Map.Entry<String, List<DiagnosisSource.PoolView>> e : byTarget.entrySet()) {
+            List<DiagnosisSource.PoolView> views = e.getValue();
+            if (views.size() < 2) {
+                continue;
+            }
+            String second = views.get(1).dependency();
+            duplicated.add(second);
+            int open = views.stream().mapToInt(v -> v.pool().stats().total()).sum();
+            Map<String, Object> ev = new LinkedHashMap<>();
+            ev.put("target", e.getKey());
+            ev.put("pools", views.size());
+            ev.put("dependencies", views.stream().map(DiagnosisSource.PoolView::dependency).toList());
+            ev.put("openConnections", open);
+            ev.put("maxSizes", views.stream().map(v -> v.pool().config().maxSize()).toList());
+            out.add(verdict("duplicate-pools", Layer.APPLICATION, second,
+                    views.size() + " pools to " + e.getKey() + " (" + String.join(", ", views.stream()
+                            .map(DiagnosisSource.PoolView::dependency).distinct().toList()) + "), holding " + open
+                            + " connections where one pool would do: the one-pool-per-target singleton is broken",
+                    ev, now, "get the pool from the one registry (strata.dependency(name)) everywhere; close pools"
+                            + " created by hot reload or a DI scope",
+                    "server-connection-limit", "connection-budget-exceeded", "pool-starvation"));
+        }
+        for (DiagnosisSource.Duplicate d : source.duplicates()) {
+            if (duplicated.add(d.dependency())) {
+                Map<String, Object> ev = new LinkedHashMap<>();
+                ev.put("target", d.target());
+                ev.put("noticedBy", d.message());
+                out.add(verdict("duplicate-pools", Layer.APPLICATION, d.dependency(), d.message(), ev, now,
+                        "get the pool from the one registry (strata.dependency(name)) everywhere",
+                        "server-connection-limit", "connection-budget-exceeded", "pool-starvation"));
             }
         }
         Map<String, Integer> limits = new HashMap<>();
         for (DiagnosisSource.ConnectionLimit l : source.connectionLimits()) {
             limits.put(l.target(), l.maxConnections());
         }
-        long now = clock.currentTimeMillis();
-        for (Map.Entry<String, List<DiagnosisSource.PoolView>> e : byTarget.entrySet()) {
-            String target = e.getKey();
-            List<DiagnosisSource.PoolView> views = e.getValue();
-            Map<String, Integer> perDependency = new LinkedHashMap<>();
-            for (DiagnosisSource.PoolView v : views) {
-                perDependency.merge(v.dependency(), 1, Integer::sum);
-            }
-            for (Map.Entry<String, Integer> d : perDependency.entrySet()) {
-                if (d.getValue() > 1) {
-                    int open = views.stream().filter(v -> v.dependency().equals(d.getKey()))
-                            .mapToInt(v -> v.pool().stats().total()).sum();
-                    Map<String, Object> ev = new LinkedHashMap<>();
-                    ev.put("target", target);
-                    ev.put("pools", d.getValue());
-                    ev.put("openConnections", open);
-                    ev.put("maxSizes", views.stream().filter(v -> v.dependency().equals(d.getKey()))
-                            .map(v -> v.pool().config().maxSize()).toList());
-                    out.add(verdict("duplicate-pools", Layer.APPLICATION, d.getKey(),
-                            d.getValue() + " pools for " + d.getKey() + " to " + target + ", holding " + open
-                                    + " connections: the one-pool-per-dependency singleton is broken",
-                            ev, now, "get the pool from the one registry (strata.dependency(name)) everywhere; close"
-                                    + " pools created by hot reload or a DI scope",
-                            "server-connection-limit", "connection-budget-exceeded"));
+        for (Map.Entry<String, Integer> limit : limits.entrySet()) {
+            List<DiagnosisSource.PoolView> views = source.pools().stream().filter(v -> v.target() != null
+                    && (v.target().equals(limit.getKey()) || serverOf(v.target()).equals(limit.getKey()))).toList();
+            int maxTotal = views.stream().mapToInt(v -> v.pool().config().maxSize()).sum();
+            int open = views.stream().mapToInt(v -> v.pool().stats().total()).sum();
+            if (maxTotal > limit.getValue() || open > limit.getValue()) {
+                Map<String, Object> ev = new LinkedHashMap<>();
+                ev.put("target", limit.getKey());
+                ev.put("budget", limit.getValue());
+                ev.put("sumOfMaxSizes", maxTotal);
+                ev.put("openConnections", open);
+                Map<String, Object> shares = new LinkedHashMap<>();
+                for (DiagnosisSource.PoolView v : views) {
+                    shares.merge(v.dependency(), v.pool().config().maxSize(), (a, b) -> (Integer) a + (Integer) b);
                 }
-            }
-            Integer limit = limits.get(target);
-            if (limit != null) {
-                int maxTotal = views.stream().mapToInt(v -> v.pool().config().maxSize()).sum();
-                int open = views.stream().mapToInt(v -> v.pool().stats().total()).sum();
-                if (maxTotal > limit || open > limit) {
-                    Map<String, Object> ev = new LinkedHashMap<>();
-                    ev.put("target", target);
-                    ev.put("budget", limit);
-                    ev.put("sumOfMaxSizes", maxTotal);
-                    ev.put("openConnections", open);
-                    Map<String, Object> pools = new LinkedHashMap<>();
-                    for (DiagnosisSource.PoolView v : views) {
-                        pools.merge(v.dependency(), v.pool().config().maxSize(), (a, b) -> (Integer) a + (Integer) b);
-                    }
-                    ev.put("maxSizeByDependency", pools);
-                    out.add(verdict("connection-budget-exceeded", Layer.APPLICATION, target,
-                            "the pools to " + target + " may open " + maxTotal + " connections (" + open + " open now),"
-                                    + " over its budget of " + limit,
-                            ev, now, "divide the budget between the dependencies of this target (leave 20% headroom for"
-                                    + " admin and deployments) and size each pool within its share",
-                            "server-connection-limit", "pool-starvation"));
-                }
-            }
-            if (views.size() > 1) {
-                Map<String, Object> drift = drift(views);
-                if (!drift.isEmpty()) {
-                    Map<String, Object> ev = new LinkedHashMap<>();
-                    ev.put("target", target);
-                    ev.put("dependencies", views.stream().map(DiagnosisSource.PoolView::dependency).distinct().toList());
-                    ev.put("differences", drift);
-                    out.add(verdict("configuration-drift", Layer.APPLICATION, target,
-                            views.size() + " pools to " + target + " disagree on " + String.join(", ", drift.keySet())
-                                    + ": the same server is treated by different rules",
-                            ev, now, "take the settings that follow the server (idle timeout, keepalive, validation,"
-                                    + " lifetime) from one place, the target's defaults in the config file",
-                            "stale-connections-after-idle", "dead-flows-blackhole"));
-                }
+                ev.put("maxSizeByDependency", shares);
+                out.add(verdict("connection-budget-exceeded", Layer.APPLICATION, limit.getKey(),
+                        "the pools to " + limit.getKey() + " may open " + maxTotal + " connections (" + open + " open now),"
+                                + " over its budget of " + limit.getValue(),
+                        ev, now, "divide the budget between the dependencies of this server (leave 20% headroom for"
+                                + " admin and deployments) and size each pool within its share",
+                        "server-connection-limit", "pool-starvation"));
             }
         }
+        for (Map.Entry<String, List<DiagnosisSource.PoolView>> e : byServer.entrySet()) {
+            List<DiagnosisSource.PoolView> views = e.getValue();
+            if (views.size() < 2) {
+                continue;
+            }
+            Map<String, Object> drift = drift(views);
+            if (!drift.isEmpty()) {
+                Map<String, Object> ev = new LinkedHashMap<>();
+                ev.put("server", e.getKey());
+                ev.put("dependencies", views.stream().map(DiagnosisSource.PoolView::dependency).distinct().toList());
+                ev.put("differences", drift);
+                out.add(verdict("configuration-drift", Layer.APPLICATION, e.getKey(),
+                        views.size() + " pools to the server " + e.getKey() + " disagree on "
+                                + String.join(", ", drift.keySet()) + ": one server, treated by different rules",
+                        ev, now, "take the settings that follow the server (idle timeout, keepalive, validation,"
+                                + " lifetime) from one place, the server's defaults in the config file",
+                        "stale-connections-after-idle", "dead-flows-blackhole"));
+            }
+        }
+    }
+
+    /** {@code host:port} of a target {@code host:port/database[@user]}. */
+    static String serverOf(String target) {
+        int slash = target.indexOf('/');
+        return slash < 0 ? target : target.substring(0, slash);
     }
 
     private static Map<String, Object> drift(List<DiagnosisSource.PoolView> views) {
@@ -621,7 +651,7 @@ public final class Diagnoser implements AutoCloseable {
         Map<String, String> targetOf = new HashMap<>();
         for (DiagnosisSource.PoolView v : source.pools()) {
             if (v.target() != null) {
-                targetOf.put(v.dependency(), v.target());
+                targetOf.put(v.dependency(), serverOf(v.target()));
             }
         }
         List<Verdict> resolved = new ArrayList<>();
@@ -633,7 +663,7 @@ public final class Diagnoser implements AutoCloseable {
                     continue;
                 }
                 boolean related = other.dependency().equals(v.dependency())
-                        || v.dependency().equals(targetOf.get(other.dependency()))
+                        || serverOf(v.dependency()).equals(targetOf.get(other.dependency()))
                         || (v.layer() == Layer.APPLICATION
                                 && java.util.Objects.equals(targetOf.get(v.dependency()), targetOf.get(other.dependency())));
                 // a verdict never explains one of its own kind, and a cycle keeps the bottom-up order

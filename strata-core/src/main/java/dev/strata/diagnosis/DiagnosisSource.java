@@ -41,10 +41,29 @@ public interface DiagnosisSource {
     }
 
     /**
+     * Second pools the source itself noticed (the L4 registry records one when a pool is created
+     * for a target that already has one, with both creation sites).
+     */
+    default List<Duplicate> duplicates() {
+        return List.of();
+    }
+
+    /**
+     * A second pool to a target, as the source that noticed it reports it.
+     *
+     * @param dependency the dependency whose pool was the second one
+     * @param target the shared target
+     * @param message the source's own sentence, naming both creators
+     */
+    record Duplicate(String dependency, String target, String message) {
+    }
+
+    /**
      * A pool as the diagnosis sees it.
      *
      * @param dependency the dependency that owns it (its events carry this name)
-     * @param target what it connects to, normalised ({@code host:port/database}); null when unknown
+     * @param target what it connects to, normalised ({@code host:port/database}, optionally {@code @user});
+     *     the part before the first {@code /} is the server, the unit of connection budgets; null when unknown
      * @param pool the pool, read through {@link Pool#stats()} and {@link Pool#config()} only
      */
     record PoolView(String dependency, String target, Pool<?> pool) {
@@ -57,8 +76,8 @@ public interface DiagnosisSource {
     /**
      * A connection budget for one target.
      *
-     * @param target normalised target, as in {@link PoolView#target()}
-     * @param maxConnections the most connections every pool to it may hold together
+     * @param target a server ({@code host:port}) or a full target, as in {@link PoolView#target()}
+     * @param maxConnections the most connections every pool to it may hold together (per instance)
      */
     record ConnectionLimit(String target, int maxConnections) {
         public ConnectionLimit {

@@ -233,6 +233,25 @@ public final class StrataHttpClient implements AutoCloseable {
         return result;
     }
 
+    /**
+     * One attempt, for code whose own pipeline runs the logical call ({@code pipeline.execute(ctx,
+     * () -> client.attempt(request, handler))}): bounded by the current deadline and the attempt
+     * timeout, statuses classified into {@link HttpResponseException}, a failed body drained, the
+     * exchange recorded in the current context's trace. The current context's idempotency key is
+     * sent (unless the request carries its own); without a current context nothing is generated,
+     * since one attempt cannot know which logical call it belongs to. This client's pipeline is
+     * not used.
+     *
+     * @throws HttpResponseException for a status of 400 or more
+     * @throws IOException when the exchange failed on the wire
+     * @throws InterruptedException when interrupted; the exchange is cancelled
+     */
+    public <T> HttpResponse<T> attempt(HttpRequest request, BodyHandler<T> handler) throws IOException, InterruptedException {
+        CallContext current = CallContext.current();
+        Call<T> call = new Call<>(request, handler, current != null ? current : CallContext.nonIdempotent(dependency, null));
+        return call.attempt();
+    }
+
     /** Closes the JDK client when this client created it; a client passed to the builder stays open. */
     @Override
     public void close() {

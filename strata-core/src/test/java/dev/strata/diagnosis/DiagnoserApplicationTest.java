@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 class DiagnoserApplicationTest {
 
     private static StrataDataSource pool(String name, EventBus bus, UnaryOperator<dev.strata.resource.PoolConfig.Builder> settings) {
-        return StrataDataSource.builder(name, Scenario.pgUrl()).user("postgres").password("postgres")
+        // each dependency its own database on the one server: different targets, one server budget
+        String url = name.equals("orders-db") ? Scenario.pgUrl() : Scenario.pgUrl(name.replace("-db", ""));
+        return StrataDataSource.builder(name, url).user("postgres").password("postgres")
                 .validationQuery("SELECT 1").pool(p -> settings.apply(p.events(bus))).build();
     }
 
@@ -39,7 +41,7 @@ class DiagnoserApplicationTest {
     @Test
     void poolsThatMayOpenMoreThanTheTargetsBudgetExceedIt() throws Exception {
         EventBus bus = EventBus.detached();
-        String target = "127.0.0.1:" + Scenario.pgPort() + "/postgres";
+        String target = "127.0.0.1:" + Scenario.pgPort();
         try (StrataDataSource orders = pool("orders-db", bus, p -> p.maxSize(6).minIdle(1));
              StrataDataSource reports = pool("reports-db", bus, p -> p.maxSize(6).minIdle(1));
              Diagnoser diagnoser = Diagnoser.builder(DiagnosisSource.builder(bus).dataSource("orders-db", orders)
@@ -72,12 +74,27 @@ class DiagnoserApplicationTest {
     @Test
     void identicalPoolsOfDifferentDependenciesWithinBudgetAreHealthy() throws Exception {
         EventBus bus = EventBus.detached();
-        String target = "127.0.0.1:" + Scenario.pgPort() + "/postgres";
+        String target = "127.0.0.1:" + Scenario.pgPort();
         try (StrataDataSource orders = pool("orders-db", bus, p -> p.maxSize(3));
              StrataDataSource reports = pool("reports-db", bus, p -> p.maxSize(3));
              Diagnoser diagnoser = Diagnoser.builder(DiagnosisSource.builder(bus).dataSource("orders-db", orders)
                      .dataSource("reports-db", reports).connectionLimit(target, 8).build()).start()) {
             assertThat(diagnoser.diagnose().healthy()).as(diagnoser.diagnose().toText()).isTrue();
+        }
+    }
+
+    @Test
+    void theRuntimesOwnDiagnosisSeesASecondPoolItsRegistryNoticed() throws Exception {
+        EventBus bus = EventBus.detached();
+        try (dev.strata.application.Strata strata = dev.strata.application.Strata.builder().events(bus).strict(false)
+                .dependency("orders-db", d -> d.jdbc(Scenario.pgUrl(), "postgres", "postgres").pool(p -> p.maxSize(2)))
+                .dependency("orders-db-reports", d -> d.jdbc(Scenario.pgUrl(), "postgres", "postgres").pool(p -> p.maxSize(2)))
+                .build().start()) {
+            Diagnoser diagnoser = Diagnoser.of(strata); // closed by the runtime
+            long faultAt = System.nanoTime();
+            Verdict v = Scenario.awaitFirst(diagnoser, "duplicate-pools", Layer.APPLICATION, faultAt).first();
+            assertThat(v.evidence().get("dependencies")).isEqualTo(java.util.List.of("orders-db", "orders-db-reports"));
+            assertThat(v.evidence()).containsEntry("target", "127.0.0.1:" + Scenario.pgPort() + "/postgres@postgres");
         }
     }
 }

@@ -53,6 +53,22 @@ final class Scenario {
         return "jdbc:postgresql://127.0.0.1:" + pgPort() + "/postgres";
     }
 
+    /** URL of {@code database} on the shared server, created on first use. */
+    static String pgUrl(String database) {
+        try (Connection c = java.sql.DriverManager.getConnection(pgUrl(), "postgres", "postgres");
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+            if (!rs.next()) {
+                s.execute("CREATE DATABASE " + database);
+            }
+        } catch (SQLException e) {
+            if (!"42P04".equals(e.getSQLState())) { // created by a concurrent test meanwhile
+                throw new IllegalStateException(e);
+            }
+        }
+        return "jdbc:postgresql://127.0.0.1:" + pgPort() + "/" + database;
+    }
+
     static int selectOne(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();

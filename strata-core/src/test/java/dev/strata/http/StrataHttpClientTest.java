@@ -353,6 +353,26 @@ class StrataHttpClientTest {
     }
 
     @Test
+    void anAttemptInsideTheCallersOwnPipelineSendsThatCallsKeyAndRecordsIntoItsTrace() throws Exception {
+        server = new ScriptedServer(Reply.of(503), Reply.of(200, "charged"));
+        client = StrataHttpClient.builder("payments").baseUri(server.uri("/")).build();
+        Pipeline own = retrying(3);
+        CallContext charge = CallContext.nonIdempotent("payments", "order-9");
+
+        String body = own.execute(charge, () -> client.attempt(client.request("/charges")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), BodyHandlers.ofString()).body());
+
+        assertThat(body).isEqualTo("charged");
+        assertThat(server.seen).extracting(ScriptedServer.Seen::idempotencyKey).containsExactly("\"order-9\"", "\"order-9\"");
+        assertThat(charge.trace().spans()).extracting(s -> s.phase() + " " + s.outcome())
+                .containsExactly("http POST 503", "attempt REMOTE/server-error (HTTP 503)", "backoff ok", "http POST 200",
+                        "attempt ok");
+        // outside any call: no key is made up for a single attempt
+        client.attempt(client.request("/charges").POST(HttpRequest.BodyPublishers.noBody()).build(), BodyHandlers.discarding());
+        assertThat(server.seen.get(2).idempotencyKey()).isNull();
+    }
+
+    @Test
     void badConfigurationNamesTheField() throws Exception {
         assertThatThrownBy(() -> StrataHttpClient.builder("x").baseUri("ftp://example.com"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("baseUri: 'ftp://example.com'");

@@ -23,9 +23,17 @@ final class ShopPlugins {
         return all;
     }
 
-    /** Issue 10 (diag): {@code GET /strata/diagnosis}. */
+    /** Issue 10 (diag): {@code GET /strata/diagnosis}, the runtime diagnoser over the shop's events, pool and breakers. */
     private static List<ShopPlugin> diagnosis() {
-        return List.of();
+        return List.of(ShopPlugin.named("diagnosis", shop -> {
+            dev.strata.diagnosis.DiagnosisSource.Builder source = dev.strata.diagnosis.DiagnosisSource.builder(shop.events())
+                    .dataSource(shop.database().pool().name(), shop.database());
+            shop.breakers().values().forEach(source::breaker);
+            shop.bulkheads().values().forEach(source::bulkhead);
+            dev.strata.diagnosis.Diagnoser diagnoser = dev.strata.diagnosis.Diagnoser.builder(source.build()).start();
+            shop.onClose(diagnoser);
+            shop.routes().get("/strata/diagnosis", request -> Response.json(200, diagnoser.diagnose().toJson()));
+        }));
     }
 
     /** Issue 11 (observe): {@code GET /metrics}, {@code /strata/dashboard}. */
