@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The plug-ins every {@code strata shop} installs. One method per owner, so each team edits only
  * its own method body and merges never conflict: return your {@link ShopPlugin}s from it (see the
- * example on {@link ShopPlugin}). Tests add more through {@link Shop#start(ShopConfig, List, java.io.PrintStream)}.
+ * example on {@link ShopPlugin}). Tests add more through {@link Shop#start}.
  */
 final class ShopPlugins {
 
@@ -26,12 +26,8 @@ final class ShopPlugins {
     /** Issue 10 (diag): {@code GET /strata/diagnosis}, the runtime diagnoser over the shop's events, pool and breakers. */
     private static List<ShopPlugin> diagnosis() {
         return List.of(ShopPlugin.named("diagnosis", shop -> {
-            dev.strata.diagnosis.DiagnosisSource.Builder source = dev.strata.diagnosis.DiagnosisSource.builder(shop.events())
-                    .dataSource(shop.database().pool().name(), shop.database());
-            shop.breakers().values().forEach(source::breaker);
-            shop.bulkheads().values().forEach(source::bulkhead);
-            dev.strata.diagnosis.Diagnoser diagnoser = dev.strata.diagnosis.Diagnoser.builder(source.build()).start();
-            shop.onClose(diagnoser);
+            // reads the runtime's events, pools, breakers and bulkheads; the runtime closes it at shutdown
+            dev.strata.diagnosis.Diagnoser diagnoser = dev.strata.diagnosis.Diagnoser.of(shop.runtime());
             shop.routes().get("/strata/diagnosis", request -> Response.json(200, diagnoser.diagnose().toJson()));
         }));
     }
