@@ -3,8 +3,15 @@ package dev.strata.cli.shop;
 import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosServer;
 import dev.strata.observe.EventBus;
+import dev.strata.resilience.Bulkhead;
+import dev.strata.resilience.CircuitBreaker;
+import dev.strata.resilience.Pipeline;
+import dev.strata.resource.StrataDataSource;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a {@link ShopPlugin} sees of the running shop: its route table, its {@link Strata}
@@ -44,6 +51,32 @@ public final class ShopContext {
     /** The runtime's bus, on which every dependency of the shop publishes its events. */
     public EventBus events() {
         return runtime.events();
+    }
+
+    /** The pooled PostgreSQL ({@code orders-db}): {@code runtime().dependency("orders-db").dataSource()}. */
+    public StrataDataSource database() {
+        return runtime.dependency(ShopFile.ORDERS_DB).dataSource();
+    }
+
+    /** Each dependency's pipeline, by dependency name, in declaration order. */
+    public Map<String, Pipeline> pipelines() {
+        Map<String, Pipeline> all = new LinkedHashMap<>();
+        runtime.dependencies().forEach((name, dependency) -> all.put(name, dependency.pipeline()));
+        return Collections.unmodifiableMap(all);
+    }
+
+    /** Each dependency's circuit breaker (those that have one), by dependency name. */
+    public Map<String, CircuitBreaker> breakers() {
+        Map<String, CircuitBreaker> all = new LinkedHashMap<>();
+        runtime.dependencies().forEach((name, dependency) -> dependency.circuitBreaker().ifPresent(b -> all.put(name, b)));
+        return Collections.unmodifiableMap(all);
+    }
+
+    /** Each dependency's bulkhead (those that have one), by dependency name. */
+    public Map<String, Bulkhead> bulkheads() {
+        Map<String, Bulkhead> all = new LinkedHashMap<>();
+        runtime.dependencies().forEach((name, dependency) -> dependency.bulkhead().ifPresent(b -> all.put(name, b)));
+        return Collections.unmodifiableMap(all);
     }
 
     /** The order service behind {@code /catalog}, {@code /checkout} and {@code /recommendations}. */
