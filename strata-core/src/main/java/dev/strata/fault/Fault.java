@@ -1,5 +1,6 @@
 package dev.strata.fault;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -11,7 +12,7 @@ import java.util.Objects;
  * @param detail extra context for a human, never null (may be empty)
  * @param retryAfter how long the dependency asked us to wait, or null when it said nothing
  */
-public record Fault(FaultKind kind, String detail, Duration retryAfter) {
+public record Fault(FaultKind kind, String detail, Duration retryAfter) implements Serializable {
 
     public Fault {
         Objects.requireNonNull(kind, "kind");

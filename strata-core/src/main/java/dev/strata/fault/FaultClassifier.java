@@ -251,6 +251,9 @@ final class Builtin {
         if (t instanceof IllegalArgumentException) {
             return Fault.of(FaultKind.VALIDATION, t.getMessage());
         }
+        if (t instanceof InterruptedException) {
+            return Fault.of(FaultKind.INTERRUPTED);
+        }
         return null;
     }
 

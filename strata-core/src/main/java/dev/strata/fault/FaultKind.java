@@ -36,6 +36,11 @@ public enum FaultKind {
     BULKHEAD_FULL(Layer.RESILIENCE, false, "bulkhead-full"),
     RETRIES_EXHAUSTED(Layer.RESILIENCE, false, "retries-exhausted"),
     RETRY_BUDGET_EXHAUSTED(Layer.RESILIENCE, false, "retry-budget-exhausted"),
+    /**
+     * The calling thread was interrupted (the caller stopped waiting, e.g. on shutdown or a
+     * cancelled request): neither the dependency's fault nor a bug in the call, and never retried.
+     */
+    INTERRUPTED(Layer.RESILIENCE, false, "interrupted"),
     /** A fault injected on purpose by chaos tooling; retryable so drills exercise retries. */
     INJECTED(Layer.RESILIENCE, true, "injected"),
 

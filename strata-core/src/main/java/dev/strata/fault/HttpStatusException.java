@@ -12,7 +12,7 @@ import java.time.Duration;
 public class HttpStatusException extends RuntimeException {
 
     private final int status;
-    private final transient Duration retryAfter;
+    private final Duration retryAfter;
 
     /**
      * @param status the HTTP status, 400 to 599

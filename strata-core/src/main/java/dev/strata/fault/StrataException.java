@@ -12,7 +12,7 @@ import java.util.Objects;
  */
 public class StrataException extends RuntimeException {
 
-    private final transient Fault fault;
+    private final Fault fault;
     private final String dependency;
 
     public StrataException(Fault fault, String dependency, String message, Throwable cause) {

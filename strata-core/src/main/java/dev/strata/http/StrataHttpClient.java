@@ -443,7 +443,7 @@ public final class StrataHttpClient implements AutoCloseable {
             }
             Duration retryAfter = response.headers().firstValue("Retry-After")
                     .map(value -> FaultClassifier.parseRetryAfter(value, clock.currentTimeMillis()))
-                    .map(hint -> hint.toNanos() > maxRetryAfterNanos ? Duration.ofNanos(maxRetryAfterNanos) : hint)
+                    .map(hint -> dev.strata.internal.Durations.saturatedNanos(hint) > maxRetryAfterNanos ? Duration.ofNanos(maxRetryAfterNanos) : hint)
                     .orElse(null);
             throw new HttpResponseException(status, retryAfter, request.method(), response.uri(), response.headers(),
                     exchange.snippet);

@@ -28,8 +28,26 @@ public final class Durations {
         return String.format(Locale.ROOT, "%dm%02ds", totalSeconds / 60, totalSeconds % 60);
     }
 
-    /** Same as {@link #format(long)} for a {@link Duration}. */
+    /** Same as {@link #format(long)} for a {@link Duration}; one too long for a long of nanoseconds formats as the longest. */
     public static String format(Duration duration) {
-        return format(duration.toNanos());
+        return format(saturatedNanos(duration));
+    }
+
+    private static final Duration MAX_NANOS = Duration.ofNanos(Long.MAX_VALUE);
+    private static final Duration MIN_NANOS = Duration.ofNanos(Long.MIN_VALUE);
+
+    /**
+     * {@code duration} in nanoseconds, saturated to {@link Long#MAX_VALUE} / {@link Long#MIN_VALUE}
+     * where {@link Duration#toNanos()} would throw (about 292 years): a hint from outside, such as
+     * an HTTP Retry-After, may be any size.
+     */
+    public static long saturatedNanos(Duration duration) {
+        if (duration.compareTo(MAX_NANOS) >= 0) {
+            return Long.MAX_VALUE;
+        }
+        if (duration.compareTo(MIN_NANOS) <= 0) {
+            return Long.MIN_VALUE;
+        }
+        return duration.toNanos();
     }
 }

@@ -72,7 +72,7 @@ final class AsyncCall<T> {
             }
         }
         if (p.breaker != null) {
-            if (BreakerHold.current() == p.breaker) {
+            if (BreakerHold.current().holds(p.breaker)) {
                 finish(null, BreakerHold.reentered(p.breaker)); // started from inside an attempt this breaker guards
                 return;
             }
@@ -107,8 +107,7 @@ final class AsyncCall<T> {
         Deadline d = deadlineInForce;
         long left = d == null ? Long.MAX_VALUE : d.remainingNanos();
         if (left == 0) {
-            onAttemptFailed(new DeadlineExceededException(p.name, "no time left for attempt " + n,
-                    "deadline passed before attempt " + n, null));
+            onAttemptFailed(DeadlineExceededException.noTimeFor(p.name, n, "deadline passed before attempt " + n));
             return;
         }
         CompletableFuture<T> stage = p.hedge != null && (ctx == null || ctx.isSafeToRepeat())
@@ -136,16 +135,19 @@ final class AsyncCall<T> {
         Deadline d = deadlineInForce;
         long left = d == null ? Long.MAX_VALUE : d.remainingNanos();
         if (left == 0) {
-            return CompletableFuture.failedFuture(new DeadlineExceededException(p.name, "no time left for an attempt",
-                    "deadline passed before an attempt could start", null));
+            return CompletableFuture.failedFuture(DeadlineExceededException.noTimeFor(p.name, n,
+                    "deadline passed before attempt " + n + " could start"));
         }
         Supplier<? extends CompletionStage<T>> create = p.interceptors.length == 0 ? supplier : this::intercepted;
         Deadline.Scope deadlineScope = d == null ? null : d.enter();
+        // The attempt may run on the timer's thread (after a backoff) or the caller's: either way
+        // it sees the logical call's context, so a pipeline nested in it honours idempotency.
+        Deadline.Scope contextScope = ctx == null || ctx == CallContext.current() ? null : ctx.enter();
         // While the stage is created, the breaker is held as on the sync path, so an async call
         // started inside it with the same breaker is refused instead of counting attempts.
-        CircuitBreaker outerBreaker = p.breaker == null ? null : BreakerHold.current();
-        if (p.breaker != null) {
-            BreakerHold.set(p.breaker);
+        BreakerHold held = p.breaker == null ? null : BreakerHold.current();
+        if (held != null) {
+            held.push(p.breaker);
         }
         try {
             if (p.timeout == null && d == null) {
@@ -156,8 +158,11 @@ final class AsyncCall<T> {
         } catch (RuntimeException | Error e) {
             return CompletableFuture.failedFuture(e);
         } finally {
-            if (p.breaker != null) {
-                BreakerHold.hold(outerBreaker);
+            if (held != null) {
+                held.pop();
+            }
+            if (contextScope != null) {
+                contextScope.close();
             }
             if (deadlineScope != null) {
                 deadlineScope.close();
@@ -219,7 +224,10 @@ final class AsyncCall<T> {
             return;
         }
         long delay = RetryDecisions.nextDelay(p.retry, n, previousDelay, fault);
-        String stop = p.decisions.whyNotBackOff(p.retry, deadlineInForce, callStart, now, delay, permit);
+        String stop = RetryDecisions.whyNotHonour(p.retry, fault);
+        if (stop == null) {
+            stop = p.decisions.whyNotBackOff(p.retry, deadlineInForce, callStart, now, delay, permit);
+        }
         if (stop != null) {
             finish(null, p.decisions.stopped(stop, fault, failure, n, max, now - attemptStart, deadlineInForce));
             return;

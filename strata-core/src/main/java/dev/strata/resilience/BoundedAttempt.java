@@ -28,7 +28,7 @@ final class BoundedAttempt<T> implements Runnable {
     private final CallContext context;
     private final AtomicInteger inFlight;
     private final Thread waiter;
-    private final CircuitBreaker heldBreaker;
+    private final CircuitBreaker[] heldBreakers;
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     private Thread thread;
     // Written before the state becomes DONE and read after, so the atomic publishes them.
@@ -41,7 +41,7 @@ final class BoundedAttempt<T> implements Runnable {
         this.context = context;
         this.inFlight = inFlight;
         this.waiter = Thread.currentThread();
-        this.heldBreaker = BreakerHold.current();
+        this.heldBreakers = BreakerHold.current().snapshot();
     }
 
     /** Starts {@code body} on a new virtual thread. */
@@ -57,13 +57,13 @@ final class BoundedAttempt<T> implements Runnable {
     public void run() {
         Deadline.Scope deadlineScope = deadline == null ? null : deadline.enter();
         Deadline.Scope contextScope = context == null ? null : context.enter();
-        BreakerHold.hold(heldBreaker);
+        BreakerHold.adopt(heldBreakers);
         try {
             value = body.call();
         } catch (Throwable t) {
             failure = t;
         } finally {
-            BreakerHold.hold(null);
+            BreakerHold.release(heldBreakers);
             if (contextScope != null) {
                 contextScope.close();
             }

@@ -1,35 +1,72 @@
 package dev.strata.resilience;
 
+import java.util.Arrays;
+
 /**
- * Which circuit breaker guards the logical call the current thread is running an attempt of.
- * A pipeline refuses to use that breaker again inside the attempt, because the breaker would then
- * count attempts instead of calls; {@link BoundedAttempt} carries the holding over to the attempt's
- * own thread.
+ * The circuit breakers guarding the logical calls the current thread is running attempts of,
+ * outermost first. A pipeline refuses to use any of them again inside an attempt, because that
+ * breaker would then count attempts instead of calls; this sees A → B → A, not only A → A.
+ * {@link BoundedAttempt} carries a snapshot over to the attempt's own thread.
+ *
+ * <p>One mutable stack per thread, so entering and leaving a breaker on the sync hot path
+ * allocates nothing once the thread has its stack.
  */
 final class BreakerHold {
 
-    private static final ThreadLocal<CircuitBreaker> HELD = new ThreadLocal<>();
+    private static final ThreadLocal<BreakerHold> HELD = ThreadLocal.withInitial(BreakerHold::new);
+    private static final CircuitBreaker[] NONE = new CircuitBreaker[0];
+
+    private CircuitBreaker[] held = new CircuitBreaker[4];
+    private int depth;
 
     private BreakerHold() {
     }
 
-    /** The breaker held by the current thread, or null. */
-    static CircuitBreaker current() {
+    /** The current thread's stack. */
+    static BreakerHold current() {
         return HELD.get();
     }
 
-    /** Makes {@code breaker} the current thread's held breaker; null clears it. */
-    static void hold(CircuitBreaker breaker) {
-        if (breaker == null) {
-            HELD.remove();
-        } else {
-            HELD.set(breaker);
+    /** Whether {@code breaker} already guards a call this thread is inside of. */
+    boolean holds(CircuitBreaker breaker) {
+        for (int i = 0; i < depth; i++) {
+            if (held[i] == breaker) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Enters {@code breaker}; every push is matched by a {@link #pop()} in a finally block. */
+    void push(CircuitBreaker breaker) {
+        if (depth == held.length) {
+            held = Arrays.copyOf(held, depth * 2);
+        }
+        held[depth++] = breaker;
+    }
+
+    void pop() {
+        held[--depth] = null;
+    }
+
+    /** The breakers held now, for an attempt about to run on another thread. */
+    CircuitBreaker[] snapshot() {
+        return depth == 0 ? NONE : Arrays.copyOf(held, depth);
+    }
+
+    /** Makes the current thread (an attempt's own) hold {@code breakers}; undone by {@link #release(CircuitBreaker[])}. */
+    static void adopt(CircuitBreaker[] breakers) {
+        BreakerHold stack = HELD.get();
+        for (CircuitBreaker breaker : breakers) {
+            stack.push(breaker);
         }
     }
 
-    /** Sets the held breaker (null included) without removing the thread-local's entry: the sync hot path's form. */
-    static void set(CircuitBreaker breaker) {
-        HELD.set(breaker);
+    static void release(CircuitBreaker[] breakers) {
+        BreakerHold stack = HELD.get();
+        for (int i = 0; i < breakers.length; i++) {
+            stack.pop();
+        }
     }
 
     static IllegalStateException reentered(CircuitBreaker cb) {

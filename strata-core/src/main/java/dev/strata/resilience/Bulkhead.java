@@ -12,9 +12,8 @@ import dev.strata.observe.EventBus;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 
 /**
  * Limits how many calls to one dependency run at the same time, so a slow dependency can tie up
@@ -25,7 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
  * There is no unbounded queue: every wait has a bound of at most 60 s.
  *
  * <p>Thread-safe and virtual-thread friendly: slots are the permits of a fair
- * {@link Semaphore}, so a waiting virtual thread unmounts. The non-waiting paths allocate nothing.
+ * synchronizer (see {@code Slots}), so a waiting virtual thread unmounts. The non-waiting paths allocate nothing.
  */
 public final class Bulkhead {
 
@@ -36,7 +35,7 @@ public final class Bulkhead {
     private final long maxWaitNanos;
     private final Clock clock;
     private final EventBus events;
-    private final Semaphore slots;
+    private final Slots slots;
     private final LongAdder rejected = new LongAdder();
 
     private Bulkhead(Builder b) {
@@ -45,7 +44,7 @@ public final class Bulkhead {
         this.maxWaitNanos = b.maxWait.toNanos();
         this.clock = b.clock;
         this.events = b.events;
-        this.slots = new Semaphore(maxConcurrentCalls, true);
+        this.slots = new Slots(maxConcurrentCalls, name);
     }
 
     /** A builder for a bulkhead named after the dependency it protects. */
@@ -63,7 +62,7 @@ public final class Bulkhead {
      * {@link #release()} exactly once when the call ends.
      */
     public boolean tryAcquire() {
-        if (slots.tryAcquire()) {
+        if (slots.tryTake()) {
             return true;
         }
         reject(0L);
@@ -78,7 +77,7 @@ public final class Bulkhead {
      * @throws InterruptedException when the thread is interrupted while waiting (no slot is held)
      */
     public boolean tryAcquire(long maxWaitNanos) throws InterruptedException {
-        if (slots.tryAcquire()) {
+        if (slots.tryTake()) {
             return true; // a free slot is taken whatever the time left: no need to read the deadline
         }
         long wait = Deadline.remainingNanosOr(Math.min(maxWaitNanos, this.maxWaitNanos));
@@ -87,7 +86,7 @@ public final class Bulkhead {
             return false;
         }
         long start = clock.nanoTime();
-        if (slots.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
+        if (slots.tryAcquireSharedNanos(1, wait)) {
             return true;
         }
         reject(clock.nanoTime() - start);
@@ -110,20 +109,17 @@ public final class Bulkhead {
      * @throws IllegalStateException when no slot is held (more releases than acquisitions)
      */
     public void release() {
-        if (slots.availablePermits() >= maxConcurrentCalls) {
-            throw new IllegalStateException("bulkhead " + name + ": release() without a held slot");
-        }
-        slots.release();
+        slots.releaseShared(1); // checks and gives back in one atomic step: two racing releases cannot both pass
     }
 
     /** Slots in use now. */
     public int inUse() {
-        return maxConcurrentCalls - slots.availablePermits();
+        return maxConcurrentCalls - slots.available();
     }
 
     /** Free slots now. */
     public int available() {
-        return slots.availablePermits();
+        return slots.available();
     }
 
     /** The configured limit. */
@@ -153,7 +149,7 @@ public final class Bulkhead {
         try {
             return call.call();
         } finally {
-            slots.release();
+            slots.releaseShared(1);
         }
     }
 
@@ -166,6 +162,64 @@ public final class Bulkhead {
      * Configuration of a {@link Bulkhead}, validated by {@link #build()}. Defaults: 25 concurrent
      * calls, no wait (reject at once), system clock, root event bus.
      */
+    /**
+     * The slots: a fair counting synchronizer like {@code Semaphore(n, true)}, except that giving
+     * back a slot is one compare-and-set that refuses to go past the capacity. A semaphore's
+     * release cannot refuse, so "check the count, then release" let two racing releases of one
+     * slot both pass and mint a slot.
+     */
+    private static final class Slots extends AbstractQueuedSynchronizer {
+        private final int capacity;
+        private final String name;
+
+        Slots(int capacity, String name) {
+            this.capacity = capacity;
+            this.name = name;
+            setState(capacity);
+        }
+
+        int available() {
+            return getState();
+        }
+
+        /** Takes a free slot now, even when others wait (as {@code Semaphore.tryAcquire()} does); never blocks. */
+        boolean tryTake() {
+            for (int free = getState(); free > 0; free = getState()) {
+                if (compareAndSetState(free, free - 1)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        protected int tryAcquireShared(int ignored) {
+            if (hasQueuedPredecessors()) {
+                return -1; // fair: first come, first served among waiters
+            }
+            for (;;) {
+                int free = getState();
+                int left = free - 1;
+                if (left < 0 || compareAndSetState(free, left)) {
+                    return left;
+                }
+            }
+        }
+
+        @Override
+        protected boolean tryReleaseShared(int ignored) {
+            for (;;) {
+                int free = getState();
+                if (free >= capacity) {
+                    throw new IllegalStateException("bulkhead " + name + ": release() without a held slot");
+                }
+                if (compareAndSetState(free, free + 1)) {
+                    return true;
+                }
+            }
+        }
+    }
+
     public static final class Builder {
         private final String name;
         private int maxConcurrentCalls = 25;

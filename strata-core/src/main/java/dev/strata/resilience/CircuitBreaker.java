@@ -160,6 +160,7 @@ public final class CircuitBreaker {
     private final long openWaitNanos;
     private final double openWaitMultiplier;
     private final long maxOpenWaitNanos;
+    private final long maxHalfOpenNanos;
     private final double openWaitJitter;
     private final Predicate<Fault> recordFault;
     private final Clock clock;
@@ -208,6 +209,7 @@ public final class CircuitBreaker {
         this.halfOpenPermits = b.halfOpenPermits;
         this.openWaitNanos = b.openWait.toNanos();
         this.openWaitMultiplier = b.openWaitMultiplier;
+        this.maxHalfOpenNanos = b.maxHalfOpenDuration.toNanos();
         this.maxOpenWaitNanos = b.maxOpenWait == null ? Math.max(openWaitNanos, Duration.ofMinutes(5).toNanos())
                 : b.maxOpenWait.toNanos();
         this.openWaitJitter = b.openWaitJitter;
@@ -273,7 +275,8 @@ public final class CircuitBreaker {
                 if (clock.nanoTime() - p.openUntilNanos < 0) {
                     return refuse(p);
                 }
-                Phase halfOpen = newPhase(State.HALF_OPEN, 0L, p.openings, halfOpenPermits);
+                // In HALF_OPEN, openUntilNanos is when the period ends if its probes never answer.
+                Phase halfOpen = newPhase(State.HALF_OPEN, clock.nanoTime() + maxHalfOpenNanos, p.openings, halfOpenPermits);
                 if (transition(p, halfOpen, "open wait of " + Durations.format(p.openNanos) + " elapsed")) {
                     return tryAcquireProbe(halfOpen);
                 }
@@ -292,6 +295,13 @@ public final class CircuitBreaker {
                 p.probesInFlight.incrementAndGet();
                 return p.generation;
             }
+        }
+        if (clock.nanoTime() - p.openUntilNanos >= 0) {
+            // Every probe permit is taken and none answered in time (a hung probe without a
+            // timeout, or one whose outcome was never reported): open again rather than refuse
+            // every caller for as long as the probe hangs. Its late outcome no longer counts.
+            open(p, p.openings + 1, "half-open for longer than maxHalfOpenDuration " + Durations.format(maxHalfOpenNanos)
+                    + " without every probe answering");
         }
         return refuse(p);
     }
@@ -912,6 +922,7 @@ public final class CircuitBreaker {
         private Duration openWait = Duration.ofSeconds(30);
         private double openWaitMultiplier = 1.0;
         private Duration maxOpenWait;
+        private Duration maxHalfOpenDuration = Duration.ofSeconds(60);
         private double openWaitJitter;
         private Predicate<Fault> recordFault = Builder::recordedByDefault;
         private Clock clock = Clock.system();
@@ -992,6 +1003,16 @@ public final class CircuitBreaker {
         }
 
         /** Cap of the grown open wait, openWait..24 h; default max(openWait, 5 min). */
+        /**
+         * How long the breaker may stay half-open while its probes have not all answered, 1ms..1 day
+         * (default 60 s). Then the next permission request opens it again (a new open wait, then a
+         * new probe), so a probe that hangs without a timeout cannot refuse every caller forever.
+         */
+        public Builder maxHalfOpenDuration(Duration maxHalfOpenDuration) {
+            this.maxHalfOpenDuration = Require.nonNull("maxHalfOpenDuration", maxHalfOpenDuration);
+            return this;
+        }
+
         public Builder maxOpenWait(Duration maxOpenWait) {
             this.maxOpenWait = maxOpenWait;
             return this;
@@ -1055,6 +1076,7 @@ public final class CircuitBreaker {
                 Require.between("maxOpenWait", maxOpenWait, openWait, Duration.ofHours(24));
             }
             Require.between("openWaitJitter", openWaitJitter, 0.0, 1.0);
+            Require.between("maxHalfOpenDuration", maxHalfOpenDuration, Duration.ofMillis(1), Duration.ofDays(1));
             return new CircuitBreaker(this);
         }
     }

@@ -11,7 +11,7 @@ import dev.strata.fault.StrataException;
  */
 public class RetriesExhaustedException extends StrataException {
 
-    private final transient Fault lastFault;
+    private final Fault lastFault;
     private final int attempts;
 
     public RetriesExhaustedException(String dependency, int attempts, Fault lastFault, String message, Throwable cause) {

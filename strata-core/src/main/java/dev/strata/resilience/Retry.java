@@ -30,13 +30,17 @@ import java.util.function.Predicate;
  *
  * <p>What the loop guarantees (see {@link Pipeline}): at most {@link #maxAttempts()} attempts, no
  * retry after {@link #maxDuration()}, no backoff that would end past the deadline, a retry-after
- * hint from the dependency is never undercut, a non-idempotent call without an idempotency key is
+ * hint from the dependency is never undercut (and, when it asks for more than
+ * {@link #maxRetryAfter()}, the call gives up at once instead of waiting), a non-idempotent call without an idempotency key is
  * attempted once, and the circuit breaker is asked before every new attempt.
  */
 public final class Retry {
 
     /** Allowed range of {@link Builder#maxAttempts(int)}. */
     public static final int MAX_ATTEMPTS_LIMIT = 100;
+
+    /** Default of {@link Builder#maxRetryAfter(Duration)}. */
+    public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofSeconds(60);
 
     private static final Backoff DEFAULT_BACKOFF =
             Backoff.exponential(Duration.ofMillis(100), 2.0, Duration.ofSeconds(10));
@@ -48,6 +52,7 @@ public final class Retry {
     private final Predicate<? super Fault> retryOn;
     private final Predicate<? super Throwable> retryOnException;
     private final Predicate<Object> retryOnResult;
+    private final Duration maxRetryAfter;
 
     private Retry(Builder b) {
         this.maxAttempts = b.maxAttempts;
@@ -57,6 +62,7 @@ public final class Retry {
         this.retryOn = b.retryOn;
         this.retryOnException = b.retryOnException;
         this.retryOnResult = b.retryOnResult;
+        this.maxRetryAfter = b.maxRetryAfter;
     }
 
     public static Builder builder() {
@@ -80,6 +86,15 @@ public final class Retry {
 
     long maxDurationNanos() {
         return maxDurationNanos;
+    }
+
+    /**
+     * The longest retry-after hint the retry honours (default 60 s). A dependency that asks for
+     * more ends the call at once with a {@link RetriesExhaustedException} that says so: waiting a
+     * day would hold the caller, its bulkhead slot and its breaker permit for that day.
+     */
+    public Duration maxRetryAfter() {
+        return maxRetryAfter;
     }
 
     public Backoff backoff() {
@@ -147,6 +162,7 @@ public final class Retry {
         private Predicate<? super Fault> retryOn;
         private Predicate<? super Throwable> retryOnException;
         private Predicate<Object> retryOnResult;
+        private Duration maxRetryAfter = DEFAULT_MAX_RETRY_AFTER;
 
         private Builder() {
         }
@@ -164,6 +180,12 @@ public final class Retry {
         }
 
         /** The backoff between attempts; default exponential 100ms x2 up to 10s. */
+        /** The longest retry-after hint honoured, 1ms..1 day (default 60 s); see {@link Retry#maxRetryAfter()}. */
+        public Builder maxRetryAfter(Duration maxRetryAfter) {
+            this.maxRetryAfter = Require.between("maxRetryAfter", maxRetryAfter, Duration.ofMillis(1), Duration.ofDays(1));
+            return this;
+        }
+
         public Builder backoff(Backoff backoff) {
             this.backoff = Require.nonNull("backoff", backoff);
             return this;

@@ -22,6 +22,8 @@ final class RetryDecisions {
     static final String STOP_BREAKER = "the circuit breaker opened";
     static final String STOP_PROBE = "a half-open probe gets one attempt";
     static final String STOP_BUDGET = "the retry budget is exhausted";
+    /** Prefix of the reason given when a retry-after hint exceeds {@link Retry#maxRetryAfter()}. */
+    static final String STOP_RETRY_AFTER = "the dependency asked for Retry-After ";
 
     private final String name;
     private final Retry retry;
@@ -64,9 +66,23 @@ final class RetryDecisions {
         long delay = r.backoff().delayNanos(n, previousDelay, r.jitter());
         Duration hint = fault == null ? null : fault.retryAfter();
         if (hint != null) {
-            delay = Math.max(delay, hint.toNanos()); // never come back earlier than the dependency asked
+            // never come back earlier than the dependency asked; saturating: a hint may be any size
+            delay = Math.max(delay, Durations.saturatedNanos(hint));
         }
         return delay;
+    }
+
+    /**
+     * Why a retry-after hint ends the call at once, or null when it may be honoured: a hint
+     * beyond {@link Retry#maxRetryAfter()} would hold the caller (and its bulkhead slot and
+     * breaker permit) for as long as the dependency likes.
+     */
+    static String whyNotHonour(Retry r, Fault fault) {
+        Duration hint = fault.retryAfter();
+        if (hint == null || hint.compareTo(r.maxRetryAfter()) <= 0) {
+            return null;
+        }
+        return STOP_RETRY_AFTER + Durations.format(hint) + ", more than maxRetryAfter " + Durations.format(r.maxRetryAfter());
     }
 
     /**
@@ -140,7 +156,7 @@ final class RetryDecisions {
             return new StrataException(Fault.of(FaultKind.RETRY_BUDGET_EXHAUSTED, "after attempt " + n + ", last " + fault),
                     name, "retry budget refused a retry", failure);
         }
-        if (because.startsWith("max duration")) {
+        if (because.startsWith("max duration") || because.startsWith(STOP_RETRY_AFTER)) {
             return new RetriesExhaustedException(name, n, fault, because, failure);
         }
         return new DeadlineExceededException(name, because, "gave up after attempt " + n + ", last " + fault, failure);
@@ -158,7 +174,7 @@ final class RetryDecisions {
     }
 
     StrataException interrupted(String doing, Throwable cause) {
-        return new StrataException(Fault.of(FaultKind.UNCLASSIFIED, "interrupted"), name, "interrupted while " + doing, cause);
+        return new StrataException(Fault.of(FaultKind.INTERRUPTED, doing), name, "interrupted while " + doing, cause);
     }
 
     /**
@@ -180,12 +196,17 @@ final class RetryDecisions {
     }
 
     /**
-     * Tells the breaker that the call holding {@code permit} failed. When classifying the failure
+     * Tells the breaker that the call holding {@code permit} failed; a call whose first attempt
+     * never started (its deadline was spent on arrival) only gives its permit back. When classifying the failure
      * throws (a user's classifier), the permit is freed without an outcome and that exception
      * propagates: a half-open probe permit must never stay taken. (The breaker itself frees the
      * permit when its {@code recordFault} predicate throws.)
      */
     void recordFailure(CircuitBreaker cb, long permit, long tookNanos, Throwable failure) {
+        if (failure instanceof DeadlineExceededException spent && spent.beforeFirstAttempt()) {
+            cb.releasePermission(permit); // the dependency never saw the call: no outcome to count
+            return;
+        }
         Fault fault;
         try {
             fault = outcomeFault(failure);

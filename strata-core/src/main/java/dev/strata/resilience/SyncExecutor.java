@@ -174,8 +174,13 @@ final class SyncExecutor {
         if (cb == null) {
             return retried(ctx, d, attempt, measure ? clock.nanoTime() : UNMEASURED, CircuitBreaker.NOT_PERMITTED);
         }
-        CircuitBreaker outer = BreakerHold.current();
-        if (outer == cb) {
+        return breakered(cb, ctx, d, attempt, measure);
+    }
+
+    /** The breaker's part of {@link #guarded}, in a method of its own so each stays under C2's inlining limit. */
+    private <T> T breakered(CircuitBreaker cb, CallContext ctx, Deadline d, Callable<T> attempt, boolean measure) {
+        BreakerHold held = BreakerHold.current();
+        if (held.holds(cb)) {
             throw BreakerHold.reentered(cb);
         }
         long checkStart = ctx == null ? 0L : clock.nanoTime();
@@ -187,7 +192,7 @@ final class SyncExecutor {
         if (permit == CircuitBreaker.NOT_PERMITTED) {
             throw rejected(new CallNotPermittedException(cb.name(), cb.state(), cb.remainingOpenNanos()));
         }
-        BreakerHold.set(cb);
+        held.push(cb);
         boolean timed = cb.measuresDuration(); // slow-call detection needs the call's duration
         long start = timed || measure ? clock.nanoTime() : UNMEASURED;
         T result;
@@ -197,7 +202,7 @@ final class SyncExecutor {
             decisions.recordFailure(cb, permit, timed ? clock.nanoTime() - start : 0L, failure);
             throw failure;
         } finally {
-            BreakerHold.set(outer);
+            held.pop();
         }
         cb.onSuccess(permit, timed ? clock.nanoTime() - start : 0L);
         return result;
@@ -302,7 +307,10 @@ final class SyncExecutor {
                     took, d);
         }
         long delay = RetryDecisions.nextDelay(r, n, previousDelay, fault);
-        String stop = decisions.whyNotBackOff(r, d, callStart, now, delay, permit);
+        String stop = RetryDecisions.whyNotHonour(r, fault);
+        if (stop == null) {
+            stop = decisions.whyNotBackOff(r, d, callStart, now, delay, permit);
+        }
         if (stop != null) {
             throw decisions.stopped(stop, fault, failure, n, max, took, d);
         }
@@ -361,8 +369,8 @@ final class SyncExecutor {
         }
         long left = d == null ? Long.MAX_VALUE : d.remainingNanos();
         if (left == 0) {
-            throw new DeadlineExceededException(name, "no time left for attempt " + n,
-                    "deadline " + Durations.format(d.budget()) + " passed before attempt " + n, null);
+            throw DeadlineExceededException.noTimeFor(name, n,
+                    "deadline " + Durations.format(d.budget()) + " passed before attempt " + n);
         }
         boolean byDeadline = t == null || left < t.nanos();
         return Timeout.bounded(name, d, ctx, work, byDeadline ? left : t.nanos(), byDeadline, inFlight, n, report);

@@ -103,7 +103,7 @@ final class SyncHedging {
                 }
                 if (!anyRunning) {
                     if (lastFailure == null) {
-                        throw new DeadlineExceededException(name, "no time left for an attempt", "deadline passed", null);
+                        throw DeadlineExceededException.noTimeFor(name, n, "deadline passed before attempt " + n);
                     }
                     throw lastFailure;
                 }
