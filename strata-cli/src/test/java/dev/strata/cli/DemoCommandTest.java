@@ -37,6 +37,11 @@ class DemoCommandTest {
         assertThat(output).contains("== phase 1/5: steady ==", "== phase 5/5: flapping-dependency ==",
                 "which layer broke", "results written to");
         assertThat(root.get("phases")).hasSize(5);
+        // which layer broke, as the runtime diagnoser says it for the Strata variant, in every phase
+        assertThat(output.split("diagnoser \\(strata variant\\): ", -1)).hasSize(6);
+        for (JsonNode p : root.get("phases")) {
+            assertThat(p.has("diagnosis")).as(p.get("name").asText()).isTrue();
+        }
 
         // slow-payments (seed 001): the catalog does not notice, checkouts are accepted as pending in time.
         JsonNode slowStrata = endpoints(root, "slow-payments", "strata");

@@ -1,5 +1,8 @@
 package dev.strata.cli.demo;
 
+import dev.strata.diagnosis.Diagnoser;
+import dev.strata.diagnosis.Verdict;
+
 import dev.strata.cli.shop.ShopCalls;
 import dev.strata.cli.shop.ShopDatabase;
 import dev.strata.cli.demo.LoadGenerator.Stream;
@@ -39,6 +42,8 @@ public final class Demo {
     private final long startNanos = System.nanoTime();
     private final ArrivalMeter meter = new ArrivalMeter(startNanos);
     private final EventTimeline timeline = new EventTimeline(startNanos);
+    /** The bus every Strata component of the demo publishes to; set when the run starts. */
+    private EventBus events;
     private final Report report;
 
     private Demo(DemoSettings settings, PrintStream out, boolean live) {
@@ -77,6 +82,7 @@ public final class Demo {
         report.header();
         // Strata's events go to the timeline and the report, not to the log: the demo prints them itself.
         EventBus events = EventBus.detached();
+        this.events = events;
         List<PhaseResult> results = new ArrayList<>();
         out.println("starting PostgreSQL and the downstream services on 127.0.0.1 ...");
         long setupStart = System.nanoTime();
@@ -113,6 +119,26 @@ public final class Demo {
 
     private PhaseResult runPhase(int index, int of, Phase phase, List<OrderService> variants, boolean shown)
             throws InterruptedException {
+        // One diagnoser per phase, so its verdict is about this phase's events only.
+        Diagnoser diagnoser = null;
+        for (OrderService variant : variants) {
+            if (shown && variant instanceof StrataOrderService strata) {
+                Duration whole = phase.quietBefore().plus(phase.duration()).plusSeconds(5);
+                diagnoser = Diagnoser.builder(strata.diagnosisSource(events))
+                        .window(whole.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : whole).start();
+            }
+        }
+        try {
+            return runPhase(index, of, phase, variants, shown, diagnoser);
+        } finally {
+            if (diagnoser != null) {
+                diagnoser.close();
+            }
+        }
+    }
+
+    private PhaseResult runPhase(int index, int of, Phase phase, List<OrderService> variants, boolean shown,
+                                 Diagnoser diagnoser) throws InterruptedException {
         timeline.phase(phase.name());
         if (shown) {
             report.phaseHeader(index, of, phase);
@@ -223,7 +249,8 @@ public final class Demo {
             variant.counters().forEach((name, value) -> counters.put(name, value - before.getOrDefault(name, 0L)));
             byVariant.put(variant.name(), new VariantResult(endpoints, load, counters, unfinished.get(variant.name())));
         }
-        return new PhaseResult(index, phase, end - start, machineLoad, byVariant, timeline.of(phase.name()));
+        Verdict firstVerdict = diagnoser == null ? null : diagnoser.diagnose().first();
+        return new PhaseResult(index, phase, end - start, machineLoad, byVariant, timeline.of(phase.name()), firstVerdict);
     }
 
     /**
@@ -247,9 +274,10 @@ public final class Demo {
      * @param machineLoad the machine's one-minute load average when the phase started (negative if unknown)
      * @param variants per variant
      * @param events Strata's events during the phase
+     * @param diagnosis the runtime diagnoser's first verdict about the Strata variant in this phase, null when healthy
      */
     record PhaseResult(int index, Phase phase, long durationNanos, double machineLoad, Map<String, VariantResult> variants,
-                              List<EventTimeline.Entry> events) {
+                              List<EventTimeline.Entry> events, Verdict diagnosis) {
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.strata.cli.demo;
 import dev.strata.cli.demo.Demo.DemoResult;
 import dev.strata.cli.demo.Demo.PhaseResult;
 import dev.strata.cli.demo.Demo.VariantResult;
+import dev.strata.diagnosis.Verdict;
 import dev.strata.fault.Layer;
 import dev.strata.observe.StrataEvent;
 import java.io.PrintStream;
@@ -118,6 +119,13 @@ final class Report {
                 out.printf(" %14d", absorbed.getOrDefault(layer, 0L));
             }
             out.println("  faults Strata met on single attempts and pooled connections (from its events)");
+        }
+        Verdict first = result.diagnosis();
+        out.printf("  diagnoser (strata variant): %s%n", first == null ? "healthy, no verdict"
+                : first.layer().label() + " " + first.layer().name() + " " + first.id() + " [" + first.dependency() + "]: "
+                        + first.summary());
+        if (first != null) {
+            out.printf("  %-27s fix: %s%n", "", first.fix());
         }
     }
 
@@ -252,6 +260,7 @@ final class Report {
             p.put("seed", phase.phase().seed());
             p.put("contained_by", phase.phase().containedBy());
             p.put("duration_s", ratio(phase.durationNanos() / 1e9));
+            p.put("diagnosis", phase.diagnosis() == null ? null : phase.diagnosis().toMap());
             p.put("machine_load_average", ratio(phase.machineLoad()));
             Map<String, Object> variants = new LinkedHashMap<>();
             phase.variants().forEach((variant, v) -> variants.put(variant, variantJson(v)));

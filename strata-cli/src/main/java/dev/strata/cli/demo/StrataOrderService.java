@@ -40,6 +40,14 @@ final class StrataOrderService implements OrderService {
     private final ShopService service;
     private final List<CircuitBreaker> breakers = new java.util.ArrayList<>();
 
+    /** What the runtime diagnoser reads: the pool and the breakers (read-only). */
+    dev.strata.diagnosis.DiagnosisSource diagnosisSource(EventBus events) {
+        dev.strata.diagnosis.DiagnosisSource.Builder source = dev.strata.diagnosis.DiagnosisSource.builder(events)
+                .dataSource(database.pool().name(), database);
+        breakers.forEach(source::breaker);
+        return source.build();
+    }
+
     /** Longest wait for the pool's first connections at start-up. */
     private static final Duration STARTUP_BOUND = Duration.ofSeconds(30);
 
