@@ -36,6 +36,11 @@ final class ProxyCommand implements Callable<Integer> {
             description = "Address of the control API (default ${DEFAULT-VALUE}; port 0 picks a free one).")
     private String listen;
 
+    @Option(names = "--allow-remote",
+            description = "Allow a --listen address (and proxies' listen addresses) off loopback, e.g. 0.0.0.0 in a container."
+                    + " Off by default: the API opens relays to anywhere.")
+    private boolean allowRemote;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "JSON array of proxies to create at start: [{\"name\",\"listen\",\"upstream\",\"enabled\",\"toxics\"}].")
     private Path config;
@@ -68,7 +73,7 @@ final class ProxyCommand implements Callable<Integer> {
             out.flush();
         });
         try {
-            server = ChaosServer.start(address, events);
+            server = ChaosServer.start(address, events, allowRemote);
             Thread hook = Thread.ofPlatform().name("strata-proxy-shutdown").unstarted(this::stop);
             Runtime.getRuntime().addShutdownHook(hook);
             try {

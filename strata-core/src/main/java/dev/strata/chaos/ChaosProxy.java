@@ -542,12 +542,17 @@ public final class ChaosProxy implements AutoCloseable {
     }
 
     private void runTimer() {
+        LIVE_TIMERS.add(name);
         try {
             tick();
         } finally {
+            LIVE_TIMERS.remove(name);
             liveThreads.decrementAndGet();
         }
     }
+
+    /** Names of proxies whose timer thread runs, across the JVM; for leak tests of proxies never returned. */
+    static final java.util.Set<String> LIVE_TIMERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private void tick() {
         while (!closed) {
@@ -623,7 +628,12 @@ public final class ChaosProxy implements AutoCloseable {
             proxy.liveThreads.incrementAndGet();
             proxy.timer.start();
             if (enabled) {
-                proxy.enable();
+                try {
+                    proxy.enable();
+                } catch (RuntimeException bindFailed) {
+                    proxy.close(); // nobody gets this proxy: its timer must not outlive the failure
+                    throw bindFailed;
+                }
             }
             return proxy;
         }

@@ -56,11 +56,19 @@ public final class ChaosServer implements AutoCloseable {
     private final ExecutorService handlers;
     private volatile boolean closed;
     private volatile boolean stopped;
+    private final boolean allowNonLoopback;
+    /** Host header values this server answers to, e.g. {@code 127.0.0.1:8474}; null accepts any (wildcard bind). */
+    private final java.util.Set<String> hosts;
 
-    private ChaosServer(InetSocketAddress address, EventBus events) throws IOException {
+    /** How long {@link #close()} waits for requests in flight before abandoning them. */
+    static final java.time.Duration CLOSE_GRACE = java.time.Duration.ofSeconds(2);
+
+    private ChaosServer(InetSocketAddress address, EventBus events, boolean allowNonLoopback) throws IOException {
         this.events = events;
+        this.allowNonLoopback = allowNonLoopback;
         this.handlers = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpServer.create(address, 64);
+        this.hosts = acceptedHosts(http.getAddress());
         http.createContext("/", this::handle);
         http.setExecutor(handlers);
         http.start();
@@ -78,10 +86,26 @@ public final class ChaosServer implements AutoCloseable {
 
     /** Same as {@link #start(InetSocketAddress)}, publishing changes to {@code events}. */
     public static ChaosServer start(InetSocketAddress address, EventBus events) {
+        return start(address, events, false);
+    }
+
+    /**
+     * Starts the control API on {@code address}. The API opens relays to any upstream, so by
+     * default it listens on loopback only, answers only requests addressed to its own address
+     * (the {@code Host} header; a DNS-rebinding page sends another) and refuses any request a
+     * browser sends from a foreign page (an {@code Origin} header not its own), with 403.
+     *
+     * @param allowNonLoopback whether {@code address} and proxies' listen addresses may be off
+     *     loopback (for example {@code 0.0.0.0} in a container); the Host and Origin checks stay
+     * @throws IllegalArgumentException when an address is off loopback and that is not allowed
+     * @throws UncheckedIOException when the address is in use
+     */
+    public static ChaosServer start(InetSocketAddress address, EventBus events, boolean allowNonLoopback) {
         Require.nonNull("address", address);
         Require.nonNull("events", events);
+        requireLoopback("address", address, allowNonLoopback);
         try {
-            return new ChaosServer(address, events);
+            return new ChaosServer(address, events, allowNonLoopback);
         } catch (IOException e) {
             throw new UncheckedIOException("chaos server: cannot listen on " + ChaosProxy.format(address) + ": " + e.getMessage(), e);
         }
@@ -111,6 +135,7 @@ public final class ChaosServer implements AutoCloseable {
         Require.notBlank("name", name);
         InetSocketAddress listenAddress = parseAddress("listen", listen);
         InetSocketAddress upstreamAddress = parseAddress("upstream", upstream);
+        requireLoopback("listen", listenAddress, allowNonLoopback);
         lock.lock();
         try {
             if (proxies.containsKey(name)) {
@@ -221,7 +246,17 @@ public final class ChaosServer implements AutoCloseable {
             lock.unlock();
         }
         http.stop(0);
-        handlers.close();
+        // Bounded: a client that never finishes sending its request must not hold close() up.
+        handlers.shutdown();
+        try {
+            if (!handlers.awaitTermination(CLOSE_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                handlers.shutdownNow();
+                handlers.awaitTermination(CLOSE_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException interrupted) {
+            handlers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         for (String name : List.copyOf(proxies.keySet())) {
             try {
                 deleteProxy(name);
@@ -242,10 +277,17 @@ public final class ChaosServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         int status;
         String body;
+        String refusal = refusal(exchange);
         try {
+            if (refusal != null) {
+                throw new Forbidden(refusal);
+            }
             Response response = route(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), readBody(exchange));
             status = response.status;
             body = response.json == null ? null : Json.write(response.json);
+        } catch (Forbidden e) {
+            status = 403;
+            body = error(403, e.getMessage());
         } catch (MethodNotAllowed e) {
             status = 405;
             body = error(405, e.getMessage());
@@ -382,6 +424,59 @@ public final class ChaosServer implements AutoCloseable {
         }
     }
 
+    private static final class Forbidden extends RuntimeException {
+        Forbidden(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Why a request must be refused, or null. A web page can make a browser send requests here
+     * (a text/plain POST needs no preflight); it either names another host (DNS rebinding) or
+     * carries its own Origin.
+     */
+    private String refusal(HttpExchange exchange) {
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (host == null) {
+            return "Host header missing";
+        }
+        String normalized = host.trim().toLowerCase(java.util.Locale.ROOT);
+        if (hosts != null && !hosts.contains(normalized)) {
+            return "Host '" + host + "' is not this server's address " + ChaosProxy.format(address());
+        }
+        String origin = exchange.getRequestHeaders().getFirst("Origin");
+        if (origin != null && !origin.trim().toLowerCase(java.util.Locale.ROOT).equals("http://" + normalized)) {
+            return "requests from web pages are refused (Origin '" + origin + "')";
+        }
+        return null;
+    }
+
+    private static java.util.Set<String> acceptedHosts(InetSocketAddress bound) {
+        InetAddress address = bound.getAddress();
+        if (address == null || address.isAnyLocalAddress()) {
+            return null; // bound everywhere (explicitly allowed): any name may reach it; Origin still checked
+        }
+        int port = bound.getPort();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        String literal = address.getHostAddress();
+        names.add((literal.contains(":") ? "[" + literal + "]" : literal) + ":" + port);
+        if (address.isLoopbackAddress()) {
+            names.add("localhost:" + port);
+            names.add("127.0.0.1:" + port);
+            names.add("[::1]:" + port);
+        }
+        return java.util.Set.copyOf(names);
+    }
+
+    private static void requireLoopback(String field, InetSocketAddress address, boolean allowNonLoopback) {
+        if (allowNonLoopback || (address.getAddress() != null && address.getAddress().isLoopbackAddress())) {
+            return;
+        }
+        throw new IllegalArgumentException(field + ": " + ChaosProxy.format(address) + " is not a loopback address;"
+                + " the chaos API relays to any upstream, so it stays on loopback unless explicitly allowed"
+                + " (ChaosServer.start(address, events, true), CLI --allow-remote)");
+    }
+
     private void updateProxy(ChaosProxy proxy, Map<String, Object> body) {
         rejectUnknown("proxy", body, List.of("name", "listen", "upstream", "enabled", "toxics"));
         if (body.containsKey("name") && !proxy.name().equals(body.get("name"))) {
@@ -394,6 +489,7 @@ public final class ChaosServer implements AutoCloseable {
             proxy.setUpstream(upstream);
         }
         if (listen != null && !sameAddress(proxy.listenAddress(), listen)) {
+            requireLoopback("listen", listen, allowNonLoopback);
             proxy.setListenAddress(listen);
         }
         if (enabled != null) {

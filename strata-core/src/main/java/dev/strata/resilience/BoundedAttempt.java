@@ -2,6 +2,7 @@ package dev.strata.resilience;
 
 import dev.strata.call.CallContext;
 import dev.strata.call.Deadline;
+import dev.strata.internal.AttemptCancellation;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +31,7 @@ final class BoundedAttempt<T> implements Runnable {
     private final Thread waiter;
     private final CircuitBreaker[] heldBreakers;
     private final AtomicInteger state = new AtomicInteger(RUNNING);
+    private final AttemptCancellation cancellation = new AttemptCancellation();
     private Thread thread;
     // Written before the state becomes DONE and read after, so the atomic publishes them.
     private T value;
@@ -58,11 +60,13 @@ final class BoundedAttempt<T> implements Runnable {
         Deadline.Scope deadlineScope = deadline == null ? null : deadline.enter();
         Deadline.Scope contextScope = context == null ? null : context.enter();
         BreakerHold.adopt(heldBreakers);
+        cancellation.enter();
         try {
             value = body.call();
         } catch (Throwable t) {
             failure = t;
         } finally {
+            cancellation.exit();
             BreakerHold.release(heldBreakers);
             if (contextScope != null) {
                 contextScope.close();
@@ -119,7 +123,7 @@ final class BoundedAttempt<T> implements Runnable {
      */
     boolean abandon() {
         if (state.compareAndSet(RUNNING, ABANDONED)) {
-            thread.interrupt();
+            cancellation.abandon(thread); // cancels a registered JDBC statement first; interrupts as the last resort
             return true;
         }
         return false;

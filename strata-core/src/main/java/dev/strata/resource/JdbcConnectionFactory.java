@@ -7,8 +7,17 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import dev.strata.internal.Durations;
+import java.net.SocketTimeoutException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Opens, validates and closes physical connections for a {@link StrataDataSource}. */
 final class JdbcConnectionFactory implements ResourceFactory<JdbcConnection> {
@@ -31,15 +40,23 @@ final class JdbcConnectionFactory implements ResourceFactory<JdbcConnection> {
         Properties connectProperties = new Properties();
         connectProperties.putAll(properties);
         Deadline deadline = Deadline.current();
-        if (deadline != null && url.startsWith("jdbc:postgresql:")) {
-            // pgjdbc bounds DNS + connect + login by loginTimeout (whole seconds); JDBC has no
-            // portable per-connection equivalent, so other drivers keep their own settings.
-            String seconds = Long.toString(ceilSeconds(deadline.remaining()));
-            connectProperties.putIfAbsent("loginTimeout", seconds);
-            connectProperties.putIfAbsent("connectTimeout", seconds);
-        }
         Driver driver = DriverManager.getDriver(url);
-        Connection raw = driver.connect(url, connectProperties);
+        Connection raw;
+        if (deadline == null) {
+            raw = driver.connect(url, connectProperties);
+        } else if (url.startsWith("jdbc:postgresql:")) {
+            // pgjdbc bounds DNS + connect + login by loginTimeout, read as fractional seconds:
+            // the borrower's budget to the millisecond. Its TCP connectTimeout is whole seconds
+            // only, and loginTimeout bounds it anyway.
+            long millis = Math.max(1, deadline.remaining().toMillis());
+            connectProperties.putIfAbsent("loginTimeout", String.format(Locale.ROOT, "%.3f", millis / 1000.0));
+            connectProperties.putIfAbsent("connectTimeout", Long.toString(ceilSeconds(deadline.remaining())));
+            raw = driver.connect(url, connectProperties);
+        } else {
+            // JDBC has no portable per-connection connect bound and creation runs on the borrower's
+            // thread: connect on a virtual thread and wait no longer than the budget.
+            raw = connectWithin(driver, connectProperties, deadline.remaining());
+        }
         if (raw == null) {
             throw new SQLException("no JDBC driver accepts " + url, "08001");
         }
@@ -52,12 +69,72 @@ final class JdbcConnectionFactory implements ResourceFactory<JdbcConnection> {
         }
     }
 
+    /**
+     * Connects on a virtual thread, waiting at most {@code budget}. When the budget runs out the
+     * connect is interrupted (a virtual thread blocked in a socket gets it closed) and a
+     * connection that still arrives later is closed, never leaked.
+     */
+    private Connection connectWithin(Driver driver, Properties connectProperties, Duration budget) throws SQLException {
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        Thread connector = Thread.ofVirtual().name("strata-jdbc-connect").start(() -> {
+            try {
+                Connection connection = driver.connect(url, connectProperties);
+                if (!result.complete(connection) && connection != null) {
+                    closeQuietly(connection); // the borrower gave up: nobody will use it
+                }
+            } catch (Throwable failure) {
+                result.completeExceptionally(failure);
+            }
+        });
+        try {
+            return result.get(Math.max(1L, budget.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException timedOut) {
+            if (!result.completeExceptionally(timedOut)) {
+                return joinCompleted(result); // it arrived just now
+            }
+            connector.interrupt();
+            SocketTimeoutException cause = new SocketTimeoutException("connect timed out after " + Durations.format(budget.toNanos()));
+            throw new SQLTransientConnectionException("could not connect to " + url + " within " + Durations.format(budget.toNanos())
+                    + " (the borrower's budget)", "08001", cause);
+        } catch (InterruptedException interrupted) {
+            if (!result.completeExceptionally(interrupted)) {
+                closeQuietly(joinCompleted(result));
+            }
+            connector.interrupt();
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted while connecting to " + url, "08001", interrupted);
+        } catch (ExecutionException failed) {
+            throw rethrow(failed.getCause());
+        }
+    }
+
+    private static Connection joinCompleted(CompletableFuture<Connection> done) throws SQLException {
+        try {
+            return done.getNow(null);
+        } catch (CompletionException failed) {
+            throw rethrow(failed.getCause());
+        }
+    }
+
+    private static SQLException rethrow(Throwable failure) {
+        if (failure instanceof SQLException sql) {
+            return sql;
+        }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        return new SQLException("connect failed: " + failure, "08001", failure);
+    }
+
     @Override
     public boolean validate(JdbcConnection connection, Duration timeout) {
         Connection raw = connection.raw();
         try {
             if (validationQuery == null) {
-                return raw.isValid((int) ceilSeconds(timeout));
+                return isValidWithin(raw, timeout);
             }
             raw.setNetworkTimeout(DIRECT, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
             try (Statement statement = raw.createStatement()) {
@@ -67,6 +144,37 @@ final class JdbcConnectionFactory implements ResourceFactory<JdbcConnection> {
             }
             return true;
         } catch (SQLException | RuntimeException failure) {
+            return false;
+        }
+    }
+
+    /**
+     * {@link Connection#isValid} counts whole seconds, so 50 ms would become 1 s. A whole number of
+     * seconds goes to the driver as is; anything else is waited for to the millisecond on a
+     * virtual thread, and a connection that does not answer in time is aborted (it is not valid,
+     * and the abort ends the driver's wait).
+     */
+    static boolean isValidWithin(Connection raw, Duration timeout) throws SQLException {
+        long millis = Math.max(1, timeout.toMillis());
+        if (millis % 1000 == 0) {
+            return raw.isValid((int) Math.min(Integer.MAX_VALUE, millis / 1000));
+        }
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        Thread.ofVirtual().name("strata-jdbc-isvalid").start(() -> {
+            try {
+                answer.complete(raw.isValid((int) ceilSeconds(timeout)));
+            } catch (Throwable failure) {
+                answer.complete(false);
+            }
+        });
+        try {
+            return answer.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException notInTime) {
+            answer.complete(false);
+            raw.abort(DIRECT);
+            return false;
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }

@@ -6,9 +6,6 @@ import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
 import dev.strata.fault.StrataException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;
@@ -17,6 +14,8 @@ import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.NClob;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLTimeoutException;
 import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
@@ -31,6 +30,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import dev.strata.internal.AttemptCancellation;
 
 /**
  * The {@link Connection} a {@link StrataDataSource} lends out: one borrowing of a pooled
@@ -48,7 +51,7 @@ import java.util.concurrent.Executor;
  * </ul>
  * Like any JDBC connection it is meant for one thread at a time.
  */
-final class PooledConnection implements Connection {
+final class PooledConnection implements Connection, JdbcHooks {
 
     private final StrataDataSource dataSource;
     private final Lease<JdbcConnection> lease;
@@ -68,8 +71,11 @@ final class PooledConnection implements Connection {
         this.raw = pooled.raw();
         this.deadline = deadline;
         if (deadline != null) {
-            // a blocked read must not outlive the call: the driver's socket timeout follows the deadline
-            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, deadline.remaining().toMillis()));
+            // A blocked read must not outlive the call: each statement is cancelled at the deadline
+            // (to the millisecond, see beforeExecute), and the driver's socket timeout, a grace
+            // later, is the last resort that also costs the connection.
+            long remaining = deadline.remaining().plus(AttemptCancellation.GRACE).toMillis();
+            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, remaining));
             try {
                 raw.setNetworkTimeout(JdbcConnectionFactory.DIRECT, millis);
                 networkTimeoutDirty = true;
@@ -86,7 +92,8 @@ final class PooledConnection implements Connection {
     }
 
     /** Classifies a failure, evicts the physical connection when it is poisoned, and names staleness. */
-    SQLException translate(SQLException failure) {
+    @Override
+    public SQLException translate(SQLException failure) {
         if (lease.brokenBy() != null) {
             return failure;
         }
@@ -105,45 +112,117 @@ final class PooledConnection implements Connection {
             return new SQLRecoverableException(cause.getMessage(), "08006", cause);
         }
         lease.evict(fault);
-        return failure;
+        // The borrower's catch block sees the layer too, not only the driver's bare exception
+        // (the SQLState stays the driver's, so code testing it keeps working).
+        StrataException cause = new StrataException(fault, pool.name(),
+                "connection broke during use, evicted: " + failure.getMessage(), failure);
+        return new SQLRecoverableException(cause.getMessage(), failure.getSQLState(), failure.getErrorCode(), cause);
     }
 
-    private <T extends Statement> T track(Class<T> type, T statement) throws SQLException {
-        if (deadline != null) {
-            statement.setQueryTimeout((int) JdbcConnectionFactory.ceilSeconds(deadline.remaining()));
-        }
+    private <T extends Statement> T track(T statement) {
         if (openStatements == null) {
             openStatements = new ArrayList<>(4);
         }
         openStatements.add(statement);
-        return type.cast(Proxy.newProxyInstance(PooledConnection.class.getClassLoader(), new Class<?>[] {type},
-                (proxy, method, args) -> invokeStatement(statement, proxy, method, args)));
+        return statement;
     }
 
-    private Object invokeStatement(Statement statement, Object proxy, Method method, Object[] args) throws Throwable {
-        switch (method.getName()) {
-            case "getConnection":
-                return this;
-            case "close":
-                openStatements.remove(statement);
-                break;
-            case "equals":
-                return proxy == args[0];
-            case "hashCode":
-                return System.identityHashCode(proxy);
-            case "toString":
-                return "Strata(" + statement + ")";
-            default:
-                break;
+    private Statement wrap(Statement raw) {
+        return new JdbcStatement(track(raw), this);
+    }
+
+    private PreparedStatement wrap(PreparedStatement raw) {
+        return new JdbcPreparedStatement(track(raw), this);
+    }
+
+    private CallableStatement wrap(CallableStatement raw) {
+        return new JdbcCallableStatement(track(raw), this);
+    }
+
+    // ------------------------------------------------------------ hooks of the generated wrappers
+
+    @Override
+    public Connection connection() {
+        return this;
+    }
+
+    @Override
+    public ResultSet resultSet(Statement owner, ResultSet raw) {
+        return raw == null ? null : new JdbcResultSet(raw, this, owner);
+    }
+
+    @Override
+    public void closed(Statement raw) {
+        if (openStatements != null) {
+            openStatements.remove(raw);
         }
-        try {
-            return method.invoke(statement, args);
-        } catch (InvocationTargetException thrown) {
-            Throwable cause = thrown.getCause();
-            if (cause instanceof SQLException sql) {
-                throw translate(sql);
+    }
+
+    /** One running execution: what to undo when it ends. */
+    private record Execution(AttemptCancellation attempt, Runnable cancel, ScheduledFuture<?> deadlineTimer) {
+    }
+
+    /**
+     * Before a statement runs: with a deadline, schedule its cancellation at the deadline (to
+     * the millisecond; JDBC's query timeout counts whole seconds); inside a bounded attempt,
+     * register the cancellation so the attempt's timeout cancels the statement instead of
+     * interrupting the thread (which would close the socket and cost the connection).
+     */
+    @Override
+    public Object beforeExecute(Statement raw) throws SQLException {
+        AttemptCancellation attempt = AttemptCancellation.current();
+        if (attempt == null && deadline == null) {
+            return null; // the common case: nothing to arm
+        }
+        Runnable cancel = () -> cancelQuietly(raw);
+        ScheduledFuture<?> timer = null;
+        if (deadline != null) {
+            long left = deadline.remainingNanos();
+            if (left <= 0) {
+                throw new SQLTimeoutException("the call's deadline passed before the statement ran", "57014");
             }
-            throw cause;
+            timer = Cancellations.SCHEDULER.schedule(() -> Thread.ofVirtual().start(cancel), left, TimeUnit.NANOSECONDS);
+        }
+        if (attempt != null && !attempt.register(cancel)) {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            throw new SQLTimeoutException("the attempt was abandoned at its timeout before the statement ran", "57014");
+        }
+        return new Execution(attempt, cancel, timer);
+    }
+
+    @Override
+    public void afterExecute(Object execution) {
+        if (execution instanceof Execution running) {
+            if (running.deadlineTimer() != null) {
+                running.deadlineTimer().cancel(false);
+            }
+            if (running.attempt() != null) {
+                running.attempt().unregister(running.cancel());
+            }
+        }
+    }
+
+    private static void cancelQuietly(Statement raw) {
+        try {
+            raw.cancel();
+        } catch (SQLException | RuntimeException ignored) {
+            // the statement may have finished meanwhile; the socket timeout stays the last resort
+        }
+    }
+
+    /** One shared timer for statement deadlines, on a virtual thread that ends when idle. */
+    private static final class Cancellations {
+        static final ScheduledThreadPoolExecutor SCHEDULER = newScheduler();
+
+        private static ScheduledThreadPoolExecutor newScheduler() {
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
+                    Thread.ofVirtual().name("strata-statement-deadlines").factory());
+            scheduler.setRemoveOnCancelPolicy(true); // most executions end before their deadline
+            scheduler.setKeepAliveTime(5, TimeUnit.SECONDS);
+            scheduler.allowCoreThreadTimeOut(true);
+            return scheduler;
         }
     }
 
@@ -317,7 +396,7 @@ final class PooledConnection implements Connection {
     public Statement createStatement() throws SQLException {
         checkOpen();
         try {
-            return track(Statement.class, raw.createStatement());
+            return wrap(raw.createStatement());
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -327,7 +406,7 @@ final class PooledConnection implements Connection {
     public PreparedStatement prepareStatement(String sql) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(sql));
+            return wrap(raw.prepareStatement(sql));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -337,7 +416,7 @@ final class PooledConnection implements Connection {
     public CallableStatement prepareCall(String sql) throws SQLException {
         checkOpen();
         try {
-            return track(CallableStatement.class, raw.prepareCall(sql));
+            return wrap(raw.prepareCall(sql));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -387,7 +466,7 @@ final class PooledConnection implements Connection {
     public DatabaseMetaData getMetaData() throws SQLException {
         checkOpen();
         try {
-            return raw.getMetaData();
+            return new JdbcDatabaseMetaData(raw.getMetaData(), this);
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -447,7 +526,7 @@ final class PooledConnection implements Connection {
     public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
         checkOpen();
         try {
-            return track(Statement.class, raw.createStatement(resultSetType, resultSetConcurrency));
+            return wrap(raw.createStatement(resultSetType, resultSetConcurrency));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -457,7 +536,7 @@ final class PooledConnection implements Connection {
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(sql, resultSetType, resultSetConcurrency));
+            return wrap(raw.prepareStatement(sql, resultSetType, resultSetConcurrency));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -467,7 +546,7 @@ final class PooledConnection implements Connection {
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
         checkOpen();
         try {
-            return track(CallableStatement.class, raw.prepareCall(sql, resultSetType, resultSetConcurrency));
+            return wrap(raw.prepareCall(sql, resultSetType, resultSetConcurrency));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -557,7 +636,7 @@ final class PooledConnection implements Connection {
     public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
         checkOpen();
         try {
-            return track(Statement.class, raw.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability));
+            return wrap(raw.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -567,7 +646,7 @@ final class PooledConnection implements Connection {
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
+            return wrap(raw.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -577,7 +656,7 @@ final class PooledConnection implements Connection {
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
         checkOpen();
         try {
-            return track(CallableStatement.class, raw.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
+            return wrap(raw.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -587,7 +666,7 @@ final class PooledConnection implements Connection {
     public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(sql, autoGeneratedKeys));
+            return wrap(raw.prepareStatement(sql, autoGeneratedKeys));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -597,7 +676,7 @@ final class PooledConnection implements Connection {
     public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(sql, columnIndexes));
+            return wrap(raw.prepareStatement(sql, columnIndexes));
         } catch (SQLException failure) {
             throw translate(failure);
         }
@@ -607,7 +686,7 @@ final class PooledConnection implements Connection {
     public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
         checkOpen();
         try {
-            return track(PreparedStatement.class, raw.prepareStatement(sql, columnNames));
+            return wrap(raw.prepareStatement(sql, columnNames));
         } catch (SQLException failure) {
             throw translate(failure);
         }

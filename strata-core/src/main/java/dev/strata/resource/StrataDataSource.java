@@ -31,8 +31,18 @@ import javax.sql.DataSource;
  *       returns it; a connection that failed with a connection-class fault is closed instead.</li>
  *   <li>A failure on a connection that was dead before it was used is reported as
  *       {@code NETWORK/stale-connection} with its idle time, never as a query error.</li>
- *   <li>With a deadline current, the connection's network timeout and each statement's query
- *       timeout are derived from the time left.</li>
+ *   <li>With a deadline current, each statement is cancelled at the deadline, to the millisecond
+ *       (the connection stays usable); the driver's network timeout, a short grace later, is the
+ *       last resort. Creation waits at most the acquisition timeout or the time left, whatever
+ *       the driver.</li>
+ *   <li>Inside a pipeline's per-attempt timeout, an attempt that runs out of time gets its
+ *       running statement cancelled rather than its thread interrupted, so the connection goes
+ *       back to the pool instead of being destroyed.</li>
+ *   <li>Every statement, result set and metadata object handed out is a Strata wrapper: every
+ *       SQL failure passes one eviction point, a connection that broke during use is evicted
+ *       and the exception the borrower catches carries the classified fault (its cause is a
+ *       {@link StrataException}), and {@code getConnection()} anywhere returns the pooled
+ *       connection, never the driver's.</li>
  * </ul>
  */
 public final class StrataDataSource implements DataSource, AutoCloseable {

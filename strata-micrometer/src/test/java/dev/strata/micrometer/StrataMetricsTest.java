@@ -242,6 +242,10 @@ class StrataMetricsTest {
             assertThat(registry.get("strata.pool.connections.wait").tag("quantile", "max").timeGauge().value(TimeUnit.MILLISECONDS))
                     .isGreaterThanOrEqualTo(0);
             assertThat(registry.get("strata.pool.connections.evicted").tag("reason", "stale").functionCounter().count()).isZero();
+            // Micrometer holds a gauge's state object weakly: the pool's meters must survive a collection.
+            System.gc();
+            assertThat(poolGauge("strata.pool.connections.max")).isEqualTo(2);
+            assertThat(registry.get("strata.pool.connections.timeout").functionCounter().count()).isEqualTo(1);
         }
     }
 
