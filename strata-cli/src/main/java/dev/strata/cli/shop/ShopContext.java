@@ -25,7 +25,8 @@ public final class ShopContext {
     private final ShopService service;
     private final ChaosServer chaos;
     private final ShopConfig config;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Map.Entry<String, AutoCloseable>> closeables = new ArrayList<>();
+    private String owner = "shop";
 
     ShopContext(Routes routes, Strata runtime, ShopService service, ChaosServer chaos, ShopConfig config) {
         this.routes = routes;
@@ -99,11 +100,17 @@ public final class ShopContext {
      * before the HTTP server and the rest of what the shop started; in reverse order of registration.
      */
     public void onClose(AutoCloseable resource) {
-        closeables.add(Args.nonNull("resource", resource));
+        closeables.add(Map.entry("plug-in " + owner + ": " + Args.nonNull("resource", resource).getClass().getSimpleName(),
+                resource));
     }
 
-    /** What plug-ins registered, in registration order. */
-    List<AutoCloseable> closeables() {
+    /** The plug-in installing now, for the shutdown log. */
+    void owner(String name) {
+        this.owner = name;
+    }
+
+    /** What plug-ins registered, described, in registration order. */
+    List<Map.Entry<String, AutoCloseable>> closeables() {
         return List.copyOf(closeables);
     }
 }
