@@ -459,7 +459,7 @@ public final class Strata implements AutoCloseable {
 
     private void abortStart() {
         shutdownStarted.set(true);
-        closeResources(new ArrayList<>(), System.nanoTime());
+        closeResources(new ArrayList<>(), System.nanoTime() + shutdownBudget.toNanos());
         finishClose();
     }
 
