@@ -56,6 +56,9 @@ final class BreakerHold {
 
     /** Makes the current thread (an attempt's own) hold {@code breakers}; undone by {@link #release(CircuitBreaker[])}. */
     static void adopt(CircuitBreaker[] breakers) {
+        if (breakers.length == 0) {
+            return; // the common case: no stack needed on the attempt's new thread (no allocation)
+        }
         BreakerHold stack = HELD.get();
         for (CircuitBreaker breaker : breakers) {
             stack.push(breaker);
@@ -63,6 +66,9 @@ final class BreakerHold {
     }
 
     static void release(CircuitBreaker[] breakers) {
+        if (breakers.length == 0) {
+            return;
+        }
         BreakerHold stack = HELD.get();
         for (int i = 0; i < breakers.length; i++) {
             stack.pop();
