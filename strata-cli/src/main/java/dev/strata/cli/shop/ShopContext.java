@@ -1,5 +1,7 @@
 package dev.strata.cli.shop;
 
+import dev.strata.config.ConfigValues;
+
 import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosServer;
 import dev.strata.observe.EventBus;
@@ -25,9 +27,13 @@ public final class ShopContext {
     private final ShopService service;
     private final ChaosServer chaos;
     private final ShopConfig config;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ConfigValues configRoot;
+    private final List<Map.Entry<String, AutoCloseable>> closeables = new ArrayList<>();
+    private String owner = "shop";
 
-    ShopContext(Routes routes, Strata runtime, ShopService service, ChaosServer chaos, ShopConfig config) {
+    ShopContext(Routes routes, Strata runtime, ShopService service, ChaosServer chaos, ShopConfig config,
+                ConfigValues configRoot) {
+        this.configRoot = configRoot;
         this.routes = routes;
         this.runtime = runtime;
         this.service = service;
@@ -89,7 +95,15 @@ public final class ShopContext {
         return chaos;
     }
 
-    /** The shop's own settings. */
+    /**
+     * The root values of the shop's configuration file, validated, for plug-ins that read their
+     * own sections (e.g. {@code http.trust_proxy} and {@code http.rate_limit}).
+     */
+    public ConfigValues configRoot() {
+        return configRoot;
+    }
+
+    /** The shop's own settings (the {@code shop:} section of its file). */
     public ShopConfig config() {
         return config;
     }
@@ -99,11 +113,17 @@ public final class ShopContext {
      * before the HTTP server and the rest of what the shop started; in reverse order of registration.
      */
     public void onClose(AutoCloseable resource) {
-        closeables.add(Args.nonNull("resource", resource));
+        closeables.add(Map.entry("plug-in " + owner + ": " + Args.nonNull("resource", resource).getClass().getSimpleName(),
+                resource));
     }
 
-    /** What plug-ins registered, in registration order. */
-    List<AutoCloseable> closeables() {
+    /** The plug-in installing now, for the shutdown log. */
+    void owner(String name) {
+        this.owner = name;
+    }
+
+    /** What plug-ins registered, described, in registration order. */
+    List<Map.Entry<String, AutoCloseable>> closeables() {
         return List.copyOf(closeables);
     }
 }
