@@ -244,7 +244,9 @@ public final class ConfigSchema {
                         "Idle connections are pinged this often; keep below the server's or NAT's idle timeout (0 = off)"))
                 .key(ConfigKey.of("leak_detection", ValueType.DURATION, Duration.ZERO, Duration.ZERO, DAY,
                         "A connection held longer is reported with the borrower's stack (0 = off)"))
-                .key(ConfigKey.of("creation_concurrency", ValueType.INTEGER, 2, 1, 64, "Connections being opened at once")));
+                .key(ConfigKey.of("creation_concurrency", ValueType.INTEGER, 2, 1, 64, "Connections being opened at once"))
+                .key(ConfigKey.of("housekeeping_interval", ValueType.DURATION, Duration.ofSeconds(1), Duration.ofMillis(10),
+                        Duration.ofMinutes(5), "How often idle timeout, lifetime, keepalive, leaks and min idle are checked")));
         d.section("http", "An HTTP dependency", s -> s
                 .key(ConfigKey.of("base_url", ValueType.URL, null, "Base URL the dependency's HTTP client calls")));
         onDependency(ConfigSchema::bindStandard);
@@ -317,6 +319,7 @@ public final class ConfigSchema {
                 v.find("pool.keepalive", Duration.class).ifPresent(p::keepaliveInterval);
                 v.find("pool.leak_detection", Duration.class).ifPresent(p::leakDetectionThreshold);
                 v.find("pool.creation_concurrency", Integer.class).ifPresent(p::creationConcurrency);
+                v.find("pool.housekeeping_interval", Duration.class).ifPresent(p::housekeepingInterval);
                 return p;
             });
         }

@@ -209,5 +209,6 @@ class ConfigLoadTest {
         assertThat(pool.keys().get("keepalive").defaultValue()).isEqualTo(core.keepaliveInterval());
         assertThat(pool.keys().get("leak_detection").defaultValue()).isEqualTo(core.leakDetectionThreshold());
         assertThat(pool.keys().get("creation_concurrency").defaultValue()).isEqualTo(core.creationConcurrency());
+        assertThat(pool.keys().get("housekeeping_interval").defaultValue()).isEqualTo(core.housekeepingInterval());
     }
 }

@@ -448,7 +448,8 @@ public final class Strata implements AutoCloseable {
 
     /**
      * Registers a JVM shutdown hook that runs {@link #shutdown()} on SIGTERM / SIGINT / normal exit;
-     * a later {@link #close()} removes it again. Returns this runtime.
+     * a later {@link #close()} removes it again. Returns this runtime. The hook also writes each
+     * shutdown step to standard error, because the logging backend may be shutting down beside it.
      */
     public Strata installShutdownHook() {
         lock.lock();
@@ -891,9 +892,17 @@ public final class Strata implements AutoCloseable {
     }
 
     void publish(String dependency, String type, Level level, String message) {
+        BasicEvent event = null;
         if (events.isActive(level)) {
-            events.publish(new BasicEvent(clock.currentTimeMillis(), dependency, type, Layer.APPLICATION, level, null,
-                    message));
+            event = new BasicEvent(clock.currentTimeMillis(), dependency, type, Layer.APPLICATION, level, null, message);
+            events.publish(event);
+        }
+        if (shutdownHook != null && Thread.currentThread() == shutdownHook && type.startsWith("shutdown.")) {
+            // In a JVM shutdown the logging backend may already be closed (java.util.logging resets its
+            // handlers in its own shutdown hook), so the steps of a SIGTERM shutdown also go to stderr.
+            System.err.println((event != null ? event : new BasicEvent(clock.currentTimeMillis(), dependency, type,
+                    Layer.APPLICATION, level, null, message)).logLine());
+            System.err.flush();
         }
     }
 

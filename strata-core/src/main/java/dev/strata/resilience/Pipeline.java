@@ -61,8 +61,8 @@ import java.util.function.Supplier;
  *   <li>{@link BulkheadFullException} when no slot was free;</li>
  *   <li>{@link dev.strata.resource.RateLimitedException} ({@code RESOURCE/rate-limited}, with the
  *       time until a permit as its retry-after) when the rate limiter gave no permit in time;</li>
- *   <li>a {@link StrataException} of kind {@link FaultKind#RETRY_BUDGET_EXHAUSTED} when the retry
- *       budget refused a retry (cause: the last failure).</li>
+ *   <li>{@link RetryBudgetExhaustedException} (kind {@link FaultKind#RETRY_BUDGET_EXHAUSTED}) when
+ *       the retry budget refused a retry (cause: the last failure).</li>
  * </ul>
  * The breaker records the dependency's own failure (the cause), not the wrapper, so a run of
  * timeouts opens it and a 404 does not.
@@ -115,7 +115,6 @@ public final class Pipeline {
 
     // The configuration, read by the package-private parts that do the work.
     final String name;
-    final Fallback<?> fallback;
     final Bulkhead bulkhead;
     final RateLimiter rateLimiter;
     final Duration rateLimitWait;
@@ -142,7 +141,6 @@ public final class Pipeline {
 
     private Pipeline(Builder b) {
         this.name = b.name;
-        this.fallback = b.fallback;
         this.bulkhead = b.bulkhead;
         this.rateLimiter = b.rateLimiter;
         this.rateLimitWait = b.rateLimitWait;
@@ -193,11 +191,11 @@ public final class Pipeline {
      * Runs a logical call of idempotent work (or of the {@link CallContext#current() current}
      * context) through every policy, invoking {@code attempt} once per attempt.
      *
-     * @return the first successful result, or the fallback's value
+     * @return the first successful result
      * @throws RuntimeException as described in the class documentation
      */
     public <T> T execute(Callable<T> attempt) {
-        return sync.run(null, attempt, fallback);
+        return sync.run(null, attempt, null);
     }
 
     /**
@@ -205,19 +203,21 @@ public final class Pipeline {
      * idempotency key is attempted exactly once, and attempts and backoffs are recorded in its trace.
      */
     public <T> T execute(CallContext context, Callable<T> attempt) {
-        return sync.run(context, attempt, fallback);
+        return sync.run(context, attempt, null);
     }
 
-    /** Like {@link #execute(CallContext, Callable)} with a fallback for this call, tried before the pipeline's own. */
+    /**
+     * Like {@link #execute(CallContext, Callable)} with a fallback for this call: its values must
+     * be of the call's type, checked by the compiler. For one fallback on every call, see
+     * {@link Builder#fallback(Fallback)}.
+     */
     public <T> T execute(CallContext context, Callable<T> attempt, Fallback<? extends T> callFallback) {
-        Require.nonNull("callFallback", callFallback);
-        Fallback<?> chained = fallback == null ? callFallback : callFallback.orElse(castFallback(fallback));
-        return sync.run(context, attempt, chained);
+        return sync.run(context, attempt, Require.nonNull("callFallback", callFallback));
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T> Fallback<T> castFallback(Fallback<?> fallback) {
-        return (Fallback<T>) fallback;
+    /** Runs a call with {@code fallbackToUse} (may be null); for {@link TypedPipeline}. */
+    <T> T run(CallContext context, Callable<T> attempt, Fallback<?> fallbackToUse) {
+        return sync.run(context, attempt, fallbackToUse);
     }
 
     // ------------------------------------------------------------------ asynchronous
@@ -236,8 +236,7 @@ public final class Pipeline {
      * interceptors run around the creation of each attempt's stage, and hedges are cancelled when
      * another attempt wins. Cancelling the returned future cancels the attempt in flight.
      *
-     * @return a future completing with the result, the fallback's value, or the failure described
-     *     in the class documentation
+     * @return a future completing with the result, or the failure described in the class documentation
      */
     public <T> CompletableFuture<T> executeAsync(CallContext context, Supplier<? extends CompletionStage<T>> attempt) {
         Objects.requireNonNull(attempt, "attempt");
@@ -247,19 +246,12 @@ public final class Pipeline {
         }
         AsyncCall<T> call = new AsyncCall<>(this, ctx, attempt);
         call.start();
-        CompletableFuture<T> outcome = call.result;
-        if (fallback == null) {
-            return outcome;
-        }
-        return fallbacks.withFallback(outcome, fallback);
+        return call.result;
     }
 
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("Pipeline[").append(name);
-        if (fallback != null) {
-            s.append(", ").append(fallback);
-        }
         if (bulkhead != null) {
             s.append(", bulkhead ").append(bulkhead.name());
         }
@@ -292,7 +284,6 @@ public final class Pipeline {
      */
     public static final class Builder {
         private final String name;
-        private Fallback<?> fallback;
         private Bulkhead bulkhead;
         private RateLimiter rateLimiter;
         private Duration rateLimitWait = Duration.ZERO;
@@ -369,10 +360,14 @@ public final class Pipeline {
             return this;
         }
 
-        /** The fallback used when the call fails; its values must fit every caller's expected type. */
-        public Builder fallback(Fallback<?> fallback) {
-            this.fallback = Require.nonNull("fallback", fallback);
-            return this;
+        /**
+         * Ends the configuration with a fallback for every call, fixing the calls' type: the result
+         * is a {@link TypedPipeline.Builder} whose pipeline accepts only attempts returning
+         * {@code T}, so a fallback of the wrong type is a compile error, not a
+         * {@code ClassCastException} at some caller. Set the other policies before this.
+         */
+        public <T> TypedPipeline.Builder<T> fallback(Fallback<T> fallback) {
+            return new TypedPipeline.Builder<>(this, Require.nonNull("fallback", fallback));
         }
 
         /** Adds an interceptor around every attempt; the first added is the outermost. */

@@ -153,8 +153,7 @@ final class RetryDecisions {
             return refused;
         }
         if (because == STOP_BUDGET) {
-            return new StrataException(Fault.of(FaultKind.RETRY_BUDGET_EXHAUSTED, "after attempt " + n + ", last " + fault),
-                    name, "retry budget refused a retry", failure);
+            return new RetryBudgetExhaustedException(name, n, fault, "retry budget refused a retry", failure);
         }
         if (because.startsWith("max duration") || because.startsWith(STOP_RETRY_AFTER)) {
             return new RetriesExhaustedException(name, n, fault, because, failure);

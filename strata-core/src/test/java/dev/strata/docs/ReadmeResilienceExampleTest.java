@@ -12,6 +12,7 @@ import dev.strata.resilience.Fallback;
 import dev.strata.resilience.Pipeline;
 import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
+import dev.strata.resilience.TypedPipeline;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +41,7 @@ class ReadmeResilienceExampleTest {
     void readmePipelineChargesAndFallsBackToPending() {
         String orderId = "o-42";
         // --- README example starts
-        Pipeline payments = Pipeline.builder("payments")
+        TypedPipeline<Receipt> payments = Pipeline.builder("payments")
                 .deadline(Duration.ofSeconds(5))                       // one budget for the logical call
                 .timeout(Duration.ofSeconds(2))                        // per attempt
                 .retry(Retry.builder()
@@ -52,7 +53,8 @@ class ReadmeResilienceExampleTest {
                         .failureRateThreshold(0.5).minimumCalls(10).openWait(Duration.ofSeconds(30)).build())
                 .bulkhead(Bulkhead.builder("payments").maxConcurrentCalls(20).build())
                 .fallback(Fallback.on(EnumSet.of(FaultKind.CIRCUIT_OPEN, FaultKind.RETRIES_EXHAUSTED,
-                        FaultKind.DEADLINE_EXCEEDED, FaultKind.BULKHEAD_FULL), cause -> Receipt.pending(orderId)))
+                        FaultKind.RETRY_BUDGET_EXHAUSTED, FaultKind.DEADLINE_EXCEEDED, FaultKind.BULKHEAD_FULL),
+                        cause -> Receipt.pending(orderId)))            // typed: a Receipt pipeline only
                 .build();
 
         // Charging is not idempotent: the key lets the payment service deduplicate a retry.

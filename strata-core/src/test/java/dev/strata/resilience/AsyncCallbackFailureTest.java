@@ -163,7 +163,7 @@ class AsyncCallbackFailureTest {
     @Test
     void asyncFallbackThrowingCompletesTheCall() {
         probeIsDue();
-        Pipeline p = pipeline().fallback(Fallback.<String>always(cause -> {
+        TypedPipeline<String> p = pipeline().fallback(Fallback.<String>always(cause -> {
             throw new Boom("fallback");
         })).build();
         CompletableFuture<String> call = p.executeAsync(AsyncCallbackFailureTest::reset);

@@ -110,7 +110,7 @@ class AsyncPipelineTest {
     @Test
     void fullBulkheadRejectsAndTheFallbackKnowsWhy() throws Exception {
         Bulkhead bulkhead = Bulkhead.builder("payments").maxConcurrentCalls(1).build();
-        Pipeline p = Pipeline.builder("payments").bulkhead(bulkhead).events(events.bus)
+        TypedPipeline<String> p = Pipeline.builder("payments").bulkhead(bulkhead).events(events.bus)
                 .fallback(Fallback.on(FaultKind.BULKHEAD_FULL, cause -> "busy")).build();
         CompletableFuture<String> first = new CompletableFuture<>();
         CompletableFuture<String> running = p.executeAsync(() -> first);
@@ -269,7 +269,7 @@ class AsyncPipelineTest {
     @Test
     void anAsyncTimeoutThatFiresIsReportedWithAttemptAndBound() {
         Pipeline p = Pipeline.builder("ledger").timeout(Duration.ofMillis(50)).events(events.bus).build();
-        assertThatThrownBy(() -> await(p.<String>executeAsync(CompletableFuture::new)))
+        assertThatThrownBy(() -> await(p.executeAsync(CompletableFuture::new)))
                 .hasCauseInstanceOf(AttemptTimeoutException.class);
         assertThat(events.seen).filteredOn(e -> e.type().equals("timeout.fired")).singleElement()
                 .satisfies(e -> assertThat(e.logLine()).isEqualTo("INFO [ledger] attempt 1/1 timed out after its 50ms timeout; interrupted"));

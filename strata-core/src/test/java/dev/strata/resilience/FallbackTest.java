@@ -42,9 +42,9 @@ class FallbackTest {
 
     @Test
     void returnsTheCorrectCachedDataWhenTheCircuitIsOpen() {
-        Pipeline p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
+        TypedPipeline<String> p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
                 .fallback(Fallback.on(FaultKind.CIRCUIT_OPEN, cause -> cached("product:123"))).build();
-        assertThat(p.<String>execute(() -> remote("product:123"))).isEqualTo("Widget");
+        assertThat(p.execute(() -> remote("product:123"))).isEqualTo("Widget");
         assertThat(events.types()).contains("fallback.invoked");
     }
 
@@ -52,9 +52,9 @@ class FallbackTest {
     void handlesAMissingCacheEntryGracefullyWithTheNextFallbackInTheChain() {
         Fallback<String> fromCache = Fallback.on(FaultKind.CIRCUIT_OPEN, cause -> cached("product:999"));
         Fallback<String> defaultValue = Fallback.always(cause -> "unknown product");
-        Pipeline p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
+        TypedPipeline<String> p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
                 .fallback(fromCache.orElse(defaultValue)).build();
-        assertThat(p.<String>execute(() -> remote("product:999"))).isEqualTo("unknown product");
+        assertThat(p.execute(() -> remote("product:999"))).isEqualTo("unknown product");
         assertThat(events.seen).filteredOn(e -> e.type().equals("fallback.failed")).singleElement()
                 .satisfies(e -> {
                     assertThat(e.level()).isEqualTo(System.Logger.Level.WARNING);
@@ -72,7 +72,7 @@ class FallbackTest {
             laterFallbackCalls.incrementAndGet();
             return "unknown product";
         });
-        Pipeline p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
+        TypedPipeline<String> p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
                 .fallback(broken.orElse(defaultValue)).build();
         assertThatThrownBy(() -> p.execute(() -> remote("product:999"))).isInstanceOf(OutOfMemoryError.class);
         assertThat(laterFallbackCalls).hasValue(0);
@@ -81,14 +81,14 @@ class FallbackTest {
     @Test
     void makesNoExternalCalls() {
         AtomicInteger fallbackRuns = new AtomicInteger();
-        Pipeline p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
+        TypedPipeline<String> p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
                 .retry(Retry.builder().maxAttempts(3).build())
                 .fallback(Fallback.on(FaultKind.CIRCUIT_OPEN, cause -> {
                     fallbackRuns.incrementAndGet();
                     return cached("product:123");
                 })).build();
         for (int i = 0; i < 10; i++) {
-            assertThat(p.<String>execute(() -> remote("product:123"))).isEqualTo("Widget");
+            assertThat(p.execute(() -> remote("product:123"))).isEqualTo("Widget");
         }
         assertThat(remoteCalls).as("the open breaker and the fallback never touch the dependency").hasValue(0);
         assertThat(fallbackRuns).hasValue(10);
@@ -98,17 +98,17 @@ class FallbackTest {
     @Test
     void knowsWhyItWasInvoked() {
         Fallback<String> why = Fallback.always(cause -> cause.reason().code() + " on " + cause.dependency());
-        Pipeline retried = Pipeline.builder("catalog").retry(Retry.builder().maxAttempts(2).build()).clock(clock)
+        TypedPipeline<String> retried = Pipeline.builder("catalog").retry(Retry.builder().maxAttempts(2).build()).clock(clock)
                 .events(events.bus).fallback(why).build();
-        assertThat(retried.<String>execute(() -> remote("x"))).isEqualTo("retries-exhausted on catalog");
-        Pipeline open = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus).fallback(why).build();
-        assertThat(open.<String>execute(() -> remote("x"))).isEqualTo("circuit-open on catalog");
+        assertThat(retried.execute(() -> remote("x"))).isEqualTo("retries-exhausted on catalog");
+        TypedPipeline<String> open = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus).fallback(why).build();
+        assertThat(open.execute(() -> remote("x"))).isEqualTo("circuit-open on catalog");
         Bulkhead full = Bulkhead.builder("catalog").maxConcurrentCalls(1).build();
         assertThat(full.tryAcquire()).isTrue();
-        Pipeline crowded = Pipeline.builder("catalog").bulkhead(full).clock(clock).events(events.bus).fallback(why).build();
-        assertThat(crowded.<String>execute(() -> remote("x"))).isEqualTo("bulkhead-full on catalog");
-        Pipeline slow = Pipeline.builder("catalog").timeout(Duration.ofMillis(20)).events(events.bus).fallback(why).build();
-        assertThat(slow.<String>execute(() -> {
+        TypedPipeline<String> crowded = Pipeline.builder("catalog").bulkhead(full).clock(clock).events(events.bus).fallback(why).build();
+        assertThat(crowded.execute(() -> remote("x"))).isEqualTo("bulkhead-full on catalog");
+        TypedPipeline<String> slow = Pipeline.builder("catalog").timeout(Duration.ofMillis(20)).events(events.bus).fallback(why).build();
+        assertThat(slow.execute(() -> {
             Thread.sleep(10_000);
             return "late";
         })).isEqualTo("attempt-timeout on catalog");
@@ -116,9 +116,9 @@ class FallbackTest {
 
     @Test
     void matchesByExceptionTypeIncludingTheCauseOfAWrapper() {
-        Pipeline p = Pipeline.builder("catalog").retry(Retry.builder().maxAttempts(2).build()).clock(clock).events(events.bus)
+        TypedPipeline<String> p = Pipeline.builder("catalog").retry(Retry.builder().maxAttempts(2).build()).clock(clock).events(events.bus)
                 .fallback(Fallback.on(ConnectException.class, cause -> "offline")).build();
-        assertThat(p.<String>execute(() -> remote("x"))).isEqualTo("offline"); // RetriesExhausted caused by ConnectException
+        assertThat(p.execute(() -> remote("x"))).isEqualTo("offline"); // RetriesExhausted caused by ConnectException
         assertThatThrownBy(() -> p.execute(() -> {
             throw new IllegalStateException("bug");
         })).isInstanceOf(IllegalStateException.class); // no matching fallback: the failure escapes untouched
@@ -126,7 +126,7 @@ class FallbackTest {
 
     @Test
     void anExceptionThrownByTheFallbackIsReportedNotSwallowed() {
-        Pipeline p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
+        TypedPipeline<String> p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
                 .fallback(Fallback.on(FaultKind.CIRCUIT_OPEN, cause -> cached("missing"))).build();
         assertThatThrownBy(() -> p.execute(() -> remote("missing")))
                 .isInstanceOf(CallNotPermittedException.class)
@@ -137,9 +137,12 @@ class FallbackTest {
 
     @Test
     void aPerCallFallbackIsTypedAndTriedBeforeThePipelines() {
-        Pipeline p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
+        TypedPipeline<String> p = Pipeline.builder("catalog").circuitBreaker(openBreaker()).clock(clock).events(events.bus)
                 .fallback(Fallback.always(cause -> "pipeline default")).build();
-        Integer stock = p.execute(CallContext.idempotent("catalog"), () -> 7, Fallback.on(FaultKind.CIRCUIT_OPEN, cause -> -1));
+        assertThat(p.execute(CallContext.idempotent("catalog"), () -> "live", Fallback.on(FaultKind.CIRCUIT_OPEN, cause -> "per call")))
+                .isEqualTo("per call");
+        // calls of another type go through the same policies without the String fallback
+        Integer stock = p.pipeline().execute(CallContext.idempotent("catalog"), () -> 7, Fallback.on(FaultKind.CIRCUIT_OPEN, cause -> -1));
         assertThat(stock).isEqualTo(-1);
     }
 }

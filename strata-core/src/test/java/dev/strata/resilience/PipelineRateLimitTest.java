@@ -88,10 +88,10 @@ class PipelineRateLimitTest {
 
     @Test
     void aFallbackSeesTheRateLimitedFault() {
-        Pipeline pipeline = Pipeline.builder("payments").rateLimiter(limiter(1), Duration.ZERO)
+        TypedPipeline<String> pipeline = Pipeline.builder("payments").rateLimiter(limiter(1), Duration.ZERO)
                 .fallback(Fallback.on(FaultKind.RATE_LIMITED, failure -> "cached")).clock(clock).events(events.bus).build();
-        assertThat(pipeline.<String>execute(this::call)).isEqualTo("ok");
-        assertThat(pipeline.<String>execute(this::call)).isEqualTo("cached");
+        assertThat(pipeline.execute(this::call)).isEqualTo("ok");
+        assertThat(pipeline.execute(this::call)).isEqualTo("cached");
     }
 
     @Test

@@ -187,22 +187,22 @@ class PipelineTrapsTest {
         CircuitBreaker breaker = breaker(1);
         List<String> reasons = new CopyOnWriteArrayList<>();
         // Builder called inside out; the nesting must still be Fallback > Bulkhead > Deadline > Breaker > Retry.
-        Pipeline p = Pipeline.builder("payments").retry(retry(2)).circuitBreaker(breaker).deadline(Duration.ofSeconds(10))
+        TypedPipeline<String> p = Pipeline.builder("payments").retry(retry(2)).circuitBreaker(breaker).deadline(Duration.ofSeconds(10))
                 .bulkhead(bulkhead).fallback(Fallback.always(cause -> {
                     reasons.add(cause.reason().code());
                     return "fallback";
                 })).clock(clock).events(events.bus).build();
         // Bulkhead outside the breaker: a rejected call is not counted by the breaker.
         assertThat(bulkhead.tryAcquire()).isTrue();
-        assertThat(p.<String>execute(this::failWithReset)).isEqualTo("fallback");
+        assertThat(p.execute(this::failWithReset)).isEqualTo("fallback");
         bulkhead.release();
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
         // Deadline inside the bulkhead and around the attempts: nested code sees it.
-        assertThat(p.<Duration>execute(() -> Deadline.current().remaining())).isEqualTo(Duration.ofSeconds(10));
+        assertThat(p.pipeline().<Duration>execute(() -> Deadline.current().remaining())).isEqualTo(Duration.ofSeconds(10));
         // Retry inside the breaker: one logical call of 2 attempts = one failure, which opens a threshold-1 breaker.
-        assertThat(p.<String>execute(this::failWithReset)).isEqualTo("fallback");
+        assertThat(p.execute(this::failWithReset)).isEqualTo("fallback");
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
-        assertThat(p.<String>execute(this::failWithReset)).isEqualTo("fallback");
+        assertThat(p.execute(this::failWithReset)).isEqualTo("fallback");
         assertThat(reasons).containsExactly("bulkhead-full", "retries-exhausted", "circuit-open");
         assertThat(bulkhead.inUse()).isZero();
     }
@@ -240,7 +240,11 @@ class PipelineTrapsTest {
         RetryBudget budget = RetryBudget.builder().retryPercent(0.0).minRetriesPerSecond(0).clock(clock).events(events.bus).build();
         Pipeline p = Pipeline.builder("payments").retry(retry(5)).retryBudget(budget).clock(clock).events(events.bus).build();
         assertThatThrownBy(() -> p.execute(this::failWithReset))
-                .satisfies(e -> assertThat(((dev.strata.fault.StrataException) e).kind()).isEqualTo(FaultKind.RETRY_BUDGET_EXHAUSTED))
+                .isInstanceOfSatisfying(RetryBudgetExhaustedException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(FaultKind.RETRY_BUDGET_EXHAUSTED);
+                    assertThat(e.lastFault().kind()).isEqualTo(FaultKind.CONNECTION_RESET);
+                    assertThat(e.attempts()).isEqualTo(1);
+                })
                 .hasCauseInstanceOf(SocketException.class);
         assertThat(calls).hasValue(1);
         assertThat(events.types()).contains("retry-budget.exhausted", "retry.gave-up");
@@ -272,7 +276,7 @@ class PipelineTrapsTest {
                 .slowCallDuration(Duration.ofSeconds(1)).slowCallRateThreshold(0.5).clock(clock).events(events.bus).build();
         Pipeline p = Pipeline.builder("payments").circuitBreaker(breaker).retry(retry(3)).clock(clock).events(events.bus).build();
         for (int i = 0; i < 4; i++) {
-            assertThat(p.<String>execute(() -> {
+            assertThat(p.execute(() -> {
                 clock.manual.advance(Duration.ofMillis(1500)); // answers, but slowly
                 return "slow";
             })).isEqualTo("slow");

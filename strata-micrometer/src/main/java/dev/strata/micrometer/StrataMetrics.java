@@ -30,7 +30,6 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
  * Binds Strata's policies and pools to a Micrometer {@link MeterRegistry}. Every meter is named
@@ -207,7 +206,9 @@ public final class StrataMetrics implements AutoCloseable {
      */
     public StrataMetrics bind(Pool<?> pool) {
         Objects.requireNonNull(pool, "pool");
-        Supplier<PoolStats> stats = pool::stats;
+        // The pool itself is the meters' state object: Micrometer holds it weakly, and the
+        // application holds the pool, whereas a lambda made here would be collected at once.
+        Pool<?> stats = pool;
         Tags l2 = tags(pool.name(), Layer.RESOURCE);
         gauge("strata.pool.connections.active", l2, stats, s -> s.active(), "connections lent out");
         gauge("strata.pool.connections.idle", l2, stats, s -> s.idle(), "connections idle in the pool");
@@ -231,16 +232,16 @@ public final class StrataMetrics implements AutoCloseable {
         return this;
     }
 
-    private void gauge(String name, Tags tags, Supplier<PoolStats> stats, java.util.function.ToDoubleFunction<PoolStats> f, String help) {
-        track(Gauge.builder(name, stats, c -> f.applyAsDouble(c.get())).tags(tags).description(help).register(registry));
+    private void gauge(String name, Tags tags, Pool<?> pool, java.util.function.ToDoubleFunction<PoolStats> f, String help) {
+        track(Gauge.builder(name, pool, p -> f.applyAsDouble(p.stats())).tags(tags).description(help).register(registry));
     }
 
-    private void counter(String name, Tags tags, Supplier<PoolStats> stats, java.util.function.ToDoubleFunction<PoolStats> f, String help) {
-        track(FunctionCounter.builder(name, stats, c -> f.applyAsDouble(c.get())).tags(tags).description(help).register(registry));
+    private void counter(String name, Tags tags, Pool<?> pool, java.util.function.ToDoubleFunction<PoolStats> f, String help) {
+        track(FunctionCounter.builder(name, pool, p -> f.applyAsDouble(p.stats())).tags(tags).description(help).register(registry));
     }
 
-    private void waitGauge(Tags tags, Supplier<PoolStats> stats, java.util.function.Function<PoolStats, Duration> f) {
-        track(TimeGauge.builder("strata.pool.connections.wait", stats, TimeUnit.NANOSECONDS, c -> f.apply(c.get()).toNanos())
+    private void waitGauge(Tags tags, Pool<?> pool, java.util.function.Function<PoolStats, Duration> f) {
+        track(TimeGauge.builder("strata.pool.connections.wait", pool, TimeUnit.NANOSECONDS, p -> f.apply(p.stats()).toNanos())
                 .tags(tags).description("acquisition wait, by quantile (power-of-two buckets)").register(registry));
     }
 

@@ -13,6 +13,7 @@ import dev.strata.resilience.CallNotPermittedException;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Fallback;
 import dev.strata.resilience.Pipeline;
+import dev.strata.resilience.TypedPipeline;
 import dev.strata.resilience.RetriesExhaustedException;
 import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
@@ -144,16 +145,16 @@ class StrataMetricsTest {
     @Test
     void bulkheadSaturationAndFallbacksAreMetered() throws Exception {
         Bulkhead bulkhead = Bulkhead.builder("search").maxConcurrentCalls(1).events(EventBus.detached()).build();
-        Pipeline pipeline = Pipeline.builder("search").bulkhead(bulkhead)
+        TypedPipeline<String> pipeline = Pipeline.builder("search").bulkhead(bulkhead)
                 .fallback(Fallback.on(FaultKind.BULKHEAD_FULL, cause -> "cached"))
                 .events(EventBus.detached()).build();
-        metrics.bind(pipeline).bind(bulkhead);
+        metrics.bind(pipeline.pipeline()).bind(bulkhead);
 
         assertThat(bulkhead.tryAcquire()).isTrue(); // another caller holds the only slot
         try {
             assertThat(registry.get("strata.bulkhead.active").gauge().value()).isEqualTo(1);
             assertThat(registry.get("strata.bulkhead.available").gauge().value()).isZero();
-            assertThat(pipeline.<String>execute(() -> "fresh")).isEqualTo("cached");
+            assertThat(pipeline.execute(() -> "fresh")).isEqualTo("cached");
         } finally {
             bulkhead.release();
         }
@@ -242,6 +243,10 @@ class StrataMetricsTest {
             assertThat(registry.get("strata.pool.connections.wait").tag("quantile", "max").timeGauge().value(TimeUnit.MILLISECONDS))
                     .isGreaterThanOrEqualTo(0);
             assertThat(registry.get("strata.pool.connections.evicted").tag("reason", "stale").functionCounter().count()).isZero();
+            // Micrometer holds a gauge's state object weakly: the pool's meters must survive a collection.
+            System.gc();
+            assertThat(poolGauge("strata.pool.connections.max")).isEqualTo(2);
+            assertThat(registry.get("strata.pool.connections.timeout").functionCounter().count()).isEqualTo(1);
         }
     }
 

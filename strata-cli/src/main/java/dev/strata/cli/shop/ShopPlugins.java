@@ -38,7 +38,7 @@ final class ShopPlugins {
 
     /** Issue 11 (observe): {@code GET /metrics}, {@code /strata/dashboard}. */
     private static List<ShopPlugin> observability() {
-        return List.of();
+        return List.of(new dev.strata.cli.dashboard.ShopObservability(List::of));
     }
 
     /** Issue 13 (http): per-client rate limit on {@code /checkout}, {@code StrataHttpClient} downstreams. */
