@@ -86,8 +86,8 @@ public class RedisRateLimiterBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         long seconds = Math.max(1, (System.currentTimeMillis() - startMillis) / 1000);
-        System.out.printf("%nadmitted over %d s (limit 1000 per 10 s -> at most %d): strata fixed window %d, bucket4j %d;"
-                        + " strata fallback decisions %d%n", seconds, 1000 * (seconds / 10 + 1),
+        System.out.printf("%nadmitted over %d s (limit 1000 per 10 s: a span of s seconds touches at most s/10 + 2 windows -> at most %d): strata fixed window %d, bucket4j %d;"
+                        + " strata fallback decisions %d%n", seconds, 1000 * (seconds / 10 + 2),
                 admittedFixed.sum(), admittedBucket4j.sum(), fixedWindow.fallbackDecisions() + gcra.fallbackDecisions());
         connection.close();
         bytes.close();
