@@ -558,7 +558,7 @@ public final class Pool<R> implements AutoCloseable {
      * resources, so never retried (a retry would only be interrupted again).
      */
     private StrataException interrupted(String doing, Throwable cause) {
-        return new StrataException(Fault.of(FaultKind.UNCLASSIFIED, "interrupted"), name, "interrupted while " + doing, cause);
+        return new StrataException(Fault.of(FaultKind.INTERRUPTED, doing), name, "interrupted while " + doing, cause);
     }
 
     private StrataException closedException() {
