@@ -13,6 +13,7 @@ import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
 import dev.strata.resilience.Timeout;
 import dev.strata.resource.Pool;
+import dev.strata.resource.RateLimiter;
 import dev.strata.resource.StrataDataSource;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -335,6 +336,22 @@ public final class Strata implements AutoCloseable {
         return components(Pipeline.class);
     }
 
+    /** Every rate limiter the runtime's dependencies use: set on a pipeline, or attached (each once). */
+    public List<RateLimiter> limiters() {
+        List<RateLimiter> limiters = new ArrayList<>();
+        for (RateLimiter l : components(RateLimiter.class)) {
+            if (limiters.stream().noneMatch(known -> known == l)) {
+                limiters.add(l);
+            }
+        }
+        for (RateLimiter l : attachments(RateLimiter.class)) {
+            if (limiters.stream().noneMatch(known -> known == l)) {
+                limiters.add(l);
+            }
+        }
+        return limiters;
+    }
+
     /**
      * Every attachment of the given type across dependencies, in creation order: e.g. every rate
      * limiter or HTTP client the runtime made.
@@ -632,7 +649,8 @@ public final class Strata implements AutoCloseable {
             }
         }
         for (Component c : reversed) {
-            if (!(c.instance() instanceof StrataDataSource || c.kind().equals("pool"))
+            // rate limiters are given, possibly shared: whoever made them closes them (or hands them to own())
+            if (!(c.instance() instanceof StrataDataSource || c.kind().equals("pool") || c.kind().equals("rate-limiter"))
                     && c.instance() instanceof AutoCloseable) {
                 closeOne(steps, c);
             }
@@ -736,6 +754,10 @@ public final class Strata implements AutoCloseable {
         }
         if (s.hedge != null) {
             p.hedge(s.hedge);
+        }
+        if (s.rateLimiter != null) {
+            p.rateLimiter(s.rateLimiter, s.rateLimitWait);
+            components.add(new Component(name, "rate-limiter", s.rateLimiter));
         }
         if (s.fallback != null) {
             p.fallback(s.fallback);

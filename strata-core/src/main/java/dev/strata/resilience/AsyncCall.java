@@ -2,6 +2,7 @@ package dev.strata.resilience;
 
 import dev.strata.call.CallContext;
 import dev.strata.call.Deadline;
+import dev.strata.internal.Attempts;
 import dev.strata.fault.Fault;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.fault.Layer;
@@ -102,7 +103,7 @@ final class AsyncCall<T> {
         n++;
         attemptStart = p.clock.nanoTime();
         if (ctx != null) {
-            ctx.attempt(n);
+            Attempts.set(ctx, n);
         }
         Deadline d = deadlineInForce;
         long left = d == null ? Long.MAX_VALUE : d.remainingNanos();

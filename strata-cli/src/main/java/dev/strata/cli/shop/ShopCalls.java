@@ -35,7 +35,7 @@ public final class ShopCalls {
 
     private final String variant;
     private final HttpClient http;
-    private final Map<String, Integer> ports;
+    private final Map<String, URI> baseUrls;
 
     /**
      * @param variant sent in a header so the downstreams can count each variant's load
@@ -43,9 +43,24 @@ public final class ShopCalls {
      * @param ports the port of each downstream (or of the chaos proxy in front of it) on 127.0.0.1
      */
     public ShopCalls(String variant, HttpClient http, Map<String, Integer> ports) {
+        this(http, variant, toUrls(ports));
+    }
+
+    /**
+     * @param http the client
+     * @param variant sent in a header so the downstreams can count each caller's load
+     * @param baseUrls each downstream's base URL, e.g. {@code http://127.0.0.1:8081/}
+     */
+    public ShopCalls(HttpClient http, String variant, Map<String, URI> baseUrls) {
         this.variant = variant;
         this.http = http;
-        this.ports = Map.copyOf(ports);
+        this.baseUrls = Map.copyOf(baseUrls);
+    }
+
+    private static Map<String, URI> toUrls(Map<String, Integer> ports) {
+        Map<String, URI> urls = new java.util.HashMap<>();
+        ports.forEach((name, port) -> urls.put(name, URI.create("http://127.0.0.1:" + port + "/")));
+        return urls;
     }
 
     /** Asks inventory whether a product is in stock; the request waits at most {@code timeout}. */
@@ -65,7 +80,7 @@ public final class ShopCalls {
 
     private void send(String service, String path, String body, String idempotencyKey, Duration timeout)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(service) + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(baseUrls.get(service).resolve(path.substring(1)))
                 .timeout(timeout)
                 .header(Downstream.VARIANT_HEADER, variant);
         if (idempotencyKey != null) {
