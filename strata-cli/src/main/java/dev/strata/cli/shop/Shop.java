@@ -7,6 +7,7 @@ import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosProxy;
 import dev.strata.chaos.ChaosServer;
 import dev.strata.config.LoadedConfig;
+import dev.strata.http.StrataHttpClient;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.observe.EventBus;
@@ -14,7 +15,6 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -145,9 +145,7 @@ public final class Shop implements AutoCloseable {
                 new ShopService.Dependencies(db.dataSource(), db.pipeline(), db.pipeline(),
                         runtime.dependency(ShopCalls.PAYMENTS).pipeline(), runtime.dependency(ShopCalls.INVENTORY).pipeline(),
                         runtime.dependency(ShopCalls.RECOMMENDATIONS).pipeline(),
-                        new ShopCalls(runtime.own("order service HTTP client", HttpClient.newBuilder()
-                                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build()),
-                                "shop", baseUrls)),
+                        new ShopCalls("shop", httpClients(baseUrls.keySet()))),
                 new ShopService.Timing(config.checkoutBudget(), config.orderWriteReserve(),
                         attemptTimeout(loaded, ShopCalls.PAYMENTS), attemptTimeout(loaded, ShopCalls.INVENTORY),
                         attemptTimeout(loaded, ShopCalls.RECOMMENDATIONS)));
@@ -157,7 +155,7 @@ public final class Shop implements AutoCloseable {
         mountOrders(routes, service);
         server = runtime.own("HTTP server", new ShopServer(new InetSocketAddress(loopback, config.port()), routes, runtime,
                 List.of(HealthHandlers.PREFIX + "/")));
-        ShopContext context = new ShopContext(routes, runtime, service, chaos, config);
+        ShopContext context = new ShopContext(routes, runtime, service, chaos, config, loaded.root());
         List<ShopPlugin> plugins = new ArrayList<>(ShopPlugins.installed());
         plugins.addAll(extraPlugins);
         try {
@@ -178,6 +176,15 @@ public final class Shop implements AutoCloseable {
         out.println("shop listening on " + server.uri());
         out.println("shop: ready; Ctrl-C or SIGTERM stops it gracefully");
         out.flush();
+    }
+
+    /** Each downstream's {@code StrataHttpClient}: the runtime made one per dependency with an HTTP base URL. */
+    private Map<String, StrataHttpClient> httpClients(java.util.Set<String> downstreams) {
+        Map<String, StrataHttpClient> clients = new LinkedHashMap<>();
+        for (String name : downstreams) {
+            clients.put(name, runtime.dependency(name).httpClient());
+        }
+        return clients;
     }
 
     /** The dependency's per-attempt timeout, or the checkout budget when it has none. */

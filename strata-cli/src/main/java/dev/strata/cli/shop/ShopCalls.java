@@ -2,6 +2,7 @@ package dev.strata.cli.shop;
 
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.HttpStatusException;
+import dev.strata.http.StrataHttpClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,6 +37,7 @@ public final class ShopCalls {
     private final String variant;
     private final HttpClient http;
     private final Map<String, URI> baseUrls;
+    private final Map<String, StrataHttpClient> clients;
 
     /**
      * @param variant sent in a header so the downstreams can count each variant's load
@@ -55,6 +57,23 @@ public final class ShopCalls {
         this.variant = variant;
         this.http = http;
         this.baseUrls = Map.copyOf(baseUrls);
+        this.clients = Map.of();
+    }
+
+    /**
+     * Calls through each downstream's {@link StrataHttpClient} (the shop's: one per dependency,
+     * from its Strata runtime). Each call is then one attempt of the caller's pipeline, bounded
+     * by the deadline, its status classified, a failed body drained and the call's idempotency
+     * key sent.
+     *
+     * @param variant sent in a header so the downstreams can count each caller's load
+     * @param clients each downstream's client, by dependency name
+     */
+    public ShopCalls(String variant, Map<String, StrataHttpClient> clients) {
+        this.variant = variant;
+        this.http = null;
+        this.clients = Map.copyOf(clients);
+        this.baseUrls = Map.of();
     }
 
     private static Map<String, URI> toUrls(Map<String, Integer> ports) {
@@ -80,7 +99,10 @@ public final class ShopCalls {
 
     private void send(String service, String path, String body, String idempotencyKey, Duration timeout)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(baseUrls.get(service).resolve(path.substring(1)))
+        StrataHttpClient client = clients.get(service);
+        HttpRequest.Builder request = client != null ? client.request(path.substring(1))
+                : HttpRequest.newBuilder(baseUrls.get(service).resolve(path.substring(1)));
+        request
                 .timeout(timeout)
                 .header(Downstream.VARIANT_HEADER, variant);
         if (idempotencyKey != null) {
@@ -88,6 +110,10 @@ public final class ShopCalls {
         }
         request.method(body == null ? "GET" : "POST",
                 body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (client != null) {
+            client.attempt(request.build(), HttpResponse.BodyHandlers.discarding()); // throws HttpResponseException >= 400
+            return;
+        }
         HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
         if (response.statusCode() >= 400) {
             throw new HttpStatusException(response.statusCode(),

@@ -1,5 +1,7 @@
 package dev.strata.cli.shop;
 
+import dev.strata.config.ConfigValues;
+
 import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosServer;
 import dev.strata.observe.EventBus;
@@ -25,9 +27,12 @@ public final class ShopContext {
     private final ShopService service;
     private final ChaosServer chaos;
     private final ShopConfig config;
+    private final ConfigValues configRoot;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    ShopContext(Routes routes, Strata runtime, ShopService service, ChaosServer chaos, ShopConfig config) {
+    ShopContext(Routes routes, Strata runtime, ShopService service, ChaosServer chaos, ShopConfig config,
+                ConfigValues configRoot) {
+        this.configRoot = configRoot;
         this.routes = routes;
         this.runtime = runtime;
         this.service = service;
@@ -89,7 +94,15 @@ public final class ShopContext {
         return chaos;
     }
 
-    /** The shop's own settings. */
+    /**
+     * The root values of the shop's configuration file, validated, for plug-ins that read their
+     * own sections (e.g. {@code http.trust_proxy} and {@code http.rate_limit}).
+     */
+    public ConfigValues configRoot() {
+        return configRoot;
+    }
+
+    /** The shop's own settings (the {@code shop:} section of its file). */
     public ShopConfig config() {
         return config;
     }

@@ -48,7 +48,7 @@ final class ShopPlugins {
 
     /** Issue 13 (http): per-client rate limit on {@code /checkout}, {@code StrataHttpClient} downstreams. */
     private static List<ShopPlugin> http() {
-        return List.of();
+        return List.of(ShopPlugin.named("http-edge", ShopHttpEdge::install));
     }
 
     /** Issue 12 (limits): limiters from the config. */
