@@ -187,6 +187,8 @@ public final class Strata implements AutoCloseable {
     private volatile boolean forced;
     private volatile ShutdownReport shutdownReport;
     private volatile Thread shutdownHook;
+    /** Whether the shutdown runs in the JVM's shutdown hook, where the logging backend may be gone. */
+    private volatile boolean inJvmShutdown;
 
     private Strata(Builder b, Map<String, DependencySettings> settings) {
         this.events = b.events == null ? EventBus.create() : b.events;
@@ -459,13 +461,16 @@ public final class Strata implements AutoCloseable {
 
     private void abortStart() {
         shutdownStarted.set(true);
-        closeResources(new ArrayList<>(), System.nanoTime());
+        closeResources(new ArrayList<>(), System.nanoTime() + shutdownBudget.toNanos());
         finishClose();
     }
 
     /**
      * Registers a JVM shutdown hook that runs {@link #shutdown()} on SIGTERM / SIGINT / normal exit;
-     * a later {@link #close()} removes it again. Returns this runtime. The hook also writes each
+     * a later {@link #close()} removes it again. Returns this runtime. Where the JVM lets it (not
+     * with {@code -Xrs}), it also takes over SIGTERM and SIGINT: the first exits the JVM as the
+     * JVM's own handler would (status 128 + signal number), which runs the hook; a second one while
+     * the shutdown runs forces the rest ({@link #forceShutdown()}). The hook also writes each
      * shutdown step to standard error, because the logging backend may be shutting down beside it.
      */
     public Strata installShutdownHook() {
@@ -475,11 +480,18 @@ public final class Strata implements AutoCloseable {
                 Thread hook = new Thread(this::shutdown, "strata-shutdown");
                 Runtime.getRuntime().addShutdownHook(hook);
                 shutdownHook = hook;
+                SignalRelay.install(this);
             }
         } finally {
             lock.unlock();
         }
         return this;
+    }
+
+    /** A second SIGTERM / SIGINT while the shutdown runs forces the rest. */
+    void onSecondSignal(String signal) {
+        publish(RUNTIME, "shutdown.forced", Level.WARNING, "shutdown: second SIG" + signal + ": forcing the rest");
+        forceShutdown();
     }
 
     // ------------------------------------------------------------------ work admission
@@ -559,6 +571,7 @@ public final class Strata implements AutoCloseable {
             }
             return shutdownReport;
         }
+        inJvmShutdown = shutdownHook != null && Thread.currentThread() == shutdownHook;
         removeShutdownHook();
         long begin = System.nanoTime();
         long end = begin + shutdownBudget.toNanos();
@@ -919,7 +932,7 @@ public final class Strata implements AutoCloseable {
             event = new BasicEvent(clock.currentTimeMillis(), dependency, type, Layer.APPLICATION, level, null, message);
             events.publish(event);
         }
-        if (shutdownHook != null && Thread.currentThread() == shutdownHook && type.startsWith("shutdown.")) {
+        if (inJvmShutdown && type.startsWith("shutdown.")) {
             // In a JVM shutdown the logging backend may already be closed (java.util.logging resets its
             // handlers in its own shutdown hook), so the steps of a SIGTERM shutdown also go to stderr.
             System.err.println((event != null ? event : new BasicEvent(clock.currentTimeMillis(), dependency, type,

@@ -161,12 +161,13 @@ public final class Shop implements AutoCloseable {
         try {
             for (ShopPlugin plugin : plugins) {
                 routes.owner(plugin.name());
+                context.owner(plugin.name());
                 plugin.install(context);
             }
         } finally {
             // What a plug-in registered before a later one failed is closed too.
-            for (AutoCloseable resource : context.closeables()) {
-                runtime.own("plug-in resource " + resource, resource);
+            for (Map.Entry<String, AutoCloseable> resource : context.closeables()) {
+                runtime.own(resource.getKey(), resource.getValue());
             }
         }
         for (String route : routes.describe()) {

@@ -28,7 +28,8 @@ public final class ShopContext {
     private final ChaosServer chaos;
     private final ShopConfig config;
     private final ConfigValues configRoot;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Map.Entry<String, AutoCloseable>> closeables = new ArrayList<>();
+    private String owner = "shop";
 
     ShopContext(Routes routes, Strata runtime, ShopService service, ChaosServer chaos, ShopConfig config,
                 ConfigValues configRoot) {
@@ -112,11 +113,17 @@ public final class ShopContext {
      * before the HTTP server and the rest of what the shop started; in reverse order of registration.
      */
     public void onClose(AutoCloseable resource) {
-        closeables.add(Args.nonNull("resource", resource));
+        closeables.add(Map.entry("plug-in " + owner + ": " + Args.nonNull("resource", resource).getClass().getSimpleName(),
+                resource));
     }
 
-    /** What plug-ins registered, in registration order. */
-    List<AutoCloseable> closeables() {
+    /** The plug-in installing now, for the shutdown log. */
+    void owner(String name) {
+        this.owner = name;
+    }
+
+    /** What plug-ins registered, described, in registration order. */
+    List<Map.Entry<String, AutoCloseable>> closeables() {
         return List.copyOf(closeables);
     }
 }
