@@ -73,7 +73,7 @@ final class AsyncCall<T> {
             }
         }
         if (p.breaker != null) {
-            if (BreakerHold.current().holds(p.breaker)) {
+            if (BreakerHold.heldByCurrentThread(p.breaker)) {
                 finish(null, BreakerHold.reentered(p.breaker)); // started from inside an attempt this breaker guards
                 return;
             }

@@ -45,7 +45,7 @@ final class BoundedAttempt<T> implements Runnable {
         this.context = context;
         this.inFlight = inFlight;
         this.waiter = Thread.currentThread();
-        this.heldBreakers = BreakerHold.current().snapshot();
+        this.heldBreakers = BreakerHold.snapshotOfCurrentThread();
         this.propagated = dev.strata.observe.ContextPropagation.capture();
     }
 
