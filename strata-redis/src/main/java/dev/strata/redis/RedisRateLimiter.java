@@ -362,7 +362,8 @@ public final class RedisRateLimiter implements RateLimiter {
             }
             RateLimitPolicy policy = new RateLimitPolicy(name, algorithm, limit, window, burst < 0 ? limit : burst);
             long windowMicros = window.toNanos() / 1000;
-            if (limit > windowMicros) {
+            boolean bucket = algorithm == RateLimitAlgorithm.GCRA || algorithm == RateLimitAlgorithm.TOKEN_BUCKET;
+            if (bucket && limit > windowMicros) {
                 throw new IllegalArgumentException("limit: " + limit + " is out of range for a window of " + windowMicros
                         + " us; allowed 1.." + windowMicros + " (the server counts whole microseconds per permit)");
             }
