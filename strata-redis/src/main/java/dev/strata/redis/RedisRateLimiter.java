@@ -206,7 +206,14 @@ public final class RedisRateLimiter implements RateLimiter {
                 into.set(false, 0L, wait, wait, policy);
                 yield false;
             }
-            case LOCAL -> local.tryAcquire(key, permits, into);
+            case LOCAL -> {
+                if (permits > local.policy().burst()) { // more than one instance's share can ever grant
+                    long wait = policy.window().toNanos();
+                    into.set(false, 0L, wait, wait, policy);
+                    yield false;
+                }
+                yield local.tryAcquire(key, permits, into);
+            }
         };
         if (!allowed) {
             rejected.increment();
