@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.internal.BreakerPermits;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -65,24 +66,27 @@ public class CircuitBreakerBenchmark {
         if (!strata.tryAcquirePermission()) {
             throw new IllegalStateException("breaker refused a call on the success path");
         }
-        boolean timed = strata.measuresDuration(); // false here: no slow-call duration configured
+        boolean timed = BreakerPermits.measuresDuration(strata); // false here: no slow-call duration configured
         long start = timed ? System.nanoTime() : 0L;
         String result = RESULT;
         strata.onSuccess(timed ? System.nanoTime() - start : 0L);
         return result;
     }
 
-    /** The permit variant a pipeline uses: the outcome is attributed to the period that admitted the call. */
+    /**
+     * The permit protocol a pipeline uses (the outcome is attributed to the period that admitted
+     * the call), reached here through the internal hand-off, since it is not public API.
+     */
     @Benchmark
     public String strataPermitApi() {
-        long permit = strata.tryAcquirePermit();
-        if (permit == dev.strata.resilience.CircuitBreaker.NOT_PERMITTED) {
+        long permit = BreakerPermits.acquire(strata);
+        if (permit == BreakerPermits.NOT_PERMITTED) {
             throw new IllegalStateException("breaker refused a call on the success path");
         }
-        boolean timed = strata.measuresDuration(); // false here: no slow-call duration configured
+        boolean timed = BreakerPermits.measuresDuration(strata); // false here: no slow-call duration configured
         long start = timed ? System.nanoTime() : 0L;
         String result = RESULT;
-        strata.onSuccess(permit, timed ? System.nanoTime() - start : 0L);
+        BreakerPermits.succeeded(strata, permit, timed ? System.nanoTime() - start : 0L);
         return result;
     }
 

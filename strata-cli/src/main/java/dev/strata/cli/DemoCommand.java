@@ -37,6 +37,11 @@ final class DemoCommand implements Callable<Integer> {
             completionCandidates = PhaseNames.class)
     List<String> phases = List.of();
 
+    @Option(names = "--dashboard", arity = "0..1", paramLabel = "PORT", fallbackValue = "0",
+            description = "Serve the live dashboard of the Strata variant on 127.0.0.1 (PORT, default any free one) "
+                    + "while the phases run, and print its URL.")
+    Integer dashboard;
+
     @Spec
     CommandSpec spec;
 
@@ -61,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         DemoSettings settings = quick ? DemoSettings.quick() : DemoSettings.standard();
         boolean live = out == System.out && isTerminal();
-        Demo.DemoResult result = Demo.run(settings, new LinkedHashSet<>(phases), out, live);
+        Demo.DemoResult result = Demo.run(settings, new LinkedHashSet<>(phases), out, live, dashboard == null ? -1 : dashboard);
         if (json != null) {
             Path parent = json.toAbsolutePath().getParent();
             if (parent != null) {

@@ -1,7 +1,7 @@
 package dev.strata.cli;
 
 import dev.strata.cli.shop.Shop;
-import dev.strata.cli.shop.ShopConfig;
+import dev.strata.cli.shop.ShopFile;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,16 +26,17 @@ import picocli.CommandLine.Spec;
 final class ShopCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "The shop's configuration (default: the settings of examples/shop.yaml).")
+            description = "The configuration file (default: examples/shop.yaml, built into the CLI).")
     Path config;
 
-    @Option(names = "--port", paramLabel = "N", description = "The order service's port (overrides the config; 0 picks a free one).")
+    @Option(names = "--port", paramLabel = "N",
+            description = "The order service's port on 127.0.0.1 (default: shop.port of the config; 0 picks a free one).")
     Integer port;
 
     @Option(names = "--chaos-port", paramLabel = "N",
-            description = "The chaos API's port (default ${DEFAULT-VALUE}, as Toxiproxy; 0 picks a free one).",
-            defaultValue = "" + ShopConfig.TOXIPROXY_PORT)
-    int chaosPort;
+            description = "The chaos API's port on 127.0.0.1 (default: shop.chaos_port of the config, 8474 as Toxiproxy;"
+                    + " 0 picks a free one).")
+    Integer chaosPort;
 
     @Spec
     CommandSpec spec;
@@ -44,8 +45,7 @@ final class ShopCommand implements Callable<Integer> {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     /** Counted down when call() has shut the shop down and printed its last line. */
     private final CountDownLatch finished = new CountDownLatch(1);
-    /** Set by a second signal: the shutdown hook then no longer waits for the graceful shutdown. */
-    private volatile boolean forced;
+    private volatile Shop running;
 
     ShopCommand() {
         this(System.out);
@@ -57,15 +57,14 @@ final class ShopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ShopConfig settings;
+        ShopFile file;
         try {
-            settings = ShopConfig.defaults().withChaosPort(chaosPort);
-            if (config != null) {
-                throw new IllegalArgumentException("--config: '" + config + "' cannot be read yet: the YAML loader"
-                        + " (strata-config) is not part of this build; the built-in settings are those of examples/shop.yaml");
-            }
-            if (port != null) {
-                settings = settings.withPort(port);
+            file = config == null ? ShopFile.bundled() : ShopFile.file(config);
+            for (Integer p : new Integer[] {port, chaosPort}) {
+                if (p != null && (p < 0 || p > 65_535)) {
+                    throw new IllegalArgumentException((p.equals(port) ? "--port" : "--chaos-port") + ": " + p
+                            + " is out of range; allowed 0 to 65535");
+                }
             }
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("strata shop: " + e.getMessage());
@@ -75,24 +74,42 @@ final class ShopCommand implements Callable<Integer> {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
         }
+        Shop started;
+        try {
+            started = Shop.start(file, port, chaosPort, List.of(), out);
+        } catch (IllegalArgumentException badConfig) {
+            // A ConfigException lists every problem with its place; nothing was started.
+            spec.commandLine().getErr().println("strata shop: " + badConfig.getMessage());
+            return 2;
+        } catch (java.io.UncheckedIOException cannotListen) {
+            // e.g. the chaos port is taken: what was started is closed again
+            spec.commandLine().getErr().println("strata shop: " + cannotListen.getMessage());
+            return 1;
+        }
         // SIGTERM and Ctrl-C are handled here, not by a shutdown hook: the JVM runs all hooks at
         // once, and the embedded PostgreSQL's own hook would stop the database under the requests
-        // still in flight. The graceful shutdown runs first; the hooks run when main() exits.
+        // still in flight. The graceful shutdown runs first; the hooks run when main() exits. (A
+        // signal during start-up still ends the JVM the default way, and the hooks stop PostgreSQL.)
         installSignalHandlers();
         Thread hook = Thread.ofPlatform().name("strata-shop-shutdown").unstarted(this::stop);
         Runtime.getRuntime().addShutdownHook(hook);
-        try (Shop shop = Shop.start(settings, List.of(), out)) {
+        try (Shop shop = started) {
+            running = shop;
             stopRequested.await();
             // leaving the block closes the shop gracefully
         } finally {
             finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // we are running inside the hook's shutdown: nothing to remove
-            }
+            removeHook(hook);
         }
         return 0;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // we are running inside the hook's shutdown: nothing to remove
+        }
     }
 
     private void installSignalHandlers() {
@@ -108,11 +125,12 @@ final class ShopCommand implements Callable<Integer> {
     /** The first signal starts the graceful shutdown; a second one forces the exit, skipping what is left. */
     private void onSignal(sun.misc.Signal signal) {
         if (stopRequested.getCount() == 0) {
-            out.println("strata shop: second SIG" + signal.getName() + ": forcing exit now");
+            out.println("strata shop: second SIG" + signal.getName() + ": forcing the shutdown (no more waiting)");
             out.flush();
-            forced = true;
-            // exit() from a thread of its own: the shutdown hooks still run (they stop PostgreSQL)
-            Thread.ofPlatform().name("strata-shop-forced-exit").start(() -> System.exit(130));
+            Shop shop = running;
+            if (shop != null) {
+                shop.forceShutdown();
+            }
             return;
         }
         out.println("strata shop: SIG" + signal.getName() + " received: shutting down gracefully");
@@ -127,9 +145,6 @@ final class ShopCommand implements Callable<Integer> {
      */
     void stop() {
         stopRequested.countDown();
-        if (forced) {
-            return;
-        }
         try {
             finished.await(Duration.ofMinutes(16).toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException e) {

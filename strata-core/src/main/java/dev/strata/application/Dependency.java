@@ -107,6 +107,11 @@ public final class Dependency {
         return Optional.ofNullable(retry);
     }
 
+    /** The rate limiter its pipeline takes a permit from per call, if any. */
+    public Optional<dev.strata.resource.RateLimiter> rateLimiter() {
+        return Optional.ofNullable(settings.rateLimiter);
+    }
+
     /** The fault kinds for which a per-call fallback handler is used (from the configuration). */
     public Set<FaultKind> fallbackKinds() {
         return fallbackKinds;

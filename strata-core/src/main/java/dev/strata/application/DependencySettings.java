@@ -10,6 +10,7 @@ import dev.strata.resilience.Pipeline;
 import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
 import dev.strata.resource.PoolConfig;
+import dev.strata.resource.RateLimiter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ public final class DependencySettings {
     UnaryOperator<CircuitBreaker.Builder> breaker;
     UnaryOperator<Bulkhead.Builder> bulkhead;
     Hedge hedge;
+    RateLimiter rateLimiter;
+    Duration rateLimitWait = Duration.ZERO;
     Fallback<?> fallback;
     Set<FaultKind> fallbackKinds = EnumSet.noneOf(FaultKind.class);
     UnaryOperator<Pipeline.Builder> pipeline;
@@ -133,6 +136,23 @@ public final class DependencySettings {
 
     public DependencySettings noBulkhead() {
         this.bulkhead = null;
+        return this;
+    }
+
+    /**
+     * Client-side throttling through the pipeline ({@link Pipeline.Builder#rateLimiter}): each
+     * logical call takes a permit, waiting at most {@code maxWait}. The runtime lists the limiter
+     * ({@link Strata#limiters()}) but does not close it: it may be shared; hand it to
+     * {@link Strata#own} if the runtime should.
+     */
+    public DependencySettings rateLimiter(RateLimiter limiter, Duration maxWait) {
+        this.rateLimiter = Require.nonNull("rateLimiter", limiter);
+        this.rateLimitWait = Require.between("rate_limit.max_wait", maxWait, Duration.ZERO, Duration.ofSeconds(60));
+        return this;
+    }
+
+    public DependencySettings noRateLimiter() {
+        this.rateLimiter = null;
         return this;
     }
 

@@ -13,6 +13,7 @@ import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
 import dev.strata.resilience.Timeout;
 import dev.strata.resource.Pool;
+import dev.strata.resource.RateLimiter;
 import dev.strata.resource.StrataDataSource;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -186,6 +187,8 @@ public final class Strata implements AutoCloseable {
     private volatile boolean forced;
     private volatile ShutdownReport shutdownReport;
     private volatile Thread shutdownHook;
+    /** Whether the shutdown runs in the JVM's shutdown hook, where the logging backend may be gone. */
+    private volatile boolean inJvmShutdown;
 
     private Strata(Builder b, Map<String, DependencySettings> settings) {
         this.events = b.events == null ? EventBus.create() : b.events;
@@ -335,6 +338,22 @@ public final class Strata implements AutoCloseable {
         return components(Pipeline.class);
     }
 
+    /** Every rate limiter the runtime's dependencies use: set on a pipeline, or attached (each once). */
+    public List<RateLimiter> limiters() {
+        List<RateLimiter> limiters = new ArrayList<>();
+        for (RateLimiter l : components(RateLimiter.class)) {
+            if (limiters.stream().noneMatch(known -> known == l)) {
+                limiters.add(l);
+            }
+        }
+        for (RateLimiter l : attachments(RateLimiter.class)) {
+            if (limiters.stream().noneMatch(known -> known == l)) {
+                limiters.add(l);
+            }
+        }
+        return limiters;
+    }
+
     /**
      * Every attachment of the given type across dependencies, in creation order: e.g. every rate
      * limiter or HTTP client the runtime made.
@@ -442,13 +461,16 @@ public final class Strata implements AutoCloseable {
 
     private void abortStart() {
         shutdownStarted.set(true);
-        closeResources(new ArrayList<>(), System.nanoTime());
+        closeResources(new ArrayList<>(), System.nanoTime() + shutdownBudget.toNanos());
         finishClose();
     }
 
     /**
      * Registers a JVM shutdown hook that runs {@link #shutdown()} on SIGTERM / SIGINT / normal exit;
-     * a later {@link #close()} removes it again. Returns this runtime. The hook also writes each
+     * a later {@link #close()} removes it again. Returns this runtime. Where the JVM lets it (not
+     * with {@code -Xrs}), it also takes over SIGTERM and SIGINT: the first exits the JVM as the
+     * JVM's own handler would (status 128 + signal number), which runs the hook; a second one while
+     * the shutdown runs forces the rest ({@link #forceShutdown()}). The hook also writes each
      * shutdown step to standard error, because the logging backend may be shutting down beside it.
      */
     public Strata installShutdownHook() {
@@ -458,11 +480,18 @@ public final class Strata implements AutoCloseable {
                 Thread hook = new Thread(this::shutdown, "strata-shutdown");
                 Runtime.getRuntime().addShutdownHook(hook);
                 shutdownHook = hook;
+                SignalRelay.install(this);
             }
         } finally {
             lock.unlock();
         }
         return this;
+    }
+
+    /** A second SIGTERM / SIGINT while the shutdown runs forces the rest. */
+    void onSecondSignal(String signal) {
+        publish(RUNTIME, "shutdown.forced", Level.WARNING, "shutdown: second SIG" + signal + ": forcing the rest");
+        forceShutdown();
     }
 
     // ------------------------------------------------------------------ work admission
@@ -542,6 +571,7 @@ public final class Strata implements AutoCloseable {
             }
             return shutdownReport;
         }
+        inJvmShutdown = shutdownHook != null && Thread.currentThread() == shutdownHook;
         removeShutdownHook();
         long begin = System.nanoTime();
         long end = begin + shutdownBudget.toNanos();
@@ -632,7 +662,8 @@ public final class Strata implements AutoCloseable {
             }
         }
         for (Component c : reversed) {
-            if (!(c.instance() instanceof StrataDataSource || c.kind().equals("pool"))
+            // rate limiters are given, possibly shared: whoever made them closes them (or hands them to own())
+            if (!(c.instance() instanceof StrataDataSource || c.kind().equals("pool") || c.kind().equals("rate-limiter"))
                     && c.instance() instanceof AutoCloseable) {
                 closeOne(steps, c);
             }
@@ -736,6 +767,10 @@ public final class Strata implements AutoCloseable {
         }
         if (s.hedge != null) {
             p.hedge(s.hedge);
+        }
+        if (s.rateLimiter != null) {
+            p.rateLimiter(s.rateLimiter, s.rateLimitWait);
+            components.add(new Component(name, "rate-limiter", s.rateLimiter));
         }
         if (s.fallback != null) {
             p.fallback(s.fallback);
@@ -897,7 +932,7 @@ public final class Strata implements AutoCloseable {
             event = new BasicEvent(clock.currentTimeMillis(), dependency, type, Layer.APPLICATION, level, null, message);
             events.publish(event);
         }
-        if (shutdownHook != null && Thread.currentThread() == shutdownHook && type.startsWith("shutdown.")) {
+        if (inJvmShutdown && type.startsWith("shutdown.")) {
             // In a JVM shutdown the logging backend may already be closed (java.util.logging resets its
             // handlers in its own shutdown hook), so the steps of a SIGTERM shutdown also go to stderr.
             System.err.println((event != null ? event : new BasicEvent(clock.currentTimeMillis(), dependency, type,

@@ -1,5 +1,7 @@
 package dev.strata.call;
 
+import dev.strata.internal.Attempts;
+import dev.strata.internal.CallState;
 import java.util.Objects;
 
 /**
@@ -11,6 +13,13 @@ import java.util.Objects;
  * deadline lives in {@link Deadline#current()} beside it, in the same per-thread {@link CallState}.
  */
 public final class CallContext {
+
+    static {
+        // The attempt number is set by the retry loop only, through an internal hand-off: it is
+        // not API (a caller setting it would mislabel the attempts in traces and events).
+        Attempts.install((context, attempt) -> context.attempt = attempt);
+    }
+
 
     private final String dependency;
     private final boolean idempotent;
@@ -83,10 +92,6 @@ public final class CallContext {
         return attempt;
     }
 
-    /** Set by the retry loop before each attempt. */
-    public void attempt(int attempt) {
-        this.attempt = attempt;
-    }
 
     public LayerTrace trace() {
         return trace;

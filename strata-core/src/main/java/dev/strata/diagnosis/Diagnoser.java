@@ -371,7 +371,8 @@ public final class Diagnoser implements AutoCloseable {
         long budgetRefused = t.count(Signal.BUDGET_EXHAUSTED);
         long logicalTroubled = t.count(Signal.GAVE_UP) + succeededLater;
         double amplification = logicalTroubled == 0 ? 0 : (double) attemptFailures / logicalTroubled;
-        if (budgetRefused > 0 || (attemptFailures >= 20 && amplification >= 2.0)) {
+        // A few refusals are the budget doing its job; a storm is many, or retries multiplying attempts.
+        if (budgetRefused >= 5 || (attemptFailures >= 20 && amplification >= 2.0)) {
             Map<String, Object> ev = new LinkedHashMap<>();
             ev.put("failedAttempts", attemptFailures);
             ev.put("callsThatRetried", logicalTroubled);
@@ -397,9 +398,11 @@ public final class Diagnoser implements AutoCloseable {
             ev.put("failuresByKind", t.callFaults());
             ev.put("highestSucceedingAttempt", t.maxOf(Signal.RETRY_SUCCEEDED));
             ev.put("events", t.lines(4, Signal.RETRY_SUCCEEDED.ordinal(), Signal.ATTEMPT_FAILED.ordinal()));
+            List<String> lowerKinds = t.callFaults().keySet().stream()
+                    .filter(k -> k.startsWith(Layer.NETWORK.name() + "/") || k.startsWith(Layer.RESOURCE.name() + "/")).toList();
             out.add(verdict("retries-masking-lower-layer", masked, dep,
                     succeededLater + " call(s) succeeded only on a later attempt after " + masked.label() + " failures ("
-                            + String.join(", ", t.callFaults().keySet()) + "): retries hide a " + masked.label()
+                            + String.join(", ", lowerKinds) + "): retries hide a " + masked.label()
                             + " problem, they do not fix it",
                     ev, Math.min(t.firstIn(masked), t.firstOf(Signal.RETRY_SUCCEEDED)),
                     "fix the " + masked.label() + " cause named in failuresByKind; retries should rarely be needed"
@@ -425,7 +428,27 @@ public final class Diagnoser implements AutoCloseable {
             long bound = t.maxOf(Signal.TIMEOUT_FIRED);
             boolean fastOperation = measured != null && bound > 0 && measured[0] < bound;
             boolean completesLater = succeededLater > 0;
-            if (measured == null ? completesLater : fastOperation) {
+            boolean tooTight = measured == null ? completesLater : fastOperation;
+            if (!tooTight && t.count(Signal.TIMEOUT_FIRED) >= 5) {
+                Map<String, Object> ev = new LinkedHashMap<>();
+                ev.put("timeoutsFired", t.count(Signal.TIMEOUT_FIRED));
+                ev.put("attemptTimeoutMillis", bound);
+                ev.put("measuredP50Millis", measured == null ? "unknown (add Diagnoser.latencyProbe)" : measured[0]);
+                ev.put("retriesSucceeded", succeededLater);
+                ev.put("callsGaveUp", t.count(Signal.GAVE_UP));
+                ev.putAll(breakerEvidence);
+                ev.put("events", t.lines(4, Signal.TIMEOUT_FIRED.ordinal(), Signal.GAVE_UP.ordinal()));
+                out.add(verdict("dependency-slow", Layer.REMOTE, dep,
+                        "the dependency answers too slowly: " + t.count(Signal.TIMEOUT_FIRED) + " attempt(s) ran into the "
+                                + (bound < 0 ? "" : bound + " ms ") + "timeout"
+                                + (measured == null ? " and retrying did not help" : " while measured calls take "
+                                + measured[0] + " ms (p50)") + "; the timeout is protecting the caller, not causing this",
+                        ev, t.firstOf(Signal.TIMEOUT_FIRED),
+                        "look at the dependency's latency (its load, its own dependencies); keep the timeout and serve"
+                                + " the fallback; let the breaker open on slow calls (slow_call_duration)",
+                        "retry-storm", "breaker-flapping"));
+            }
+            if (tooTight) {
                 Map<String, Object> ev = new LinkedHashMap<>();
                 ev.put("timeoutsFired", t.count(Signal.TIMEOUT_FIRED));
                 ev.put("deadlinesFired", t.count(Signal.DEADLINE_FIRED));
@@ -634,7 +657,7 @@ public final class Diagnoser implements AutoCloseable {
     /** Within a layer: causes before their usual consequences. */
     private static final List<String> ID_RANK = List.of("dead-flows-blackhole", "stale-connections-after-idle",
             "dns-failing", "dns-slow", "connect-refused", "connect-timeout", "connection-leak", "server-connection-limit",
-            "pool-starvation", "dependency-failing", "retry-storm", "breaker-flapping", "timeout-too-tight",
+            "pool-starvation", "dependency-failing", "dependency-slow", "retry-storm", "breaker-flapping", "timeout-too-tight",
             "duplicate-pools", "connection-budget-exceeded", "configuration-drift");
 
     /**
@@ -825,9 +848,19 @@ public final class Diagnoser implements AutoCloseable {
             double servedPerSecond = served / seconds;
             double offeredPerSecond = (served + refused) / seconds;
             double busy = starvedWindow.stream().mapToInt(Sample::active).average().orElse(busySum / (double) w.size());
-            // Nothing returned during the stretch: every busy connection has been held at least that long.
+            // Nothing served during the stretch: no connection has changed hands since the last
+            // acquisition, so every one of them has been held at least since then.
             boolean lowerBound = servedPerSecond == 0;
-            double holdMillis = lowerBound ? Math.max(1, last.millis() - a.millis()) : busy / servedPerSecond * 1000;
+            double holdMillis;
+            if (lowerBound) {
+                long since = last.millis();
+                for (int i = w.size() - 1; i >= 0 && w.get(i).acquisitions() == last.acquisitions(); i--) {
+                    since = w.get(i).millis();
+                }
+                holdMillis = Math.max(1, last.millis() - since);
+            } else {
+                holdMillis = busy / servedPerSecond * 1000;
+            }
             boolean slowQueries = healthyHoldMillis > 0 && holdMillis >= 3 * healthyHoldMillis;
             double holdForSizing = slowQueries ? healthyHoldMillis : holdMillis;
             long needed = (long) Math.ceil(offeredPerSecond * holdForSizing / 1000.0 * 1.5);

@@ -45,6 +45,9 @@ final class EventWindow {
     private final long[][] min;
     private final String[] lines = new String[LINES];
     private final int[] lineSignal = new int[LINES];
+    private final int[] lineFault = new int[LINES];
+    /** Identity of the event behind each line, only to tell a second counter of the same event. */
+    private final Object[] lineEvent = new Object[LINES];
     private final long[] lineMillis = new long[LINES];
     private int nextLine;
     private String lastLeak;
@@ -152,10 +155,16 @@ final class EventWindow {
                 max[slot][index] = Math.max(max[slot][index], value);
                 min[slot][index] = Math.min(min[slot][index], value);
             }
-            if (index < SIGNALS || lineSignal[(nextLine + LINES - 1) % LINES] != index
-                    || lineMillis[(nextLine + LINES - 1) % LINES] != millis) {
+            // One event may count under a signal and under its fault kind: keep its line once,
+            // tagged with both, so evidence lists each event once.
+            int last = (nextLine + LINES - 1) % LINES;
+            if (lines[last] != null && lineEvent[last] == event) {
+                lineFault[last] = index;
+            } else {
                 lines[nextLine] = event.logLine();
+                lineEvent[nextLine] = event;
                 lineSignal[nextLine] = index;
+                lineFault[nextLine] = -1;
                 lineMillis[nextLine] = millis;
                 nextLine = (nextLine + 1) % LINES;
             }
@@ -187,7 +196,7 @@ final class EventWindow {
             for (int k = 0; k < LINES; k++) {
                 int i = (nextLine + k) % LINES;
                 if (lines[i] != null && lineMillis[i] >= nowMillis - windowMillis) {
-                    t.lines.add(new Line(lineSignal[i], lineMillis[i], lines[i]));
+                    t.lines.add(new Line(lineSignal[i], lineFault[i], lineMillis[i], lines[i]));
                 }
             }
             t.lastLeak = lastLeak;
@@ -197,7 +206,7 @@ final class EventWindow {
         return t;
     }
 
-    record Line(int index, long millis, String text) {
+    record Line(int index, int faultIndex, long millis, String text) {
     }
 
     /** A window's sums; values that were never seen are -1 / Long.MAX_VALUE. */
@@ -288,7 +297,7 @@ final class EventWindow {
             for (int i = lines.size() - 1; i >= 0 && out.size() < limit; i--) {
                 Line line = lines.get(i);
                 for (int index : indexes) {
-                    if (line.index() == index) {
+                    if (line.index() == index || line.faultIndex() == index) {
                         out.addFirst(line.text());
                         break;
                     }

@@ -2,6 +2,7 @@ package dev.strata.resilience;
 
 import dev.strata.call.CallContext;
 import dev.strata.call.Deadline;
+import dev.strata.internal.Attempts;
 import dev.strata.fault.Fault;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.fault.Layer;
@@ -72,7 +73,7 @@ final class AsyncCall<T> {
             }
         }
         if (p.breaker != null) {
-            if (BreakerHold.current().holds(p.breaker)) {
+            if (BreakerHold.heldByCurrentThread(p.breaker)) {
                 finish(null, BreakerHold.reentered(p.breaker)); // started from inside an attempt this breaker guards
                 return;
             }
@@ -102,7 +103,7 @@ final class AsyncCall<T> {
         n++;
         attemptStart = p.clock.nanoTime();
         if (ctx != null) {
-            ctx.attempt(n);
+            Attempts.set(ctx, n);
         }
         Deadline d = deadlineInForce;
         long left = d == null ? Long.MAX_VALUE : d.remainingNanos();

@@ -43,7 +43,7 @@ final class BoundedAttempt<T> implements Runnable {
         this.context = context;
         this.inFlight = inFlight;
         this.waiter = Thread.currentThread();
-        this.heldBreakers = BreakerHold.current().snapshot();
+        this.heldBreakers = BreakerHold.snapshotOfCurrentThread();
     }
 
     /** Starts {@code body} on a new virtual thread. */

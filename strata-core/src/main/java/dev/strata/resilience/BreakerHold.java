@@ -13,7 +13,8 @@ import java.util.Arrays;
  */
 final class BreakerHold {
 
-    private static final ThreadLocal<BreakerHold> HELD = ThreadLocal.withInitial(BreakerHold::new);
+    // No initial value: a thread that never enters a breaker (an attempt's virtual thread) gets no stack.
+    private static final ThreadLocal<BreakerHold> HELD = new ThreadLocal<>();
     private static final CircuitBreaker[] NONE = new CircuitBreaker[0];
 
     private CircuitBreaker[] held = new CircuitBreaker[4];
@@ -22,9 +23,26 @@ final class BreakerHold {
     private BreakerHold() {
     }
 
-    /** The current thread's stack. */
+    /** The current thread's stack, created on first use. */
     static BreakerHold current() {
-        return HELD.get();
+        BreakerHold stack = HELD.get();
+        if (stack == null) {
+            stack = new BreakerHold();
+            HELD.set(stack);
+        }
+        return stack;
+    }
+
+    /** Whether {@code breaker} guards a call the current thread is inside of; creates nothing. */
+    static boolean heldByCurrentThread(CircuitBreaker breaker) {
+        BreakerHold stack = HELD.get();
+        return stack != null && stack.holds(breaker);
+    }
+
+    /** The current thread's held breakers, for an attempt about to run on another thread; creates nothing. */
+    static CircuitBreaker[] snapshotOfCurrentThread() {
+        BreakerHold stack = HELD.get();
+        return stack == null ? NONE : stack.snapshot();
     }
 
     /** Whether {@code breaker} already guards a call this thread is inside of. */
@@ -56,13 +74,19 @@ final class BreakerHold {
 
     /** Makes the current thread (an attempt's own) hold {@code breakers}; undone by {@link #release(CircuitBreaker[])}. */
     static void adopt(CircuitBreaker[] breakers) {
-        BreakerHold stack = HELD.get();
+        if (breakers.length == 0) {
+            return; // the common case: no stack needed on the attempt's new thread (no allocation)
+        }
+        BreakerHold stack = current();
         for (CircuitBreaker breaker : breakers) {
             stack.push(breaker);
         }
     }
 
     static void release(CircuitBreaker[] breakers) {
+        if (breakers.length == 0) {
+            return;
+        }
         BreakerHold stack = HELD.get();
         for (int i = 0; i < breakers.length; i++) {
             stack.pop();

@@ -1,6 +1,7 @@
 package dev.strata.resilience;
 
 import dev.strata.call.Clock;
+import dev.strata.internal.BreakerPermits;
 import dev.strata.internal.Durations;
 import dev.strata.internal.Require;
 import dev.strata.fault.Fault;
@@ -42,13 +43,14 @@ import java.util.random.RandomGenerator;
  * or simply {@link #execute(Callable)}. A retry loop must report the outcome of the whole
  * logical call once, never one outcome per attempt; the breaker counts whatever it is given.
  *
- * <p>Callers that can keep a {@code long} should prefer the permit variants
- * ({@link #tryAcquirePermit()}, {@link #onSuccess(long, long)}, {@link #onFailure(long, long, Fault)},
- * {@link #releasePermission(long)}): the permit names the period (CLOSED, HALF_OPEN, ...) that
- * admitted the call, so an outcome that arrives after the breaker moved on is attributed to the
- * period it belongs to. A call admitted while CLOSED that finishes during a half-open probe then
- * never decides the probe, and a probe's outcome never lands in a later period. The boolean
- * variants attribute the outcome to whatever period is current when it arrives.
+ * <p>A {@link Pipeline} (and {@link #execute(Callable)}) use a permit protocol instead, which is
+ * not public API: the permit names the period (CLOSED, HALF_OPEN, ...) that admitted the call, so
+ * an outcome that arrives after the breaker moved on is attributed to the period it belongs to. A
+ * call admitted while CLOSED that finishes during a half-open probe then never decides the probe,
+ * and a probe's outcome never lands in a later period. The boolean methods above attribute the
+ * outcome to whatever period is current when it arrives. (The permit methods were public; their
+ * {@code onSuccess(long permit, long nanos)} beside {@code onSuccess(long nanos)} let
+ * {@code onSuccess(permit)} compile and mean a duration.)
  *
  * <p>States: {@code CLOSED} counts outcomes in its window and opens when a threshold is crossed;
  * {@code OPEN} refuses every call until its wait elapses, then the next permission request moves
@@ -179,13 +181,41 @@ public final class CircuitBreaker {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        // Strata's own modules outside this package (a rate limiter's breaker) use the permit
+        // protocol through dev.strata.internal; it is not API.
+        BreakerPermits.install(new BreakerPermits.Access() {
+            @Override
+            public long acquire(CircuitBreaker breaker) {
+                return breaker.tryAcquirePermit();
+            }
+
+            @Override
+            public void succeeded(CircuitBreaker breaker, long permit, long durationNanos) {
+                breaker.onSuccess(permit, durationNanos);
+            }
+
+            @Override
+            public void failed(CircuitBreaker breaker, long permit, long durationNanos, Fault fault) {
+                breaker.onFailure(permit, durationNanos, fault);
+            }
+
+            @Override
+            public void release(CircuitBreaker breaker, long permit) {
+                breaker.releasePermission(permit);
+            }
+
+            @Override
+            public boolean measuresDuration(CircuitBreaker breaker) {
+                return breaker.measuresDuration();
+            }
+        });
     }
 
     /**
      * Returned by {@link #tryAcquirePermit()} when the call is refused. Real permits are positive,
      * so passing this value to the outcome methods records nothing.
      */
-    public static final long NOT_PERMITTED = 0L;
+    static final long NOT_PERMITTED = 0L;
 
     @SuppressWarnings("unused") // accessed through PHASE
     private volatile Phase phase;
@@ -266,7 +296,7 @@ public final class CircuitBreaker {
      * {@link #releasePermission(long)} with that permit. An open breaker whose wait has elapsed
      * moves to half-open here. Never blocks; allocation-free in {@code CLOSED} state.
      */
-    public long tryAcquirePermit() {
+    long tryAcquirePermit() {
         Phase p = phase;
         switch (p.state) {
             case CLOSED, DISABLED:
@@ -322,7 +352,7 @@ public final class CircuitBreaker {
      * an unofficial probe and must stop. A half-open probe gets exactly one attempt, whose outcome
      * decides the probe, so this is false for a probe permit. Changes nothing, never blocks.
      */
-    public boolean permitsAnotherAttempt(long permit) {
+    boolean permitsAnotherAttempt(long permit) {
         Phase p = phase;
         return p.generation == permit && (p.state == State.CLOSED || p.state == State.DISABLED);
     }
@@ -347,7 +377,7 @@ public final class CircuitBreaker {
      * Whether {@code permit} is a probe permit of the current half-open period, i.e. its call's
      * outcome will decide between closing and opening again. Changes nothing, never blocks.
      */
-    public boolean isProbe(long permit) {
+    boolean isProbe(long permit) {
         Phase p = phase;
         return p.generation == permit && p.state == State.HALF_OPEN;
     }
@@ -374,7 +404,7 @@ public final class CircuitBreaker {
      * @param permit what {@link #tryAcquirePermit()} returned for this call
      * @param durationNanos how long the logical call took
      */
-    public void onSuccess(long permit, long durationNanos) {
+    void onSuccess(long permit, long durationNanos) {
         Phase p = phase;
         if (p.generation != permit) {
             return; // a late outcome from an earlier period says nothing about the current one
@@ -431,7 +461,7 @@ public final class CircuitBreaker {
      * @param durationNanos how long the logical call took
      * @param fault the classified failure
      */
-    public void onFailure(long permit, long durationNanos, Fault fault) {
+    void onFailure(long permit, long durationNanos, Fault fault) {
         Objects.requireNonNull(fault, "fault");
         boolean record;
         try {
@@ -485,7 +515,7 @@ public final class CircuitBreaker {
      *
      * @param permit what {@link #tryAcquirePermit()} returned for this call
      */
-    public void releasePermission(long permit) {
+    void releasePermission(long permit) {
         Phase p = phase;
         if (p.generation == permit && p.state == State.HALF_OPEN && claimProbeOutcome(p)) {
             p.permitsLeft.incrementAndGet();
@@ -686,7 +716,7 @@ public final class CircuitBreaker {
      * Whether the durations passed to {@link #onSuccess} and {@link #onFailure} are used, i.e. a
      * slow-call duration is configured. When false, callers may pass 0 and skip reading the clock.
      */
-    public boolean measuresDuration() {
+    boolean measuresDuration() {
         return slowCallNanos != Long.MAX_VALUE;
     }
 

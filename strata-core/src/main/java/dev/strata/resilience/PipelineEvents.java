@@ -41,10 +41,13 @@ final class PipelineEvents implements Timeout.Expiry {
         events.publish(new BasicEvent(clock.currentTimeMillis(), name, type, Layer.RESILIENCE, level, fault, message));
     }
 
-    /** Attempt {@code n} failed and the retry backs off for {@code delayNanos}. */
+    /**
+     * Attempt {@code n} failed and the retry backs off for {@code delayNanos}. INFO, not WARN: the
+     * retry may well succeed; the final failure ({@link #gaveUp}, {@link #stopped}) is the warning.
+     */
     void attemptFailed(Fault fault, int n, int max, long took, long delayNanos, Deadline d) {
-        if (events.isActive(Level.WARNING)) {
-            publish(Level.WARNING, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
+        if (events.isActive(Level.INFO)) {
+            publish(Level.INFO, "retry.attempt-failed", fault, "attempt " + n + "/" + max + " failed: " + fault
                     + after(took) + "; retrying in " + Durations.format(delayNanos) + deadlineLeft(d));
         }
     }

@@ -3,13 +3,14 @@ package dev.strata.resilience;
 import static dev.strata.resilience.PipelineEvents.UNMEASURED;
 
 import dev.strata.call.CallContext;
-import dev.strata.call.CallState;
 import dev.strata.call.Clock;
 import dev.strata.call.Deadline;
 import dev.strata.call.Interceptor;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.Layer;
+import dev.strata.internal.Attempts;
+import dev.strata.internal.CallState;
 import dev.strata.internal.Durations;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.observe.OutcomeListeners;
@@ -234,7 +235,7 @@ final class SyncExecutor {
         // lives in its own methods, so the loop stays small enough for the JIT to inline.
         for (int n = 1; ; n++) {
             if (ctx != null) {
-                ctx.attempt(n);
+                Attempts.set(ctx, n);
             }
             T result;
             try {

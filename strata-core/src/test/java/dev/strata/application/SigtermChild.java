@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
 
 /**
  * A tiny service on a Strata runtime, run as a child JVM by {@link SigtermTest}: {@code GET /query}
- * runs a 100 ms query through the catalog dependency; the health probes are mounted; SIGTERM shuts it
- * down through the runtime's shutdown hook.
+ * runs a 100 ms query through the catalog dependency, {@code GET /stuck} never ends; the health probes
+ * are mounted; SIGTERM shuts it down through the runtime's shutdown hook, a second SIGTERM forces it.
  */
 public final class SigtermChild {
 
@@ -24,8 +24,9 @@ public final class SigtermChild {
     public static void main(String[] args) throws Exception {
         String url = args[0];
         String app = args[1];
+        Duration budget = args.length > 2 ? Duration.parse(args[2]) : Duration.ofSeconds(10);
         Strata strata = Strata.builder()
-                .shutdown(Duration.ofMillis(300), Duration.ofSeconds(10))
+                .shutdown(Duration.ofMillis(300), budget)
                 .dependency("catalog", d -> d.jdbc(url, "postgres", "postgres").driverProperty("ApplicationName", app)
                         .pool(p -> p.maxSize(8).minIdle(2)).timeout(Duration.ofSeconds(5)))
                 .build()
@@ -56,6 +57,14 @@ public final class SigtermChild {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }
+        }).getFilters().add(HealthHandlers.admission(strata));
+        server.createContext("/stuck", exchange -> {
+            try {
+                Thread.sleep(Duration.ofMinutes(10)); // in flight until the shutdown is forced
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
         }).getFilters().add(HealthHandlers.admission(strata));
         server.start();
         strata.own("http-server", () -> server.stop(0));

@@ -113,4 +113,47 @@ class SigtermTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void aSecondSigtermForcesAShutdownThatIsWaitingForStuckWork() throws Exception {
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+                SigtermChild.class.getName(), Postgres.url(), "l4-second-signal", "PT60S");
+        Path errors = Files.createTempFile("sigterm-child", ".log");
+        pb.redirectError(errors.toFile());
+        Process child = pb.start();
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            String first = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            assertThat(first).as("child output; stderr: %s", Files.readString(errors)).startsWith("PORT ");
+            String base = "http://127.0.0.1:" + first.substring(5);
+            var stuck = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/stuck")).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!client.send(HttpRequest.newBuilder(URI.create(base + "/health/dependencies")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body().contains("RUNNING") && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(200); // the stuck request is admitted by now (it is served at once)
+
+            child.destroy(); // first SIGTERM: the shutdown waits for /stuck, up to 60 s
+            until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.readString(errors).contains("shutdown: pause") && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertThat(child.isAlive()).isTrue();
+            long signalled = System.nanoTime();
+            new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).start().waitFor(5, TimeUnit.SECONDS);
+
+            assertThat(child.waitFor(15, TimeUnit.SECONDS)).as("the second signal ends the wait").isTrue();
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - signalled)).isLessThan(15);
+            String log = Files.readString(errors);
+            assertThat(log).contains("shutdown: second SIGTERM: forcing the rest",
+                    "1 of 1 still in flight at forced shutdown; forcing the rest", "shutdown: close data-source catalog",
+                    "shutdown complete in");
+            assertThat(stuck).isNotNull();
+        } finally {
+            child.destroyForcibly();
+            Files.deleteIfExists(errors);
+        }
+    }
 }

@@ -198,4 +198,29 @@ class StrataRegistryTest {
             closed.add(name);
         }
     }
+
+    @Test
+    void aDependencysRateLimiterIsListedAndThrottlesItsCalls() {
+        dev.strata.resource.LocalRateLimiter limiter = dev.strata.resource.LocalRateLimiter.builder("payments")
+                .algorithm(dev.strata.resource.RateLimitAlgorithm.FIXED_WINDOW).limit(1, Duration.ofMinutes(1)).build();
+        try (Strata strata = builder().dependency("payments", d -> d.rateLimiter(limiter, Duration.ZERO)).build()) {
+            assertThat(strata.limiters()).containsExactly(limiter);
+            assertThat(strata.dependency("payments").rateLimiter()).containsSame(limiter);
+            assertThat(strata.dependency("payments").execute(() -> "first")).isEqualTo("first");
+            assertThatThrownBy(() -> strata.dependency("payments").execute(() -> "second"))
+                    .isInstanceOf(dev.strata.resource.RateLimitedException.class);
+        }
+    }
+
+    @Test
+    void poolsMadeOutsideTheRuntimeAreCheckedByHostAndPortAndClosedWithThePools() {
+        List<String> closed = new CopyOnWriteArrayList<>();
+        Strata strata = builder().build();
+        strata.registerPool("cache", PoolTarget.host("Redis.local", 6379), () -> closed.add("cache"));
+        strata.registerPool("sessions", PoolTarget.host("redis.local", 6379), () -> closed.add("sessions"));
+        assertThat(strata.findings()).singleElement().satisfies(f -> assertThat(f.message())
+                .startsWith("second pool to redis.local:6379: 'sessions' at ").contains("while 'cache' (this runtime)"));
+        strata.close();
+        assertThat(closed).containsExactly("sessions", "cache");
+    }
 }

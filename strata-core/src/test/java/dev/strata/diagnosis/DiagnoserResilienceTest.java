@@ -185,4 +185,23 @@ class DiagnoserResilienceTest {
             assertThat((Long) v.evidence().get("timeoutsFired")).isGreaterThanOrEqualTo(3);
         }
     }
+
+    @Test
+    void aDependencyThatTurnedSlowIsDependencySlowNotATimeoutProblem() throws Exception {
+        EventBus bus = EventBus.detached();
+        try (Downstream shipping = new Downstream(n -> 200, n -> 300); // every answer takes 300 ms now
+             Diagnoser diagnoser = Diagnoser.builder(DiagnosisSource.builder(bus).build()).start()) {
+            Pipeline pipeline = Pipeline.builder("shipping").events(bus).timeout(Duration.ofMillis(50))
+                    .retry(Retry.builder().maxAttempts(2).backoff(Backoff.fixed(Duration.ofMillis(1))).jitter(Jitter.NONE).build())
+                    .build();
+            long faultAt = System.nanoTime();
+            for (int i = 0; i < 4; i++) {
+                callQuietly(pipeline, shipping);
+            }
+            Verdict v = Scenario.awaitFirst(diagnoser, "dependency-slow", Layer.REMOTE, faultAt).first();
+            assertThat((Long) v.evidence().get("timeoutsFired")).isGreaterThanOrEqualTo(5);
+            assertThat(v.evidence()).containsEntry("attemptTimeoutMillis", 50L).containsEntry("retriesSucceeded", 0L);
+            assertThat(diagnoser.diagnose().verdict("timeout-too-tight")).isNull();
+        }
+    }
 }

@@ -99,7 +99,7 @@ class RetryTest {
         Pipeline p = pipeline(retry(2)).deadline(Duration.ofSeconds(5)).build();
         assertThatThrownBy(() -> p.execute(this::failWithReset)).isInstanceOf(RetriesExhaustedException.class);
         assertThat(events.lines().get(0)).isEqualTo(
-                "WARN [payments] attempt 1/2 failed: NETWORK/connection-reset (Connection reset) after 0us; retrying in 100ms (deadline left 5.00s)");
+                "INFO [payments] attempt 1/2 failed: NETWORK/connection-reset (Connection reset) after 0us; retrying in 100ms (deadline left 5.00s)");
         assertThat(events.types()).containsExactly("retry.attempt-failed", "retry.gave-up");
     }
 

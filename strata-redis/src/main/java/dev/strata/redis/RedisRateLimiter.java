@@ -1,5 +1,6 @@
 package dev.strata.redis;
 
+import dev.strata.internal.BreakerPermits;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.FaultKind;
@@ -132,12 +133,12 @@ public final class RedisRateLimiter implements RateLimiter {
         if (permits < 1 || permits > policy.burst()) {
             throw new IllegalArgumentException("permits: " + permits + " is out of range; allowed 1.." + policy.burst());
         }
-        long permit = breaker.tryAcquirePermit();
-        if (permit == CircuitBreaker.NOT_PERMITTED) {
+        long permit = BreakerPermits.acquire(breaker);
+        if (permit == BreakerPermits.NOT_PERMITTED) {
             return fallBack(key, permits, into, "breaker " + breaker.name() + " is " + breaker.state());
         }
         if (!connection.isOpen()) {
-            breaker.onFailure(permit, 0L, Fault.of(FaultKind.CONNECTION_REFUSED, "redis connection is down"));
+            BreakerPermits.failed(breaker, permit, 0L, Fault.of(FaultKind.CONNECTION_REFUSED, "redis connection is down"));
             return fallBack(key, permits, into, "connection to Redis is down");
         }
         long start = System.nanoTime();
@@ -146,18 +147,18 @@ public final class RedisRateLimiter implements RateLimiter {
             String[] args = {fixedArgs[0], fixedArgs[1], Integer.toString(permits)};
             reply = script.call(connection, new String[] {keyPrefix + key}, args, start + timeoutNanos);
         } catch (TimeoutException e) {
-            breaker.onFailure(permit, System.nanoTime() - start, Fault.of(FaultKind.READ_TIMEOUT, "redis"));
+            BreakerPermits.failed(breaker, permit, System.nanoTime() - start, Fault.of(FaultKind.READ_TIMEOUT, "redis"));
             return fallBack(key, permits, into, "Redis did not answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms");
         } catch (ExecutionException e) {
             Fault fault = faultOf(e.getCause());
-            breaker.onFailure(permit, System.nanoTime() - start, fault);
+            BreakerPermits.failed(breaker, permit, System.nanoTime() - start, fault);
             return fallBack(key, permits, into, "Redis failed: " + fault);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            breaker.releasePermission(permit);
+            BreakerPermits.release(breaker, permit);
             return fallBack(key, permits, into, "interrupted while waiting for Redis");
         }
-        breaker.onSuccess(permit, System.nanoTime() - start);
+        BreakerPermits.succeeded(breaker, permit, System.nanoTime() - start);
         if (inFallback.get() && inFallback.compareAndSet(true, false)) {
             publish(Level.INFO, "ratelimit.shared-resumed", null,
                     "Redis answers again: shared limiting resumed (" + fallbackDecisions.sum() + " fallback decisions so far)");

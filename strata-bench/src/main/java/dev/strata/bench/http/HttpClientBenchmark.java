@@ -94,6 +94,12 @@ public class HttpClientBenchmark {
         return strata.send(request, BodyHandlers.ofString()).body();
     }
 
+    /** The same call as {@link #strataHttpClientWithDeadline()} through the async path, waited for. */
+    @Benchmark
+    public String strataAsyncJoinedWithDeadline() {
+        return strataWithDeadline.sendAsync(request, BodyHandlers.ofString()).join().body();
+    }
+
     @Benchmark
     public String strataHttpClientWithDeadline() {
         return strataWithDeadline.send(request, BodyHandlers.ofString()).body();

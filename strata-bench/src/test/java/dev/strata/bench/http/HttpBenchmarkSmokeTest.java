@@ -17,6 +17,7 @@ class HttpBenchmarkSmokeTest {
                 assertThat(benchmark.bareHttpClient()).isEqualTo("ok");
                 assertThat(benchmark.strataHttpClient()).isEqualTo("ok");
                 assertThat(benchmark.strataHttpClientWithDeadline()).isEqualTo("ok");
+                assertThat(benchmark.strataAsyncJoinedWithDeadline()).isEqualTo("ok");
             }
         } finally {
             benchmark.tearDown();

@@ -55,6 +55,23 @@ public final class ShopObservability implements ShopPlugin {
         shop.routes().stream("GET", Dashboard.PATH + "/*", dashboard::handle);
     }
 
+    /** The diagnosis's current verdicts as the dashboard shows them; none while there is no diagnoser. */
+    public static List<Map<String, Object>> verdicts(dev.strata.diagnosis.Diagnoser diagnoser) {
+        if (diagnoser == null) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (dev.strata.diagnosis.Verdict v : diagnoser.diagnose().verdicts()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("layer", v.layer().label());
+            row.put("dependency", v.dependency());
+            row.put("text", v.summary());
+            row.put("fix", v.fix());
+            out.add(row);
+        }
+        return out;
+    }
+
     /** The L4 panel's rows: the registry, the configuration, and what the chaos API is doing to it. */
     private static Map<String, Object> l4(ShopContext shop) {
         Map<String, Object> rows = new LinkedHashMap<>();

@@ -69,12 +69,55 @@ public final class Demo {
      */
     public static DemoResult run(DemoSettings settings, Set<String> only, PrintStream out, boolean live)
             throws InterruptedException {
+        return run(settings, only, out, live, -1);
+    }
+
+    /**
+     * Like {@link #run(DemoSettings, Set, PrintStream, boolean)}; with {@code dashboardPort} 0 or
+     * more, also serves the dashboard of the Strata variant on 127.0.0.1 (0: any free port), prints
+     * its URL once the services are up, and serves it until the phases end.
+     */
+    public static DemoResult run(DemoSettings settings, Set<String> only, PrintStream out, boolean live, int dashboardPort)
+            throws InterruptedException {
+        if (dashboardPort < -1 || dashboardPort > 65_535) {
+            throw new IllegalArgumentException("dashboardPort: " + dashboardPort + " is not allowed; allowed 0..65535, or -1 for none");
+        }
         for (String name : only) {
             if (!phaseNames().contains(name)) {
                 throw new IllegalArgumentException("phase: '" + name + "' is unknown; allowed " + phaseNames());
             }
         }
-        return new Demo(settings, out, live).run(only);
+        Demo demo = new Demo(settings, out, live);
+        demo.dashboardPort = dashboardPort;
+        return demo.run(only);
+    }
+
+    private int dashboardPort = -1;
+    /** The current phase's diagnoser, whose verdicts head the dashboard. */
+    private volatile Diagnoser currentDiagnoser;
+
+    /** Serves the Strata variant's dashboard, or returns a no-op when none was asked for. */
+    private AutoCloseable dashboard(Variants variants) throws java.io.IOException {
+        if (dashboardPort < 0) {
+            return () -> { };
+        }
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        dev.strata.micrometer.StrataMetrics metrics = new dev.strata.micrometer.StrataMetrics(registry);
+        for (OrderService variant : variants.all()) {
+            if (variant instanceof StrataOrderService strata) {
+                strata.bind(metrics);
+            }
+        }
+        dev.strata.cli.dashboard.DashboardFeed feed = dev.strata.cli.dashboard.DashboardFeed.start(registry,
+                () -> java.util.Map.of("config", "strata demo, time compressed " + settings.timeCompression() + "x"),
+                () -> dev.strata.cli.dashboard.ShopObservability.verdicts(currentDiagnoser));
+        dev.strata.cli.dashboard.Dashboard.Server server = dev.strata.cli.dashboard.Dashboard.serve(feed, dashboardPort);
+        out.println("dashboard: " + server.url() + " (served until the phases end)");
+        return () -> {
+            server.close();
+            feed.close();
+            metrics.close();
+        };
     }
 
     @SuppressWarnings("try") // the subscription is a resource only so that it is always removed
@@ -89,7 +132,8 @@ public final class Demo {
         try (ShopDatabase database = ShopDatabase.start(settings.dbIdleTimeout());
              Stage stage = new Stage(settings, meter, events);
              Variants variants = Variants.start(settings, database, stage.ports(), events);
-             AutoCloseable subscription = events.subscribe(timeline)) {
+             AutoCloseable subscription = events.subscribe(timeline);
+             AutoCloseable dashboard = dashboard(variants)) {
             out.printf("ready in %.1f s%n%n", (System.nanoTime() - setupStart) / 1e9);
             List<Phase> script = Phase.script(settings, stage);
             // JIT compilation, class loading and the first connections would otherwise land in the
@@ -127,6 +171,9 @@ public final class Demo {
                 diagnoser = Diagnoser.builder(strata.diagnosisSource(events))
                         .window(whole.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : whole).start();
             }
+        }
+        if (diagnoser != null) {
+            currentDiagnoser = diagnoser;
         }
         try {
             return runPhase(index, of, phase, variants, shown, diagnoser);

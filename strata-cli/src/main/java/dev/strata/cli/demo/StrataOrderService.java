@@ -39,6 +39,14 @@ final class StrataOrderService implements OrderService {
     private final StrataDataSource database;
     private final ShopService service;
     private final List<CircuitBreaker> breakers = new java.util.ArrayList<>();
+    private List<Pipeline> pipelines = List.of();
+
+    /** Binds the pipelines, breakers and pool to {@code metrics}, for {@code strata demo --dashboard}. */
+    void bind(dev.strata.micrometer.StrataMetrics metrics) {
+        pipelines.forEach(metrics::bind);
+        breakers.forEach(metrics::bind);
+        metrics.bind(database.pool());
+    }
 
     /** What the runtime diagnoser reads: the pool and the breakers (read-only). */
     dev.strata.diagnosis.DiagnosisSource diagnosisSource(EventBus events) {
@@ -126,6 +134,7 @@ final class StrataOrderService implements OrderService {
                     new ShopService.Dependencies(database, catalogDb, ordersDb, payments, inventory, recommendations, calls),
                     new ShopService.Timing(budget, settings.orderWriteReserve(), settings.paymentAttemptTimeout(),
                             settings.compress(Duration.ofSeconds(1)), settings.compress(Duration.ofSeconds(1))));
+            this.pipelines = List.of(catalogDb, ordersDb, payments, inventory, recommendations);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             database.close();

@@ -1,7 +1,13 @@
 package dev.strata.cli.shop;
 
+import com.sun.net.httpserver.HttpHandler;
+import dev.strata.application.Dependency;
+import dev.strata.application.HealthHandlers;
+import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosProxy;
 import dev.strata.chaos.ChaosServer;
+import dev.strata.config.LoadedConfig;
+import dev.strata.http.StrataHttpClient;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.observe.EventBus;
@@ -17,45 +23,45 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code strata shop}: the order service as a long-running process. Starts PostgreSQL and the
  * three simulated downstreams, puts each behind a {@link ChaosProxy} named as its dependency on
- * a Toxiproxy-compatible {@link ChaosServer}, builds the dependencies and the {@link ShopService},
- * installs the {@link ShopPlugins plug-ins} and serves on 127.0.0.1:
+ * a Toxiproxy-compatible {@link ChaosServer}, builds and starts the {@link Strata} runtime that
+ * owns every dependency's pipeline and pool, the {@link ShopService}, installs the
+ * {@link ShopPlugins plug-ins} and serves on 127.0.0.1:
  * <ul>
  *   <li>{@code GET /catalog}, {@code POST /checkout}, {@code GET /recommendations?user=N};</li>
- *   <li>{@code GET /health/live}, {@code /health/ready}, {@code /health/dependencies};</li>
+ *   <li>{@code GET /health/live}, {@code /health/ready}, {@code /health/dependencies} (the runtime's);</li>
  *   <li>whatever the plug-ins add ({@link Routes}).</li>
  * </ul>
  *
- * <p>{@link #close()} shuts down gracefully: readiness turns 503, new requests are still served for
- * the drain pause (so load balancers notice), then refused with 503, in-flight requests get the
- * shutdown budget to finish, then the server, the plug-ins' resources, the pool, the proxies, the
- * downstreams and the database close, each step printed with its time.
+ * <p>{@link #close()} is the runtime's graceful shutdown: readiness turns 503, requests are still
+ * served for the pause (when readiness was probed), then refused with 503, in-flight requests get
+ * the rest of the shutdown budget, then the pools close, then the plug-ins' resources, the HTTP
+ * server, the chaos API and its proxies, the downstreams and the database, each step printed with
+ * its time.
  */
 public final class Shop implements AutoCloseable {
 
-    private final ShopConfig config;
+    private final ShopFile file;
     private final PrintStream out;
-    /** Everything started, in start order; closed in reverse. */
+    private ShopConfig config;
+    /** Started before the runtime exists, in start order; handed to the runtime once it runs. */
     private final List<Named> started = new ArrayList<>();
-    private final ReentrantLock closeLock = new ReentrantLock();
     private final AtomicLong orderIds = new AtomicLong();
     private final Map<String, ChaosProxy> proxies = new LinkedHashMap<>();
+    private Strata runtime;
     private ShopServer server;
-    private ShopHealth health;
     private ChaosServer chaos;
     private ShopDatabase database;
-    private boolean closed;
 
     /** A started resource and what to call it in the shutdown log. */
     private record Named(String name, AutoCloseable resource) {
     }
 
-    private Shop(ShopConfig config, PrintStream out) {
-        this.config = config;
+    private Shop(ShopFile file, PrintStream out) {
+        this.file = file;
         this.out = out;
     }
 
@@ -63,38 +69,53 @@ public final class Shop implements AutoCloseable {
      * Starts everything and returns once the shop serves; on any failure, closes what it started
      * and rethrows.
      *
-     * @param config the shop's settings
+     * @param file the configuration; validated before anything starts
+     * @param port overrides {@code shop.port} when not null
+     * @param chaosPort overrides {@code shop.chaos_port} when not null
      * @param plugins plug-ins installed after {@link ShopPlugins#installed()}'s
      * @param out where the listening addresses and the shutdown steps are printed
+     * @throws dev.strata.config.ConfigException listing every problem of the file; nothing started
      */
-    public static Shop start(ShopConfig config, List<ShopPlugin> plugins, PrintStream out) throws Exception {
-        Shop shop = new Shop(Args.nonNull("config", config), Args.nonNull("out", out));
+    public static Shop start(ShopFile file, Integer port, Integer chaosPort, List<ShopPlugin> plugins, PrintStream out)
+            throws Exception {
+        Shop shop = new Shop(Args.nonNull("file", file), Args.nonNull("out", out));
+        // Validated whole before anything starts; loaded again below once the proxies' ports are known.
+        ShopConfig settings = ShopConfig.from(file.load(Map.of()).root());
+        if (port != null) {
+            settings = settings.withPort(port);
+        }
+        if (chaosPort != null) {
+            settings = settings.withChaosPort(chaosPort);
+        }
+        shop.config = settings;
         try {
             shop.startAll(Args.nonNull("plugins", plugins));
             return shop;
         } catch (Exception | Error e) {
-            shop.closeStarted();
+            shop.abort();
             throw e;
         }
     }
 
     private void startAll(List<ShopPlugin> extraPlugins) throws Exception {
-        EventBus events = EventBus.create(); // chained to the root bus, which logs each event once
         InetAddress loopback = InetAddress.getLoopbackAddress();
-
         database = track("database", ShopDatabase.start(config.databaseIdleSessionTimeout()));
         out.println("shop: database PostgreSQL on 127.0.0.1:" + database.port() + " (postgres pid " + database.pid() + ")");
         Map<String, Integer> upstreams = new LinkedHashMap<>();
-        upstreams.put(ShopDependencies.ORDERS_DB, database.port());
-        for (String name : List.of(ShopCalls.PAYMENTS, ShopCalls.INVENTORY, ShopCalls.RECOMMENDATIONS)) {
+        upstreams.put(ShopFile.ORDERS_DB, database.port());
+        for (String name : ShopConfig.DOWNSTREAMS) {
             Downstream service = track("downstream " + name, Downstream.start(name, config.latencies().get(name),
                     Downstream.Arrivals.NONE));
             upstreams.put(name, service.port());
             out.println("shop: downstream " + name + " (simulated) on 127.0.0.1:" + service.port());
         }
 
-        chaos = track("chaos API and its proxies",
-                ChaosServer.start(new InetSocketAddress(loopback, config.chaosPort()), events));
+        // The chaos server publishes on a bus of its own, which does not log, until the runtime's bus
+        // exists; its proxy events (toxics added and removed) then reach the runtime's bus, and the log,
+        // through the subscription below.
+        EventBus chaosEvents = EventBus.detached();
+        chaos = track("chaos API and its proxies", ChaosServer.start(new InetSocketAddress(loopback, config.chaosPort()),
+                chaosEvents));
         Map<String, Integer> through = new LinkedHashMap<>();
         for (Map.Entry<String, Integer> upstream : upstreams.entrySet()) {
             ChaosProxy proxy = chaos.createProxy(upstream.getKey(), "127.0.0.1:0", "127.0.0.1:" + upstream.getValue(), true);
@@ -104,51 +125,84 @@ public final class Shop implements AutoCloseable {
         }
         out.println("chaos API listening on " + chaos.uri() + " (Toxiproxy-compatible)");
 
-        ShopDependencies dependencies = track("pool and pipelines", new ShopDependencies(
-                "jdbc:postgresql://127.0.0.1:" + through.get(ShopDependencies.ORDERS_DB) + "/postgres",
-                database.user(), database.password(), events));
+        LoadedConfig loaded = file.load(through);
+        runtime = loaded.build().start();
+        // From here on the runtime owns everything: its shutdown closes the pools, then these in reverse.
+        for (Named named : started) {
+            runtime.own(named.name(), named.resource());
+        }
+        started.clear();
+        runtime.own("chaos events forwarding", chaosEvents.subscribe(runtime.events()::publish));
+        out.println("shop: Strata runtime started: " + String.join(", ", runtime.dependencies().keySet()));
+
+        Map<String, URI> baseUrls = new LinkedHashMap<>();
+        for (String name : ShopConfig.DOWNSTREAMS) {
+            baseUrls.put(name, runtime.dependency(name).httpBaseUrl().orElseThrow(() -> new IllegalArgumentException(
+                    file.name() + ": dependencies." + name + ".http.base_url is missing")));
+        }
+        Dependency db = runtime.dependency(ShopFile.ORDERS_DB);
         ShopService service = new ShopService(
-                new ShopService.Dependencies(dependencies.database(), dependencies.pipeline(ShopDependencies.ORDERS_DB),
-                        dependencies.pipeline(ShopDependencies.ORDERS_DB), dependencies.pipeline(ShopCalls.PAYMENTS),
-                        dependencies.pipeline(ShopCalls.INVENTORY), dependencies.pipeline(ShopCalls.RECOMMENDATIONS),
-                        new ShopCalls("shop", dependencies.http(), through)),
-                new ShopService.Timing(config.checkoutBudget(), config.orderWriteReserve(), Duration.ofSeconds(2),
-                        Duration.ofSeconds(1), Duration.ofSeconds(1)));
+                new ShopService.Dependencies(db.dataSource(), db.pipeline(), db.pipeline(),
+                        runtime.dependency(ShopCalls.PAYMENTS).pipeline(), runtime.dependency(ShopCalls.INVENTORY).pipeline(),
+                        runtime.dependency(ShopCalls.RECOMMENDATIONS).pipeline(),
+                        new ShopCalls("shop", httpClients(baseUrls.keySet()))),
+                new ShopService.Timing(config.checkoutBudget(), config.orderWriteReserve(),
+                        attemptTimeout(loaded, ShopCalls.PAYMENTS), attemptTimeout(loaded, ShopCalls.INVENTORY),
+                        attemptTimeout(loaded, ShopCalls.RECOMMENDATIONS)));
 
         Routes routes = new Routes();
-        health = track("health", new ShopHealth(dependencies, events));
-        health.mount(routes);
+        mountHealth(routes);
         mountOrders(routes, service);
-        ShopContext context = new ShopContext(routes, events, dependencies, service, chaos, config);
+        server = runtime.own("HTTP server", new ShopServer(new InetSocketAddress(loopback, config.port()), routes, runtime,
+                List.of(HealthHandlers.PREFIX + "/")));
+        ShopContext context = new ShopContext(routes, runtime, service, chaos, config, loaded.root());
         List<ShopPlugin> plugins = new ArrayList<>(ShopPlugins.installed());
         plugins.addAll(extraPlugins);
         try {
             for (ShopPlugin plugin : plugins) {
                 routes.owner(plugin.name());
+                context.owner(plugin.name());
                 plugin.install(context);
             }
         } finally {
             // What a plug-in registered before a later one failed is closed too.
-            for (AutoCloseable resource : context.closeables()) {
-                track("plug-in resource", resource);
+            for (Map.Entry<String, AutoCloseable> resource : context.closeables()) {
+                runtime.own(resource.getKey(), resource.getValue());
             }
         }
         for (String route : routes.describe()) {
             out.println("shop: route " + route);
         }
-
-        server = new ShopServer(new InetSocketAddress(loopback, config.port()), routes, List.of("/health/"));
-        track("HTTP server", server);
         server.start();
-        health.started();
         out.println("shop listening on " + server.uri());
         out.println("shop: ready; Ctrl-C or SIGTERM stops it gracefully");
         out.flush();
     }
 
+    /** Each downstream's {@code StrataHttpClient}: the runtime made one per dependency with an HTTP base URL. */
+    private Map<String, StrataHttpClient> httpClients(java.util.Set<String> downstreams) {
+        Map<String, StrataHttpClient> clients = new LinkedHashMap<>();
+        for (String name : downstreams) {
+            clients.put(name, runtime.dependency(name).httpClient());
+        }
+        return clients;
+    }
+
+    /** The dependency's per-attempt timeout, or the checkout budget when it has none. */
+    private Duration attemptTimeout(LoadedConfig loaded, String dependency) {
+        return loaded.dependencies().get(dependency).find("timeout", Duration.class).orElse(config.checkoutBudget());
+    }
+
     private <T extends AutoCloseable> T track(String name, T resource) {
         started.add(new Named(name, resource));
         return resource;
+    }
+
+    /** The runtime's probes, answered by its own handler; GET and HEAD. */
+    private void mountHealth(Routes routes) {
+        HttpHandler probes = HealthHandlers.handler(runtime);
+        routes.stream("GET", HealthHandlers.PREFIX + "/*", probes::handle);
+        routes.stream("HEAD", HealthHandlers.PREFIX + "/*", probes::handle);
     }
 
     /** The order endpoints. Dependency failures that no fallback covers answer 503 with the fault. */
@@ -244,73 +298,52 @@ public final class Shop implements AutoCloseable {
         return proxy;
     }
 
-    /** The embedded PostgreSQL server's process id. */
-    public long databasePid() {
-        return database.pid();
+    /** The shop's Strata runtime. */
+    public Strata runtime() {
+        return runtime;
     }
 
     /**
-     * Shuts down gracefully, as the class describes; idempotent, and every step is bounded by the
-     * drain pause, the shutdown budget and each resource's own close bound.
+     * Shuts down gracefully through the runtime, as the class describes, and prints each step;
+     * idempotent, bounded by the shutdown budget plus each resource's own close bound.
      */
     @Override
     public void close() {
-        closeLock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            long start = System.nanoTime();
-            health.shuttingDown();
-            step(start, "readiness is 503; still serving for the drain pause of " + config.drainPause().toMillis() + " ms");
-            sleep(config.drainPause());
-            server.startDraining();
-            step(start, "refusing new requests with 503; " + server.inFlight() + " in flight, waiting at most "
-                    + config.shutdownBudget().toMillis() + " ms");
-            boolean idle = server.awaitIdle(config.shutdownBudget());
-            step(start, idle ? "every in-flight request finished"
-                    : "shutdown budget spent with " + server.inFlight() + " requests still in flight; closing anyway");
-            for (int i = started.size() - 1; i >= 0; i--) {
-                Named named = started.get(i);
-                closeQuietly(named);
-                step(start, "closed " + named.name());
-            }
-            started.clear();
-            out.println("shop: stopped");
-            out.flush();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closeStarted();
-        } finally {
-            closeLock.unlock();
+        if (runtime == null) {
+            abort();
+            return;
         }
-    }
-
-    private void step(long start, String what) {
-        out.printf("shop: shutdown +%d ms: %s%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), what);
+        Strata.ShutdownReport report = runtime.shutdown();
+        long at = 0;
+        for (Strata.ShutdownStep step : report.steps()) {
+            at += step.nanos();
+            out.printf("shop: shutdown +%d ms: %s%s%n", TimeUnit.NANOSECONDS.toMillis(at), step.step(),
+                    step.detail().isEmpty() ? "" : " (" + step.detail() + ")");
+        }
+        out.println("shop: stopped" + (report.forced() ? " (forced: " + report.unfinished() + " requests unfinished)" : ""));
         out.flush();
     }
 
-    private static void sleep(Duration pause) throws InterruptedException {
-        if (!pause.isZero()) {
-            TimeUnit.NANOSECONDS.sleep(pause.toNanos());
+    /** Forces a shutdown in progress: its remaining waits are cut short. */
+    public void forceShutdown() {
+        if (runtime != null) {
+            runtime.forceShutdown();
         }
     }
 
     /** Closes what was started, newest first, without the graceful steps: for a failed start. */
-    private void closeStarted() {
+    private void abort() {
+        if (runtime != null) {
+            runtime.forceShutdown();
+            runtime.shutdown();
+        }
         for (int i = started.size() - 1; i >= 0; i--) {
-            closeQuietly(started.get(i));
+            try {
+                started.get(i).resource().close();
+            } catch (Exception e) {
+                out.println("shop: closing " + started.get(i).name() + " failed: " + e);
+            }
         }
         started.clear();
-    }
-
-    private void closeQuietly(Named named) {
-        try {
-            named.resource().close();
-        } catch (Exception e) {
-            out.println("shop: closing " + named.name() + " failed: " + e);
-        }
     }
 }

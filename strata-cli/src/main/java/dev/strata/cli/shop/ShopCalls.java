@@ -2,6 +2,7 @@ package dev.strata.cli.shop;
 
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.HttpStatusException;
+import dev.strata.http.StrataHttpClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +36,8 @@ public final class ShopCalls {
 
     private final String variant;
     private final HttpClient http;
-    private final Map<String, Integer> ports;
+    private final Map<String, URI> baseUrls;
+    private final Map<String, StrataHttpClient> clients;
 
     /**
      * @param variant sent in a header so the downstreams can count each variant's load
@@ -43,9 +45,41 @@ public final class ShopCalls {
      * @param ports the port of each downstream (or of the chaos proxy in front of it) on 127.0.0.1
      */
     public ShopCalls(String variant, HttpClient http, Map<String, Integer> ports) {
+        this(http, variant, toUrls(ports));
+    }
+
+    /**
+     * @param http the client
+     * @param variant sent in a header so the downstreams can count each caller's load
+     * @param baseUrls each downstream's base URL, e.g. {@code http://127.0.0.1:8081/}
+     */
+    public ShopCalls(HttpClient http, String variant, Map<String, URI> baseUrls) {
         this.variant = variant;
         this.http = http;
-        this.ports = Map.copyOf(ports);
+        this.baseUrls = Map.copyOf(baseUrls);
+        this.clients = Map.of();
+    }
+
+    /**
+     * Calls through each downstream's {@link StrataHttpClient} (the shop's: one per dependency,
+     * from its Strata runtime). Each call is then one attempt of the caller's pipeline, bounded
+     * by the deadline, its status classified, a failed body drained and the call's idempotency
+     * key sent.
+     *
+     * @param variant sent in a header so the downstreams can count each caller's load
+     * @param clients each downstream's client, by dependency name
+     */
+    public ShopCalls(String variant, Map<String, StrataHttpClient> clients) {
+        this.variant = variant;
+        this.http = null;
+        this.clients = Map.copyOf(clients);
+        this.baseUrls = Map.of();
+    }
+
+    private static Map<String, URI> toUrls(Map<String, Integer> ports) {
+        Map<String, URI> urls = new java.util.HashMap<>();
+        ports.forEach((name, port) -> urls.put(name, URI.create("http://127.0.0.1:" + port + "/")));
+        return urls;
     }
 
     /** Asks inventory whether a product is in stock; the request waits at most {@code timeout}. */
@@ -65,7 +99,10 @@ public final class ShopCalls {
 
     private void send(String service, String path, String body, String idempotencyKey, Duration timeout)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(service) + path))
+        StrataHttpClient client = clients.get(service);
+        HttpRequest.Builder request = client != null ? client.request(path.substring(1))
+                : HttpRequest.newBuilder(baseUrls.get(service).resolve(path.substring(1)));
+        request
                 .timeout(timeout)
                 .header(Downstream.VARIANT_HEADER, variant);
         if (idempotencyKey != null) {
@@ -73,6 +110,10 @@ public final class ShopCalls {
         }
         request.method(body == null ? "GET" : "POST",
                 body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (client != null) {
+            client.attempt(request.build(), HttpResponse.BodyHandlers.discarding()); // throws HttpResponseException >= 400
+            return;
+        }
         HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
         if (response.statusCode() >= 400) {
             throw new HttpStatusException(response.statusCode(),

@@ -24,6 +24,7 @@ public final class ShopDatabase implements AutoCloseable {
     private final EmbeddedPostgres postgres;
     private final String jdbcUrl;
     private final Duration idleSessionTimeout;
+    private long postmasterPid = -1;
 
     private ShopDatabase(EmbeddedPostgres postgres, Duration idleSessionTimeout) {
         this.postgres = postgres;
@@ -53,6 +54,7 @@ public final class ShopDatabase implements AutoCloseable {
         ShopDatabase database = new ShopDatabase(postgres, idleSessionTimeout);
         try {
             database.createSchema();
+            database.postmasterPid = database.findPid();
         } catch (SQLException | RuntimeException e) {
             database.close();
             throw new IllegalStateException("could not create the shop schema", e);
@@ -98,6 +100,10 @@ public final class ShopDatabase implements AutoCloseable {
      * found as the parent of a backend serving a fresh connection.
      */
     public long pid() {
+        return postmasterPid;
+    }
+
+    private long findPid() {
         try (Connection c = open(); Statement s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
             rs.next();
             return ProcessHandle.of(rs.getLong(1)).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
@@ -132,6 +138,7 @@ public final class ShopDatabase implements AutoCloseable {
         }
     }
 
+    /** Stops the server ({@code pg_ctl stop}, fast mode) and removes its data directory. */
     @Override
     public void close() {
         try {

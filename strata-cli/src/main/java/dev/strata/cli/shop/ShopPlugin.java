@@ -7,9 +7,8 @@ package dev.strata.cli.shop;
  * <pre>{@code
  * private static List<ShopPlugin> diagnosis() {
  *     return List.of(ShopPlugin.named("diagnosis", shop -> {
- *         Diagnoser diagnoser = Diagnoser.watching(shop.events());
- *         shop.onClose(diagnoser);
- *         shop.routes().get("/strata/diagnosis", request -> Response.json(200, diagnoser.toJson()));
+ *         Diagnoser diagnoser = Diagnoser.of(shop.runtime());       // the runtime closes it at shutdown
+ *         shop.routes().get("/strata/diagnosis", request -> Response.json(200, diagnoser.diagnose().toJson()));
  *     }));
  * }
  * }</pre>

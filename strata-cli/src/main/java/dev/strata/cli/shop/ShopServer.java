@@ -2,6 +2,8 @@ package dev.strata.cli.shop;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.strata.application.ShuttingDownException;
+import dev.strata.application.Strata;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import java.io.IOException;
@@ -10,27 +12,23 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 
 /**
  * The shop's HTTP server: the JDK's {@link HttpServer} on one address, each exchange on its own
  * virtual thread, every request dispatched through the {@link Routes} table.
  *
- * <p>Draining, for graceful shutdown: once {@link #startDraining()} is called, a new request is
- * answered {@code 503} with {@code Connection: close} and {@code Retry-After} (so clients and load
- * balancers go elsewhere) unless its path is one of the always-served prefixes (the health
- * endpoints, which must keep saying "not ready"); requests already inside a handler carry on, and
- * {@link #awaitIdle} waits for them.
+ * <p>Every request is admitted as in-flight work of the {@link Strata} runtime, so its graceful
+ * shutdown waits for it; once the runtime refuses new work, a request is answered {@code 503} with
+ * {@code Connection: close} and {@code Retry-After} (clients and load balancers go elsewhere).
+ * Requests under the always-served prefixes (the health probes, which must keep answering "not
+ * ready" while the shop drains) are not admitted and never refused.
  */
 final class ShopServer implements AutoCloseable {
 
@@ -40,10 +38,7 @@ final class ShopServer implements AutoCloseable {
     private final ExecutorService handlers;
     private final Routes routes;
     private final List<String> servedWhileDraining;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition idle = lock.newCondition();
-    private volatile boolean draining;
+    private final Strata strata;
 
     /**
      * Binds (not yet serving).
@@ -51,8 +46,9 @@ final class ShopServer implements AutoCloseable {
      * @param servedWhileDraining path prefixes still served while draining, e.g. {@code /health/}
      * @throws UncheckedIOException when the address is in use
      */
-    ShopServer(InetSocketAddress address, Routes routes, List<String> servedWhileDraining) {
+    ShopServer(InetSocketAddress address, Routes routes, Strata strata, List<String> servedWhileDraining) {
         this.routes = routes;
+        this.strata = strata;
         this.servedWhileDraining = List.copyOf(servedWhileDraining);
         try {
             this.http = HttpServer.create(address, 256);
@@ -81,52 +77,20 @@ final class ShopServer implements AutoCloseable {
         return URI.create("http://" + address().getHostString() + ":" + address().getPort());
     }
 
-    /** Requests inside a handler now. */
-    int inFlight() {
-        return inFlight.get();
-    }
-
-    boolean draining() {
-        return draining;
-    }
-
-    /** From now on new requests (except the always-served paths) are refused with 503. */
-    void startDraining() {
-        draining = true;
-    }
-
-    /**
-     * Waits until no request is inside a handler, at most {@code timeout}.
-     *
-     * @return true when idle, false when requests were still running at the bound
-     */
-    boolean awaitIdle(Duration timeout) throws InterruptedException {
-        long left = timeout.toNanos();
-        lock.lock();
-        try {
-            while (inFlight.get() > 0) {
-                if (left <= 0) {
-                    return false;
-                }
-                left = idle.awaitNanos(left);
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     private void handle(HttpExchange exchange) {
-        // Counted before the draining flag is read, so awaitIdle() after startDraining() can miss no request.
-        inFlight.incrementAndGet();
+        String path = exchange.getRequestURI().getPath();
+        String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+        Strata.Admission admission = null;
         try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-            if (draining && servedWhileDraining.stream().noneMatch(path::startsWith)) {
-                drain(exchange);
-                send(exchange, method, Response.error(503, "shutting down: this instance takes no new requests")
-                        .withHeader("Retry-After", "1").withHeader("Connection", "close"));
-                return;
+            if (servedWhileDraining.stream().noneMatch(path::startsWith)) {
+                try {
+                    admission = strata.admit();
+                } catch (ShuttingDownException refused) {
+                    drain(exchange);
+                    send(exchange, method, Response.error(503, "shutting down: this instance takes no new requests")
+                            .withHeader("Retry-After", "1").withHeader("Connection", "close"));
+                    return;
+                }
             }
             Routes.Match match = routes.match(method, path);
             switch (match) {
@@ -148,13 +112,8 @@ final class ShopServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         } finally {
-            if (inFlight.decrementAndGet() == 0) {
-                lock.lock();
-                try {
-                    idle.signalAll();
-                } finally {
-                    lock.unlock();
-                }
+            if (admission != null) {
+                admission.close();
             }
         }
     }
@@ -204,7 +163,7 @@ final class ShopServer implements AutoCloseable {
         }
     }
 
-    /** Stops listening and closes every connection; call after {@link #awaitIdle}. Bounded. */
+    /** Stops listening and closes every connection; the runtime calls it once in-flight requests finished. Bounded. */
     @Override
     public void close() {
         http.stop(0);

@@ -110,7 +110,8 @@
     if (!list || list.length === 0) { box.hidden = true; return; }
     list.forEach(function (v) {
       box.appendChild(el('p', { 'data-layer': v.layer || '' },
-        (v.layer ? v.layer + ' ' : '') + (v.severity ? '[' + v.severity + '] ' : '') + (v.text || '')));
+        (v.layer ? v.layer + ' ' : '') + (v.dependency ? '[' + v.dependency + '] ' : '') + (v.text || '')
+          + (v.fix ? ' — fix: ' + v.fix : '')));
     });
     box.hidden = false;
   }

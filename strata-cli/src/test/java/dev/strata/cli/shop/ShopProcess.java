@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -75,12 +76,24 @@ public final class ShopProcess implements AutoCloseable {
      * @throws IllegalStateException with everything it printed when it did not come up
      */
     public static ShopProcess start(String... extraArgs) throws IOException, InterruptedException {
+        // Load tests send every checkout from 127.0.0.1: without this the file's per-client limit
+        // (http.rate_limit) would answer them 429. ShopRateLimitTest starts the shop with the limit.
+        return start(Map.of("STRATA_HTTP_RATE_LIMIT_LIMIT", "0"), extraArgs);
+    }
+
+    /**
+     * Like {@link #start(String...)} with extra environment variables for the child, e.g.
+     * {@code STRATA_...} overrides of the shop's file; an empty map keeps the file as it is.
+     */
+    public static ShopProcess start(Map<String, String> environment, String... extraArgs) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
                 "-XX:TieredStopAtLevel=1", "-Xss1m", "dev.strata.cli.StrataCli", "shop", "--port", "0", "--chaos-port", "0"));
         command.addAll(List.of(extraArgs));
-        ShopProcess shop = new ShopProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        ShopProcess shop = new ShopProcess(builder.start());
         try {
             shop.awaitStarted(Duration.ofSeconds(120));
             return shop;

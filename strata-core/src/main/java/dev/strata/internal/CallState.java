@@ -1,4 +1,7 @@
-package dev.strata.call;
+package dev.strata.internal;
+
+import dev.strata.call.CallContext;
+import dev.strata.call.Deadline;
 
 /**
  * What is current on one thread for the call it is running: the {@link CallContext} and the
@@ -10,6 +13,9 @@ package dev.strata.call;
  * {@link CallContext#enter()} and {@link Deadline#enter()} (and {@link Deadline#call},
  * {@link Deadline#run}) change it.
  *
+ * <p>Not API (this package is not exported): the fields are public only so that
+ * {@code dev.strata.call} can set them and a pipeline can read both with one look-up.
+ *
  * <p>The holder belongs to the thread that obtained it: read it on that thread only. It is a live
  * view, so a read returns what is current at the time of the read, not when the holder was taken.
  */
@@ -19,8 +25,10 @@ public final class CallState {
     // writes a field instead of inserting and removing thread-local entries.
     private static final ThreadLocal<CallState> CURRENT = ThreadLocal.withInitial(CallState::new);
 
-    CallContext context;
-    Deadline deadline;
+    /** Written only by {@link CallContext#enter()}'s scope. */
+    public CallContext context;
+    /** Written only by {@link Deadline}'s scopes. */
+    public Deadline deadline;
 
     private CallState() {
     }

@@ -1,0 +1,53 @@
+package dev.strata.docs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.resilience.Pipeline;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The built module descriptor of strata-core: every package is either exported as API or
+ * deliberately internal, and {@code dev.strata.internal} is not exported to everyone. A package
+ * added later without a decision fails here.
+ */
+class ModuleDescriptorTest {
+
+    private static final Set<String> INTERNAL = Set.of("dev.strata.internal");
+
+    private static ModuleDescriptor descriptor() throws Exception {
+        Path classes = Path.of(Pipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return ModuleFinder.of(classes).find("dev.strata.core").orElseThrow().descriptor();
+    }
+
+    @Test
+    void everyPackageIsExportedOrDeliberatelyInternal() throws Exception {
+        ModuleDescriptor module = descriptor();
+        Set<String> exportedToAll = module.exports().stream().filter(e -> !e.isQualified())
+                .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+        for (String pkg : module.packages()) {
+            assertThat(exportedToAll.contains(pkg) || INTERNAL.contains(pkg))
+                    .as("package %s is neither exported nor listed as internal", pkg).isTrue();
+        }
+        assertThat(exportedToAll).doesNotContainAnyElementsOf(INTERNAL)
+                .contains("dev.strata.resilience", "dev.strata.fault", "dev.strata.call", "dev.strata.resource");
+    }
+
+    @Test
+    void internalIsExportedOnlyToStrataModules() throws Exception {
+        assertThat(descriptor().exports()).filteredOn(e -> INTERNAL.contains(e.source())).allSatisfy(e -> {
+            assertThat(e.isQualified()).isTrue();
+            assertThat(e.targets()).allSatisfy(target -> assertThat(target).startsWith("dev.strata."));
+        });
+    }
+
+    @Test
+    void coreRequiresOnlyTheJdk() throws Exception {
+        assertThat(descriptor().requires()).allSatisfy(r ->
+                assertThat(r.name()).matches("java\\..*|jdk\\..*"));
+    }
+}
