@@ -422,7 +422,7 @@ public final class Diagnoser implements AutoCloseable {
                             + " grow the open wait after each failed probe (openWaitMultiplier)"));
         }
         long timeouts = t.count(Signal.TIMEOUT_FIRED) + t.count(Signal.DEADLINE_FIRED);
-        if (timeouts >= 3) {
+        if (timeouts >= 5) { // a couple of timeouts in a burst are not a pattern
             LatencyTrack latency = latencies.get(dep);
             long[] measured = latency == null ? null : latency.percentiles(clock.currentTimeMillis() - windowMillis);
             long bound = t.maxOf(Signal.TIMEOUT_FIRED);
