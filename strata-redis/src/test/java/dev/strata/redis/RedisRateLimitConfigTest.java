@@ -120,6 +120,31 @@ class RedisRateLimitConfigTest {
     }
 
     @Test
+    void sharedRedisWithoutALimitIsLocated() {
+        assertThatThrownBy(() -> load("""
+                redis: {uri: "redis://127.0.0.1:6379"}
+                defaults:
+                  rate_limit: {shared: redis}
+                """ + "dependencies:\n  geocoder: {timeout: 1s}\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("service.yaml:3:")
+                .hasMessageContaining("dependencies.geocoder.rate_limit.shared: 'redis' needs rate_limit.limit")
+                .hasMessageContaining("allowed");
+    }
+
+    @Test
+    void aBucketLimitFinerThanAMicrosecondIsLocated() {
+        assertThatThrownBy(() -> load("""
+                redis: {uri: "redis://127.0.0.1:6379"}
+                dependencies:
+                  geocoder:
+                    rate_limit: {limit: 5000, window: 1ms, shared: redis}
+                """)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("service.yaml:4:")
+                .hasMessageContaining("rate_limit.limit").hasMessageContaining("5000")
+                .hasMessageContaining("allowed 1..1000");
+    }
+
+    @Test
     void unknownSharedValueNamesTheAllowedOnes() {
         assertThatThrownBy(() -> load("""
                 dependencies:
