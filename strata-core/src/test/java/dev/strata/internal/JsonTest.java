@@ -50,4 +50,45 @@ class JsonTest {
         }
         assertThatThrownBy(() -> Json.write(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void errorsNameTheCallersSubject() {
+        assertThatThrownBy(() -> Json.parse("[1,]", "diagnosis")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("diagnosis: not valid JSON: unexpected character ']' at offset 3");
+    }
+
+    @Test
+    void lenientStylesFormatDoublesAsTheCallerSays() {
+        Json.Style health = new Json.Style(Json.wholeOr("%.4f"), false, false);
+        Json.Style samples = new Json.Style(Json.wholeOr("%.4g"), false, true);
+        List<Object> values = Arrays.asList(3.0, 0.5, 123.456789, Double.NaN, Float.POSITIVE_INFINITY, 7L);
+        assertThat(Json.write(values, health)).isEqualTo("[3,0.5000,123.4568,null,null,7]");
+        assertThat(Json.write(values, samples)).isEqualTo("[3,0.5000,123.5,null,null,7]");
+        // unknown types are written as quoted text; '<' escaped only where asked
+        assertThat(Json.write(Map.of("a<b", Thread.State.NEW), samples)).isEqualTo("{\"a\\u003cb\":\"NEW\"}");
+        assertThat(Json.write(Map.of("a<b", Thread.State.NEW), health)).isEqualTo("{\"a<b\":\"NEW\"}");
+        assertThatThrownBy(() -> Json.write(Thread.State.NEW)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void indentedStyleWritesOneValuePerLine() {
+        Json.Style pretty = new Json.Style(d -> Double.toString(d), true, false);
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("a", List.of(1L, Map.of()));
+        value.put("b", List.of());
+        value.put("c", Map.of("k", "v"));
+        assertThat(Json.write(value, pretty)).isEqualTo("""
+                {
+                  "a": [
+                    1,
+                    {}
+                  ],
+                  "b": [],
+                  "c": {
+                    "k": "v"
+                  }
+                }""");
+        assertThat(Json.quote("x\"\n")).isEqualTo("\"x\\\"\\n\"");
+        assertThat(Json.quote(null)).isEqualTo("null");
+    }
 }
