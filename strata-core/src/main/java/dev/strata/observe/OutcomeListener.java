@@ -95,6 +95,16 @@ public interface OutcomeListener {
     }
 
     /**
+     * A sampled call is about to start, on the caller's thread; {@link #callTraced} follows on the
+     * same thread when it ends. A tracer opens its span here and makes it current, so the
+     * attempts (on their own threads, see {@link ContextPropagation}) run inside it.
+     *
+     * @param dependency the dependency's name
+     */
+    default void callStarting(String dependency) {
+    }
+
+    /**
      * A sampled call ended, successfully or not (its fallback, if any, has not run yet).
      *
      * @param dependency the dependency's name

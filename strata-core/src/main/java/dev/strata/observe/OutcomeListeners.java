@@ -162,6 +162,19 @@ public final class OutcomeListeners {
         }
 
         @Override
+        public void callStarting(String dependency) {
+            for (OutcomeListener l : listeners) {
+                if (l.traceSampleRate() > 0.0) {
+                    try {
+                        l.callStarting(dependency);
+                    } catch (RuntimeException e) {
+                        failed(l, e);
+                    }
+                }
+            }
+        }
+
+        @Override
         public void callTraced(String dependency, LayerTrace trace) {
             for (OutcomeListener l : listeners) {
                 if (l.traceSampleRate() > 0.0) {

@@ -30,6 +30,8 @@ final class BoundedAttempt<T> implements Runnable {
     private final AtomicInteger inFlight;
     private final Thread waiter;
     private final CircuitBreaker[] heldBreakers;
+    /** The caller's tracing context, null when no propagator is registered. */
+    private final Object[] propagated;
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     private final AttemptCancellation cancellation = new AttemptCancellation();
     private Thread thread;
@@ -44,6 +46,7 @@ final class BoundedAttempt<T> implements Runnable {
         this.inFlight = inFlight;
         this.waiter = Thread.currentThread();
         this.heldBreakers = BreakerHold.snapshotOfCurrentThread();
+        this.propagated = dev.strata.observe.ContextPropagation.capture();
     }
 
     /** Starts {@code body} on a new virtual thread. */
@@ -60,6 +63,7 @@ final class BoundedAttempt<T> implements Runnable {
         Deadline.Scope deadlineScope = deadline == null ? null : deadline.enter();
         Deadline.Scope contextScope = context == null ? null : context.enter();
         BreakerHold.adopt(heldBreakers);
+        AutoCloseable[] attached = dev.strata.observe.ContextPropagation.attach(propagated);
         cancellation.enter();
         try {
             value = body.call();
@@ -67,6 +71,7 @@ final class BoundedAttempt<T> implements Runnable {
             failure = t;
         } finally {
             cancellation.exit();
+            dev.strata.observe.ContextPropagation.detach(attached);
             BreakerHold.release(heldBreakers);
             if (contextScope != null) {
                 contextScope.close();

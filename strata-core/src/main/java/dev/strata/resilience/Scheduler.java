@@ -35,6 +35,7 @@ final class Scheduler {
      * future before it is due prevents the task; once due, the task runs to its end.
      */
     static ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-        return TIMER.schedule(() -> TASKS.newThread(task).start(), Math.max(0L, delayNanos), TimeUnit.NANOSECONDS);
+        Runnable carried = dev.strata.observe.ContextPropagation.wrap(task); // the scheduling thread's trace context
+        return TIMER.schedule(() -> TASKS.newThread(carried).start(), Math.max(0L, delayNanos), TimeUnit.NANOSECONDS);
     }
 }

@@ -90,13 +90,16 @@ final class SyncExecutor {
         if (ctx == null) {
             ctx = CallContext.idempotent(name); // what a call without a context is: idempotent work
         }
+        // The same listeners hear the start and the end, even if one is unbound meanwhile.
+        OutcomeListener listener = outcomes.current();
+        if (listener == null) {
+            return untraced(ctx, attempt, fallbackToUse);
+        }
+        listener.callStarting(name);
         try {
             return untraced(ctx, attempt, fallbackToUse);
         } finally {
-            OutcomeListener listener = outcomes.current();
-            if (listener != null) {
-                listener.callTraced(name, ctx.trace());
-            }
+            listener.callTraced(name, ctx.trace());
         }
     }
 

@@ -28,13 +28,13 @@ public final class Lease<R> implements AutoCloseable {
     }
 
     private final Pool<R> pool;
-    private final Pool.Entry<R> entry;
+    private final PoolEntry<R> entry;
     private final long unverifiedIdleNanos;
     private volatile Fault brokenBy;
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile int released;
 
-    Lease(Pool<R> pool, Pool.Entry<R> entry, long unverifiedIdleNanos) {
+    Lease(Pool<R> pool, PoolEntry<R> entry, long unverifiedIdleNanos) {
         this.pool = pool;
         this.entry = entry;
         this.unverifiedIdleNanos = unverifiedIdleNanos;

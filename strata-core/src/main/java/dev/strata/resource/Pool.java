@@ -11,8 +11,6 @@ import dev.strata.fault.StrataException;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
 import java.lang.System.Logger.Level;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -76,111 +73,6 @@ public final class Pool<R> implements AutoCloseable {
         T apply(R resource) throws Exception;
     }
 
-    static final class Entry<R> {
-        static final int IDLE = 0;
-        static final int IN_USE = 1;
-        /** Taken by the housekeeper for a keepalive ping or retirement. */
-        static final int RESERVED = 2;
-        static final int REMOVED = 3;
-        private static final VarHandle STATE;
-
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(Entry.class, "state", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        final R resource;
-        @SuppressWarnings("unused") // accessed through STATE
-        private volatile int state = IN_USE; // a new entry belongs to whoever created it
-        final long createdNanos;
-        final long retireAtNanos;
-        volatile long lastReturnedNanos;
-        volatile long lastVerifiedNanos;
-        volatile long borrowedAtNanos;
-        volatile boolean borrowed;
-        volatile boolean leakReported;
-        volatile Throwable borrowSite;
-
-        Entry(R resource, long now, long lifetimeNanos) {
-            this.resource = resource;
-            this.createdNanos = now;
-            this.retireAtNanos = lifetimeNanos <= 0 ? Long.MAX_VALUE : now + lifetimeNanos;
-            this.lastReturnedNanos = now;
-            this.lastVerifiedNanos = now;
-        }
-
-        boolean claim(int from, int to) {
-            return STATE.compareAndSet(this, from, to);
-        }
-
-        int state() {
-            return state;
-        }
-
-        void makeIdle() {
-            state = IDLE; // a full volatile write: ordered against the check of the waiter line
-        }
-
-        void markRemoved() {
-            state = REMOVED;
-        }
-
-        boolean retirementDue(long now) {
-            return retireAtNanos != Long.MAX_VALUE && now - retireAtNanos >= 0;
-        }
-    }
-
-    /** A borrower parked until it finds a resource, room to create one, or gives up. */
-    static final class Waiter<R> {
-        /** The waiter left the line; offers to it fail. */
-        private static final Object GONE = new Object();
-        private static final VarHandle SLOT;
-
-        static {
-            try {
-                SLOT = MethodHandles.lookup().findVarHandle(Waiter.class, "slot", Object.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        final Thread thread = Thread.currentThread();
-        final long sinceNanos;
-        // null while waiting without an offer, else the idle entry offered to it, or GONE
-        @SuppressWarnings("unused") // accessed through SLOT
-        private volatile Object slot;
-
-        Waiter(long sinceNanos) {
-            this.sinceNanos = sinceNanos;
-        }
-
-        /** Offers an idle resource to claim; false when the waiter already has an offer or left. */
-        boolean offer(Object entry) {
-            return SLOT.compareAndSet(this, null, entry);
-        }
-
-        /** Drops an offer the waiter has looked at, so it can receive the next one. */
-        void clear(Object offered) {
-            SLOT.compareAndSet(this, offered, null);
-        }
-
-        /** Leaves the line; returns an offer it had not looked at, or null. */
-        Object leave() {
-            return SLOT.getAndSet(this, GONE);
-        }
-
-        Object slot() {
-            return slot;
-        }
-
-        boolean hasLeft() {
-            return slot == GONE;
-        }
-    }
-
     private final PoolConfig config;
     private final ResourceFactory<R> factory;
     private final Clock clock;
@@ -193,14 +85,13 @@ public final class Pool<R> implements AutoCloseable {
     // costs a context switch per borrow under load (a convoy), and a waiter the scheduler is
     // slow to run would hold the resource hostage. Once the longest waiter has waited a quarter
     // of the acquisition timeout, new callers queue behind it (see someoneStarving).
-    private final ConcurrentLinkedQueue<Waiter<R>> waiters = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger waiting = new AtomicInteger();
+    private final WaiterLine line = new WaiterLine();
     private final Semaphore creationSlots;
     // Threads of background (min-idle) creations in flight; a borrower short of a slot interrupts one.
     private final Set<Thread> backgroundCreators = ConcurrentHashMap.newKeySet();
     // Every open resource, each claimed by a CAS on its state: borrowing and returning allocate
     // nothing and take no lock. Copied on write; it changes only when a resource opens or closes.
-    private volatile Entry<R>[] entries = newArray(0);
+    private volatile PoolEntry<R>[] entries = newArray(0);
     private final ReentrantLock entriesLock = new ReentrantLock();
     // Reserved before a resource is created, so racing creators never exceed maxSize.
     private final AtomicInteger total = new AtomicInteger();
@@ -251,6 +142,15 @@ public final class Pool<R> implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * A pool without its housekeeper thread (no warm-up, keepalive, retirement or leak
+     * reports): for interleaving tests of borrowing, returning and closing alone, which create
+     * thousands of pools.
+     */
+    static <R> Pool<R> openWithoutHousekeeper(PoolConfig config, ResourceFactory<R> factory) {
+        return new Pool<>(config, factory);
+    }
+
     public PoolConfig config() {
         return config;
     }
@@ -274,7 +174,7 @@ public final class Pool<R> implements AutoCloseable {
             throw closedException();
         }
         long start = clock.nanoTime();
-        Entry<R> entry = someoneStarving(start) ? null : claimIdle();
+        PoolEntry<R> entry = someoneStarving(start) ? null : claimIdle();
         Lease<R> lease;
         long waited;
         if (entry != null && readyToLend(entry, start)) {
@@ -342,15 +242,15 @@ public final class Pool<R> implements AutoCloseable {
         return Fault.of(FaultKind.STALE_CONNECTION, "idle " + Durations.format(idleNanos));
     }
 
-    private boolean readyToLend(Entry<R> entry, long now) {
+    private boolean readyToLend(PoolEntry<R> entry, long now) {
         return !entry.retirementDue(now) && !(config.validateIdle() && now - entry.lastVerifiedNanos > bypassNanos);
     }
 
     /** The slow path: validation, retirement, creation or waiting; starts from {@code claimed} when not null. */
-    private Lease<R> lend(long start, long budget, Entry<R> claimed) {
+    private Lease<R> lend(long start, long budget, PoolEntry<R> claimed) {
         long end = start + budget;
         for (;;) {
-            Entry<R> entry = claimed != null ? claimed : someoneStarving(clock.nanoTime()) ? null : claimIdle();
+            PoolEntry<R> entry = claimed != null ? claimed : someoneStarving(clock.nanoTime()) ? null : claimIdle();
             claimed = null;
             if (entry == null) {
                 if (reserveCreation()) {
@@ -392,26 +292,24 @@ public final class Pool<R> implements AutoCloseable {
      * is woken to claim it; the resource stays claimable by anyone meanwhile, so a waiter that
      * is slow to be scheduled does not hold it up (as HikariCP's hand-off queue).
      */
-    private Entry<R> awaitHandOff(long start, long end, long budget) {
-        Waiter<R> waiter = new Waiter<>(clock.nanoTime());
+    private PoolEntry<R> awaitHandOff(long start, long end, long budget) {
+        WaiterLine.Waiter waiter = line.join(clock.nanoTime());
         boolean counted = true;
-        waiting.incrementAndGet();
-        waiters.offer(waiter);
         try {
             for (;;) {
                 if (closed) {
                     throw closedException();
                 }
-                if (waiter.slot() instanceof Entry<?> offered) {
+                if (waiter.slot() instanceof PoolEntry<?> offered) {
                     waiter.clear(offered);
                     @SuppressWarnings("unchecked")
-                    Entry<R> hint = (Entry<R>) offered;
-                    if (hint.claim(Entry.IDLE, Entry.IN_USE)) {
+                    PoolEntry<R> hint = (PoolEntry<R>) offered;
+                    if (hint.claim(PoolEntry.IDLE, PoolEntry.IN_USE)) {
                         return hint;
                     }
                 }
                 // While someone starves, only the head of the line takes idle resources unoffered
-                Entry<R> free = waiters.peek() == waiter || !someoneStarving(clock.nanoTime()) ? claimIdle() : null;
+                PoolEntry<R> free = line.isHead(waiter) || !someoneStarving(clock.nanoTime()) ? claimIdle() : null;
                 if (free != null) {
                     return free;
                 }
@@ -420,7 +318,7 @@ public final class Pool<R> implements AutoCloseable {
                 }
                 long left = end - clock.nanoTime();
                 if (left <= 0) {
-                    waiting.decrementAndGet(); // before the message counts who is waiting
+                    line.uncount(); // before the message counts who is waiting
                     counted = false;
                     throw exhausted(start, budget, "no resource became free");
                 }
@@ -431,19 +329,16 @@ public final class Pool<R> implements AutoCloseable {
             }
         } finally {
             if (counted) {
-                waiting.decrementAndGet();
+                line.uncount();
             }
-            Object unused = waiter.leave();
-            waiters.remove(waiter);
-            if (unused instanceof Entry<?> hint && hint.state() == Entry.IDLE) {
-                @SuppressWarnings("unchecked")
-                Entry<R> pass = (Entry<R>) hint;
-                offerToWaiter(pass); // a hint we did not use: wake the next waiter for it
-            } else if (!waiters.isEmpty() && total.get() < config.maxSize()) {
+            Object unused = line.leave(waiter);
+            if (unused instanceof PoolEntry<?> hint && hint.state() == PoolEntry.IDLE) {
+                line.offer(hint); // a hint we did not use: wake the next waiter for it
+            } else if (!line.isEmpty() && total.get() < config.maxSize()) {
                 // A "room to create" wake-up goes to one waiter only; if it was this one and it is
                 // leaving (timed out, closed, interrupted), the next one must get it or it sleeps
                 // its whole timeout beside free room.
-                signalRoomToCreate();
+                line.signalRoom();
             }
         }
     }
@@ -453,50 +348,27 @@ public final class Pool<R> implements AutoCloseable {
      * callers queue behind it instead of taking idle resources first, so it cannot starve.
      */
     private boolean someoneStarving(long now) {
-        if (waiting.get() == 0) {
-            return false;
-        }
-        Waiter<R> head = waiters.peek();
-        return head != null && now - head.sinceNanos > starvationNanos;
+        return line.someoneStarving(now, starvationNanos);
     }
 
     /**
      * Returns a resource to circulation: idle, and offered to the longest waiter without an
      * offer, which is woken to claim it.
      */
-    private void handOffOrIdle(Entry<R> entry) {
+    private void handOffOrIdle(PoolEntry<R> entry) {
         entry.makeIdle(); // a full volatile write: ordered against the look at the waiter line
-        if (!waiters.isEmpty() && offerToWaiter(entry)) {
+        if (!line.isEmpty() && line.offer(entry)) {
             // Give the woken waiter a moment of CPU before this thread can borrow again; on a
             // busy machine the returner would otherwise take back its own resource every time.
-            for (int i = 0; i < 16 && entry.state() == Entry.IDLE; i++) {
+            for (int i = 0; i < 16 && entry.state() == PoolEntry.IDLE; i++) {
                 Thread.yield();
             }
         }
     }
 
-    private boolean offerToWaiter(Entry<R> entry) {
-        for (Waiter<R> waiter : waiters) {
-            if (waiter.offer(entry)) {
-                LockSupport.unpark(waiter.thread);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Room to create appeared (a resource closed, a creation failed): wake the longest waiter
-     * still in line, which may now create one. A waiter that leaves anyway passes the wake-up on
-     * (see {@link #awaitHandOff}), so it is never lost.
-     */
+    /** Room to create appeared: wake the longest waiter still in line (see {@link WaiterLine#signalRoom}). */
     void signalRoomToCreate() {
-        for (Waiter<R> waiter : waiters) {
-            if (!waiter.hasLeft()) {
-                LockSupport.unpark(waiter.thread);
-                return;
-            }
-        }
+        line.signalRoom();
     }
 
     /**
@@ -504,16 +376,16 @@ public final class Pool<R> implements AutoCloseable {
      * own slot, so a thread tends to get back the resource it used last (warm caches, and the
      * others can age out) and concurrent borrowers rarely race for the same one.
      */
-    private Entry<R> claimIdle() {
-        Entry<R>[] snapshot = entries;
+    private PoolEntry<R> claimIdle() {
+        PoolEntry<R>[] snapshot = entries;
         int n = snapshot.length;
         if (n == 0) {
             return null;
         }
         int first = (int) (Thread.currentThread().threadId() % n);
         for (int i = 0; i < n; i++) {
-            Entry<R> entry = snapshot[(first + i) % n];
-            if (entry.state() == Entry.IDLE && entry.claim(Entry.IDLE, Entry.IN_USE)) {
+            PoolEntry<R> entry = snapshot[(first + i) % n];
+            if (entry.state() == PoolEntry.IDLE && entry.claim(PoolEntry.IDLE, PoolEntry.IN_USE)) {
                 return entry;
             }
         }
@@ -533,14 +405,14 @@ public final class Pool<R> implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private static <R> Entry<R>[] newArray(int length) {
-        return (Entry<R>[]) new Entry<?>[length];
+    private static <R> PoolEntry<R>[] newArray(int length) {
+        return (PoolEntry<R>[]) new PoolEntry<?>[length];
     }
 
-    private void register(Entry<R> entry) {
+    private void register(PoolEntry<R> entry) {
         entriesLock.lock();
         try {
-            Entry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
+            PoolEntry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
             grown[grown.length - 1] = entry;
             entries = grown;
         } finally {
@@ -548,13 +420,13 @@ public final class Pool<R> implements AutoCloseable {
         }
     }
 
-    private boolean unregister(Entry<R> entry) {
+    private boolean unregister(PoolEntry<R> entry) {
         entriesLock.lock();
         try {
-            Entry<R>[] current = entries;
+            PoolEntry<R>[] current = entries;
             for (int i = 0; i < current.length; i++) {
                 if (current[i] == entry) {
-                    Entry<R>[] shrunk = newArray(current.length - 1);
+                    PoolEntry<R>[] shrunk = newArray(current.length - 1);
                     System.arraycopy(current, 0, shrunk, 0, i);
                     System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
                     entries = shrunk;
@@ -569,15 +441,15 @@ public final class Pool<R> implements AutoCloseable {
 
     private int idleCount() {
         int count = 0;
-        for (Entry<R> entry : entries) {
-            if (entry.state() == Entry.IDLE) {
+        for (PoolEntry<R> entry : entries) {
+            if (entry.state() == PoolEntry.IDLE) {
                 count++;
             }
         }
         return count;
     }
 
-    private Lease<R> borrow(Entry<R> entry, long unverifiedIdleNanos) {
+    private Lease<R> borrow(PoolEntry<R> entry, long unverifiedIdleNanos) {
         if (leakDetection) {
             entry.borrowedAtNanos = clock.nanoTime();
             entry.leakReported = false;
@@ -587,7 +459,7 @@ public final class Pool<R> implements AutoCloseable {
         return new Lease<>(this, entry, unverifiedIdleNanos);
     }
 
-    private void replaceStale(Entry<R> entry, long idleNanos, String verb, long checkNanos, long checkBoundNanos) {
+    private void replaceStale(PoolEntry<R> entry, long idleNanos, String verb, long checkNanos, long checkBoundNanos) {
         Fault stale = staleFault(idleNanos);
         retire(entry, verb.equals("replaced") ? EvictionReason.STALE : EvictionReason.KEEPALIVE_FAILED);
         staleDetected.increment();
@@ -599,7 +471,7 @@ public final class Pool<R> implements AutoCloseable {
                                 : "check failed after " + Durations.format(checkNanos)) + ")");
     }
 
-    private Entry<R> createForBorrower(long start, long end) {
+    private PoolEntry<R> createForBorrower(long start, long end) {
         long left = end - clock.nanoTime();
         boolean slot = creationSlots.tryAcquire();
         try {
@@ -609,7 +481,7 @@ public final class Pool<R> implements AutoCloseable {
             }
         } catch (InterruptedException interrupted) {
             total.decrementAndGet(); // give back the room reserved for this creation, or the pool shrinks for good
-            if (waiting.get() > 0) {
+            if (line.waiting() > 0) {
                 signalRoomToCreate();
             }
             Thread.currentThread().interrupt();
@@ -623,7 +495,7 @@ public final class Pool<R> implements AutoCloseable {
             return create(Math.max(1L, end - clock.nanoTime()));
         } catch (RuntimeException | Error failure) {
             total.decrementAndGet();
-            if (waiting.get() > 0) {
+            if (line.waiting() > 0) {
                 signalRoomToCreate(); // the room we reserved is free again
             }
             throw failure;
@@ -632,7 +504,7 @@ public final class Pool<R> implements AutoCloseable {
         }
     }
 
-    private Entry<R> create(long budgetNanos) {
+    private PoolEntry<R> create(long budgetNanos) {
         R resource;
         try {
             resource = Deadline.after(Duration.ofNanos(budgetNanos), clock).call(factory::create);
@@ -648,7 +520,7 @@ public final class Pool<R> implements AutoCloseable {
             createFailures.increment();
             throw new StrataException(FaultKind.RESOURCE_CLOSED, name, "resource factory returned null");
         }
-        Entry<R> entry = new Entry<>(resource, clock.nanoTime(), jitteredLifetimeNanos());
+        PoolEntry<R> entry = new PoolEntry<>(resource, clock.nanoTime(), jitteredLifetimeNanos());
         register(entry);
         created.increment();
         return entry;
@@ -673,7 +545,7 @@ public final class Pool<R> implements AutoCloseable {
                         + Durations.format(acquisitionTimeoutNanos) + ")"
                         : " (acquisition timeout " + Durations.format(acquisitionTimeoutNanos) + ")")
                 + "; size " + total.get() + "/" + config.maxSize() + ", active " + active()
-                + ", idle " + idleCount() + ", waiting " + waiting.get();
+                + ", idle " + idleCount() + ", waiting " + line.waiting();
         CallContext context = CallContext.current();
         if (context != null) {
             context.trace().record(Layer.RESOURCE, "pool-wait", waited, FaultKind.POOL_EXHAUSTED.qualifiedName());
@@ -686,7 +558,7 @@ public final class Pool<R> implements AutoCloseable {
      * resources, so never retried (a retry would only be interrupted again).
      */
     private StrataException interrupted(String doing, Throwable cause) {
-        return new StrataException(Fault.of(FaultKind.UNCLASSIFIED, "interrupted"), name, "interrupted while " + doing, cause);
+        return new StrataException(Fault.of(FaultKind.INTERRUPTED, doing), name, "interrupted while " + doing, cause);
     }
 
     private StrataException closedException() {
@@ -695,7 +567,7 @@ public final class Pool<R> implements AutoCloseable {
 
     // ---------------------------------------------------------------- release
 
-    void release(Entry<R> entry, Fault brokenBy) {
+    void release(PoolEntry<R> entry, Fault brokenBy) {
         entry.borrowed = false;
         entry.borrowSite = null;
         releases.increment();
@@ -725,7 +597,7 @@ public final class Pool<R> implements AutoCloseable {
         }
     }
 
-    private boolean resetQuietly(Entry<R> entry) {
+    private boolean resetQuietly(PoolEntry<R> entry) {
         try {
             if (factory.reset(entry.resource)) {
                 return true;
@@ -747,14 +619,14 @@ public final class Pool<R> implements AutoCloseable {
                 + (failure == null ? "" : ": " + failure));
     }
 
-    private void retire(Entry<R> entry, EvictionReason reason) {
+    private void retire(PoolEntry<R> entry, EvictionReason reason) {
         entry.markRemoved();
         if (!unregister(entry)) {
             return;
         }
         total.decrementAndGet();
         closedBy.get(reason).increment();
-        if (!closed && waiting.get() > 0) {
+        if (!closed && line.waiting() > 0) {
             signalRoomToCreate();
         }
         try {
@@ -826,7 +698,7 @@ public final class Pool<R> implements AutoCloseable {
         Thread self = Thread.currentThread();
         while (!closed && remaining.getAndDecrement() > 0) {
             Thread.interrupted(); // a preemption that arrived after the last creation ended
-            if (waiting.get() > 0 || creationSlots.hasQueuedThreads() || !creationSlots.tryAcquire()) {
+            if (line.waiting() > 0 || creationSlots.hasQueuedThreads() || !creationSlots.tryAcquire()) {
                 return;
             }
             boolean reserved = false;
@@ -836,7 +708,7 @@ public final class Pool<R> implements AutoCloseable {
                     return;
                 }
                 backgroundCreators.add(self);
-                Entry<R> entry;
+                PoolEntry<R> entry;
                 try {
                     entry = create(backgroundCreateBudgetNanos());
                 } finally {
@@ -855,7 +727,7 @@ public final class Pool<R> implements AutoCloseable {
             } finally {
                 if (reserved) {
                     total.decrementAndGet();
-                    if (waiting.get() > 0) {
+                    if (line.waiting() > 0) {
                         signalRoomToCreate(); // the room this fill reserved is free again
                     }
                 }
@@ -891,11 +763,11 @@ public final class Pool<R> implements AutoCloseable {
     private void retireAndPingIdle() {
         long keepaliveNanos = config.keepaliveInterval().toNanos();
         long idleTimeoutNanos = config.idleTimeout().toNanos();
-        for (Entry<R> entry : entries) {
+        for (PoolEntry<R> entry : entries) {
             if (closed) {
                 return;
             }
-            if (entry.state() != Entry.IDLE) {
+            if (entry.state() != PoolEntry.IDLE) {
                 continue;
             }
             long now = clock.nanoTime();
@@ -903,7 +775,7 @@ public final class Pool<R> implements AutoCloseable {
                     : idleTimeoutNanos > 0 && now - entry.lastReturnedNanos > idleTimeoutNanos
                             && total.get() > config.minIdle() ? EvictionReason.IDLE_TIMEOUT : null;
             boolean ping = retireFor == null && keepaliveNanos > 0 && now - entry.lastVerifiedNanos >= keepaliveNanos;
-            if ((retireFor == null && !ping) || !entry.claim(Entry.IDLE, Entry.RESERVED)) {
+            if ((retireFor == null && !ping) || !entry.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
                 continue; // nothing due, or a borrower took it meanwhile
             }
             if (retireFor != null) {
@@ -924,7 +796,7 @@ public final class Pool<R> implements AutoCloseable {
             return;
         }
         long now = clock.nanoTime();
-        for (Entry<R> entry : entries) {
+        for (PoolEntry<R> entry : entries) {
             Throwable site = entry.borrowSite;
             if (entry.borrowed && !entry.leakReported && site != null && now - entry.borrowedAtNanos > thresholdNanos) {
                 entry.leakReported = true;
@@ -965,7 +837,7 @@ public final class Pool<R> implements AutoCloseable {
     public PoolStats stats() {
         Map<EvictionReason, Long> closedCounts = new EnumMap<>(EvictionReason.class);
         closedBy.forEach((reason, count) -> closedCounts.put(reason, count.sum()));
-        return new PoolStats(name, config.maxSize(), total.get(), active(), idleCount(), waiting.get(),
+        return new PoolStats(name, config.maxSize(), total.get(), active(), idleCount(), line.waiting(),
                 acquisitions.sum(), timeouts.sum(), created.sum(), createFailures.sum(), closedCounts,
                 staleDetected.sum(), leaksReported.sum(), waits.percentile(0.50), waits.percentile(0.99), waits.max());
     }
@@ -1015,9 +887,7 @@ public final class Pool<R> implements AutoCloseable {
             return;
         }
         closed = true;
-        for (Waiter<R> waiter : waiters) {
-            LockSupport.unpark(waiter.thread); // each sees the closed flag and fails at once
-        }
+        line.wakeAll(); // each waiter sees the closed flag and fails at once
         housekeeperLock.lock();
         try {
             housekeeperWake.signalAll();
@@ -1039,8 +909,8 @@ public final class Pool<R> implements AutoCloseable {
     }
 
     private void drainIdle() {
-        for (Entry<R> entry : entries) {
-            if (entry.claim(Entry.IDLE, Entry.REMOVED)) {
+        for (PoolEntry<R> entry : entries) {
+            if (entry.claim(PoolEntry.IDLE, PoolEntry.REMOVED)) {
                 retire(entry, EvictionReason.POOL_CLOSED);
             }
         }

@@ -7,43 +7,10 @@ import java.time.Duration;
 
 /**
  * Immutable settings of a {@link Pool}, validated when built. Durations of zero mean "off" where
- * the field says so. Build with {@link #builder(String)}.
- *
- * @param name the dependency's name, used in log lines, events and fault messages
- * @param maxSize most resources open at once, idle and in use together
- * @param minIdle resources the pool keeps open and idle, created at start (warm-up) and after evictions
- * @param acquisitionTimeout longest a borrower waits for a resource; a shorter current deadline wins
- * @param validateIdle whether a resource idle longer than {@code validationBypass} is validated on borrow
- * @param validationBypass how long after its last known-good use a resource is trusted without validation
- * @param validationTimeout bound on one validation or keepalive round trip
- * @param idleTimeout idle resources above {@code minIdle} are closed after this long; zero = never
- * @param maxLifetime resources are retired after this age (minus jitter); zero = never
- * @param lifetimeJitter fraction of {@code maxLifetime} randomly subtracted per resource, so they do not all retire at once
- * @param keepaliveInterval idle resources are pinged this often; keep it below the server's or NAT's idle timeout; zero = off
- * @param leakDetectionThreshold a resource held longer is reported with the borrower's stack; zero = off
- * @param creationConcurrency most resources being created at once (warm-up and borrowers together)
- * @param housekeepingInterval how often the housekeeper checks idle timeout, lifetime, keepalive, leaks and min idle
- *     (at least twice per keepalive interval, whatever this says)
- * @param clock time source for ages and idle times
- * @param events where the pool publishes its events
+ * the method says so. Built only through {@link #builder(String)} (or {@link #toBuilder()}), so
+ * a new setting never breaks a caller's code.
  */
-public record PoolConfig(
-        String name,
-        int maxSize,
-        int minIdle,
-        Duration acquisitionTimeout,
-        boolean validateIdle,
-        Duration validationBypass,
-        Duration validationTimeout,
-        Duration idleTimeout,
-        Duration maxLifetime,
-        double lifetimeJitter,
-        Duration keepaliveInterval,
-        Duration leakDetectionThreshold,
-        int creationConcurrency,
-        Duration housekeepingInterval,
-        Clock clock,
-        EventBus events) {
+public final class PoolConfig {
 
     /** Largest pool this class accepts; a bigger one is a configuration mistake. */
     public static final int MAX_POOL_SIZE = 10_000;
@@ -51,23 +18,166 @@ public record PoolConfig(
     private static final Duration ZERO = Duration.ZERO;
     private static final Duration DAY = Duration.ofDays(1);
 
-    public PoolConfig {
-        Require.notBlank("name", name);
-        Require.between("maxSize", maxSize, 1, MAX_POOL_SIZE);
-        Require.between("minIdle", minIdle, 0, maxSize);
-        Require.between("acquisitionTimeout", acquisitionTimeout, Duration.ofMillis(1), Duration.ofMinutes(10));
-        Require.between("validationBypass", validationBypass, ZERO, DAY);
-        Require.between("validationTimeout", validationTimeout, Duration.ofMillis(1), Duration.ofMinutes(1));
-        Require.between("idleTimeout", idleTimeout, ZERO, DAY);
-        Require.between("maxLifetime", maxLifetime, ZERO, Duration.ofDays(30));
-        Require.between("lifetimeJitter", lifetimeJitter, 0.0, 0.5);
-        Require.between("keepaliveInterval", keepaliveInterval, ZERO, DAY);
-        Require.between("leakDetectionThreshold", leakDetectionThreshold, ZERO, DAY);
-        Require.between("creationConcurrency", creationConcurrency, 1, 64);
-        Require.between("housekeepingInterval", housekeepingInterval, Duration.ofMillis(10), Duration.ofMinutes(5));
-        Require.nonNull("clock", clock);
-        Require.nonNull("events", events);
+    private final String name;
+    private final int maxSize;
+    private final int minIdle;
+    private final Duration acquisitionTimeout;
+    private final boolean validateIdle;
+    private final Duration validationBypass;
+    private final Duration validationTimeout;
+    private final Duration idleTimeout;
+    private final Duration maxLifetime;
+    private final double lifetimeJitter;
+    private final Duration keepaliveInterval;
+    private final Duration leakDetectionThreshold;
+    private final int creationConcurrency;
+    private final Duration housekeepingInterval;
+    private final Clock clock;
+    private final EventBus events;
+
+    private PoolConfig(Builder b) {
+        Require.notBlank("name", b.name);
+        Require.between("maxSize", b.maxSize, 1, MAX_POOL_SIZE);
+        Require.between("minIdle", b.minIdle, 0, b.maxSize);
+        Require.between("acquisitionTimeout", b.acquisitionTimeout, Duration.ofMillis(1), Duration.ofMinutes(10));
+        Require.between("validationBypass", b.validationBypass, ZERO, DAY);
+        Require.between("validationTimeout", b.validationTimeout, Duration.ofMillis(1), Duration.ofMinutes(1));
+        Require.between("idleTimeout", b.idleTimeout, ZERO, DAY);
+        Require.between("maxLifetime", b.maxLifetime, ZERO, Duration.ofDays(30));
+        Require.between("lifetimeJitter", b.lifetimeJitter, 0.0, 0.5);
+        Require.between("keepaliveInterval", b.keepaliveInterval, ZERO, DAY);
+        Require.between("leakDetectionThreshold", b.leakDetectionThreshold, ZERO, DAY);
+        Require.between("creationConcurrency", b.creationConcurrency, 1, 64);
+        Require.between("housekeepingInterval", b.housekeepingInterval, Duration.ofMillis(10), Duration.ofMinutes(5));
+        Require.nonNull("clock", b.clock);
+        this.name = b.name;
+        this.maxSize = b.maxSize;
+        this.minIdle = b.minIdle;
+        this.acquisitionTimeout = b.acquisitionTimeout;
+        this.validateIdle = b.validateIdle;
+        this.validationBypass = b.validationBypass;
+        this.validationTimeout = b.validationTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.maxLifetime = b.maxLifetime;
+        this.lifetimeJitter = b.lifetimeJitter;
+        this.keepaliveInterval = b.keepaliveInterval;
+        this.leakDetectionThreshold = b.leakDetectionThreshold;
+        this.creationConcurrency = b.creationConcurrency;
+        this.housekeepingInterval = b.housekeepingInterval;
+        this.clock = b.clock;
+        this.events = b.events == null ? EventBus.create() : b.events;
     }
+
+    /** The dependency's name, used in log lines, events and fault messages. */
+    public String name() {
+        return name;
+    }
+
+    /** Most resources open at once, idle and in use together. */
+    public int maxSize() {
+        return maxSize;
+    }
+
+    /** Resources the pool keeps open and idle, created at start (warm-up) and after evictions. */
+    public int minIdle() {
+        return minIdle;
+    }
+
+    /** Longest a borrower waits for a resource; a shorter current deadline wins. */
+    public Duration acquisitionTimeout() {
+        return acquisitionTimeout;
+    }
+
+    /** Whether a resource idle longer than {@code validationBypass} is validated on borrow. */
+    public boolean validateIdle() {
+        return validateIdle;
+    }
+
+    /** How long after its last known-good use a resource is trusted without validation. */
+    public Duration validationBypass() {
+        return validationBypass;
+    }
+
+    /** Bound on one validation or keepalive round trip. */
+    public Duration validationTimeout() {
+        return validationTimeout;
+    }
+
+    /** Idle resources above {@code minIdle} are closed after this long; zero = never. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Resources are retired after this age (minus jitter); zero = never. */
+    public Duration maxLifetime() {
+        return maxLifetime;
+    }
+
+    /** Fraction of {@code maxLifetime} randomly subtracted per resource, so they do not all retire at once. */
+    public double lifetimeJitter() {
+        return lifetimeJitter;
+    }
+
+    /** Idle resources are pinged this often; keep it below the server's or NAT's idle timeout; zero = off. */
+    public Duration keepaliveInterval() {
+        return keepaliveInterval;
+    }
+
+    /** A resource held longer is reported with the borrower's stack; zero = off. */
+    public Duration leakDetectionThreshold() {
+        return leakDetectionThreshold;
+    }
+
+    /** Most resources being created at once (warm-up and borrowers together). */
+    public int creationConcurrency() {
+        return creationConcurrency;
+    }
+
+    /** How often the housekeeper checks idle timeout, lifetime, keepalive, leaks and min idle (at least twice per keepalive interval, whatever this says). */
+    public Duration housekeepingInterval() {
+        return housekeepingInterval;
+    }
+
+    /** Time source for ages and idle times. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Where the pool publishes its events. */
+    public EventBus events() {
+        return events;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PoolConfig that && maxSize == that.maxSize && minIdle == that.minIdle
+                && validateIdle == that.validateIdle && Double.compare(lifetimeJitter, that.lifetimeJitter) == 0
+                && creationConcurrency == that.creationConcurrency && name.equals(that.name)
+                && acquisitionTimeout.equals(that.acquisitionTimeout) && validationBypass.equals(that.validationBypass)
+                && validationTimeout.equals(that.validationTimeout) && idleTimeout.equals(that.idleTimeout)
+                && maxLifetime.equals(that.maxLifetime) && keepaliveInterval.equals(that.keepaliveInterval)
+                && leakDetectionThreshold.equals(that.leakDetectionThreshold)
+                && housekeepingInterval.equals(that.housekeepingInterval) && clock.equals(that.clock)
+                && events.equals(that.events);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(name, maxSize, minIdle, acquisitionTimeout, validateIdle, validationBypass,
+                validationTimeout, idleTimeout, maxLifetime, lifetimeJitter, keepaliveInterval, leakDetectionThreshold,
+                creationConcurrency, housekeepingInterval, clock, events);
+    }
+
+    @Override
+    public String toString() {
+        return "PoolConfig[name=" + name + ", maxSize=" + maxSize + ", minIdle=" + minIdle
+                + ", acquisitionTimeout=" + acquisitionTimeout + ", validateIdle=" + validateIdle
+                + ", validationBypass=" + validationBypass + ", validationTimeout=" + validationTimeout
+                + ", idleTimeout=" + idleTimeout + ", maxLifetime=" + maxLifetime + ", lifetimeJitter=" + lifetimeJitter
+                + ", keepaliveInterval=" + keepaliveInterval + ", leakDetectionThreshold=" + leakDetectionThreshold
+                + ", creationConcurrency=" + creationConcurrency + ", housekeepingInterval=" + housekeepingInterval + "]";
+    }
+
 
     /** A builder with Strata's defaults for the dependency {@code name}. */
     public static Builder builder(String name) {
@@ -208,10 +318,7 @@ public record PoolConfig(
 
         /** @throws IllegalArgumentException naming the first invalid field, its value and the allowed range */
         public PoolConfig build() {
-            return new PoolConfig(name, maxSize, minIdle, acquisitionTimeout, validateIdle, validationBypass,
-                    validationTimeout, idleTimeout, maxLifetime, lifetimeJitter, keepaliveInterval,
-                    leakDetectionThreshold, creationConcurrency, housekeepingInterval, clock,
-                    events == null ? EventBus.create() : events);
+            return new PoolConfig(this);
         }
     }
 }

@@ -149,9 +149,11 @@ class JdbcWrappingPostgresTest {
             System.out.println("attempt timeouts: " + timedOut + " of " + queries + " queries timed out; connections opened meanwhile: "
                     + opened + "; " + ds.stats());
             assertThat(timedOut).isEqualTo(queries);
-            // Interrupting the attempt closed the socket: one new connection per timed-out query.
-            assertThat(opened).isLessThanOrEqualTo(2);
-            assertThat(ds.stats().evicted()).isZero();
+            // Interrupting the attempt closed the socket: one new connection per timed-out query
+            // (97 of 100 before). Now the statement is cancelled; only when a cancel takes longer
+            // than its grace (a machine at load 20) is the thread interrupted after all.
+            assertThat(opened).isLessThanOrEqualTo(5);
+            assertThat(ds.stats().evicted()).isLessThanOrEqualTo(3);
         }
     }
 }

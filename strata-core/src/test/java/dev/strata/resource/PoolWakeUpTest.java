@@ -104,7 +104,7 @@ class PoolWakeUpTest {
 
             assertThat(failure.get()).isInstanceOf(StrataException.class).hasMessageContaining("interrupted");
             StrataException interrupted = (StrataException) failure.get();
-            assertThat(interrupted.kind()).isNotEqualTo(FaultKind.POOL_EXHAUSTED);
+            assertThat(interrupted.kind()).isEqualTo(FaultKind.INTERRUPTED);
             assertThat(interrupted.fault().retryable()).as("an interrupted caller wants to stop").isFalse();
             assertThat(stillInterrupted.get()).isTrue();
             assertThat(pool.stats().timeouts()).as("not counted as an exhaustion").isZero();

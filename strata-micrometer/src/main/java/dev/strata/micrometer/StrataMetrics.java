@@ -14,7 +14,6 @@ import dev.strata.resource.EvictionReason;
 import dev.strata.resource.Pool;
 import dev.strata.resource.PoolStats;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -56,8 +55,8 @@ public final class StrataMetrics implements AutoCloseable {
     public static final String CALLS = "strata.calls";
     /** {@code strata.calls.rejected}: calls refused before their first attempt. */
     public static final String CALLS_REJECTED = "strata.calls.rejected";
-    /** {@code strata.call.attempts}: attempts per logical call. */
-    public static final String CALL_ATTEMPTS = "strata.call.attempts";
+    /** {@code strata.attempts}: attempts made by logical calls (divide by {@code strata.calls} for attempts per call). */
+    public static final String ATTEMPTS = "strata.attempts";
     /** {@code strata.faults}: failed attempts by the fault's layer and kind. */
     public static final String FAULTS = "strata.faults";
     /** {@code strata.fallbacks}: fallbacks invoked, by reason and whether one answered. */
@@ -121,7 +120,7 @@ public final class StrataMetrics implements AutoCloseable {
      * Meters every logical call of the pipeline: {@code strata.calls} (timer, {@code kind} =
      * {@code successful_without_retry | successful_with_retry | failed_without_retry |
      * failed_with_retry}), {@code strata.calls.rejected} ({@code kind} = {@code circuit_open |
-     * bulkhead_full}), {@code strata.call.attempts}, {@code strata.faults} per failed attempt and
+     * bulkhead_full}), {@code strata.attempts}, {@code strata.faults} per failed attempt and
      * {@code strata.fallbacks}.
      */
     public StrataMetrics bind(Pipeline pipeline) {
@@ -335,7 +334,7 @@ public final class StrataMetrics implements AutoCloseable {
         private final Timer successWithRetry;
         private final Timer failedWithoutRetry;
         private final Timer failedWithRetry;
-        private final DistributionSummary attempts;
+        private final Counter attempts;
         private final Counter circuitOpen;
         private final Counter bulkheadFull;
         private final Counter budgetRefused;
@@ -349,8 +348,9 @@ public final class StrataMetrics implements AutoCloseable {
             successWithRetry = timer("successful_with_retry");
             failedWithoutRetry = timer("failed_without_retry");
             failedWithRetry = timer("failed_with_retry");
-            attempts = track(DistributionSummary.builder(CALL_ATTEMPTS).tags(l3)
-                    .description("attempts per logical call that ran").register(registry));
+            // A counter, not a distribution summary: an increment is all the success path can afford.
+            attempts = track(Counter.builder(ATTEMPTS).tags(l3)
+                    .description("attempts made by logical calls; per call: divide by strata.calls").register(registry));
             circuitOpen = track(Counter.builder(CALLS_REJECTED).tags(l3).tag("kind", "circuit_open")
                     .description("calls refused before their first attempt").register(registry));
             bulkheadFull = track(Counter.builder(CALLS_REJECTED).tags(l3).tag("kind", "bulkhead_full")
@@ -367,13 +367,13 @@ public final class StrataMetrics implements AutoCloseable {
         @Override
         public void callSucceeded(String dep, int n, long nanos) {
             (n > 1 ? successWithRetry : successWithoutRetry).record(nanos, TimeUnit.NANOSECONDS);
-            attempts.record(n);
+            attempts.increment(n);
         }
 
         @Override
         public void callFailed(String dep, int n, long nanos, Fault fault) {
             (n > 1 ? failedWithRetry : failedWithoutRetry).record(nanos, TimeUnit.NANOSECONDS);
-            attempts.record(n);
+            attempts.increment(n);
             if (fault.kind() == FaultKind.RETRY_BUDGET_EXHAUSTED) {
                 budgetRefused.increment();
             }

@@ -93,7 +93,7 @@ class StrataMetricsTest {
         assertThat(registry.get(StrataMetrics.FAULTS).tags("dependency", "payments", "layer", "L1", "kind", "connection_refused")
                 .counter().count()).isEqualTo(4);
         assertThat(registry.get(StrataMetrics.FAULTS).tags("layer", "L4", "kind", "validation").counter().count()).isEqualTo(1);
-        assertThat(registry.get(StrataMetrics.CALL_ATTEMPTS).summary().totalAmount()).isEqualTo(1 + 2 + 3 + 1);
+        assertThat(registry.get(StrataMetrics.ATTEMPTS).counter().count()).isEqualTo(1 + 2 + 3 + 1);
         assertThat(registry.get(StrataMetrics.CALLS).tag("kind", "failed_with_retry").timer().totalTime(TimeUnit.NANOSECONDS))
                 .isPositive();
     }

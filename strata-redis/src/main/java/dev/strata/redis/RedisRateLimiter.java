@@ -207,7 +207,14 @@ public final class RedisRateLimiter implements RateLimiter {
                 into.set(false, 0L, wait, wait, policy);
                 yield false;
             }
-            case LOCAL -> local.tryAcquire(key, permits, into);
+            case LOCAL -> {
+                if (permits > local.policy().burst()) { // more than one instance's share can ever grant
+                    long wait = policy.window().toNanos();
+                    into.set(false, 0L, wait, wait, policy);
+                    yield false;
+                }
+                yield local.tryAcquire(key, permits, into);
+            }
         };
         if (!allowed) {
             rejected.increment();
@@ -363,7 +370,8 @@ public final class RedisRateLimiter implements RateLimiter {
             }
             RateLimitPolicy policy = new RateLimitPolicy(name, algorithm, limit, window, burst < 0 ? limit : burst);
             long windowMicros = window.toNanos() / 1000;
-            if (limit > windowMicros) {
+            boolean bucket = algorithm == RateLimitAlgorithm.GCRA || algorithm == RateLimitAlgorithm.TOKEN_BUCKET;
+            if (bucket && limit > windowMicros) {
                 throw new IllegalArgumentException("limit: " + limit + " is out of range for a window of " + windowMicros
                         + " us; allowed 1.." + windowMicros + " (the server counts whole microseconds per permit)");
             }

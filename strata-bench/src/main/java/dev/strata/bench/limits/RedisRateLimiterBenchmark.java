@@ -53,7 +53,9 @@ public class RedisRateLimiterBenchmark {
     StatefulRedisConnection<byte[], byte[]> bytes;
     RedisRateLimiter fixedWindow;
     RedisRateLimiter gcra;
+    RedisRateLimiter fixedWindowAdmitting;
     BucketProxy bucket4j;
+    BucketProxy bucket4jAdmitting;
     final LongAdder admittedFixed = new LongAdder();
     final LongAdder admittedBucket4j = new LongAdder();
     long startMillis;
@@ -80,6 +82,12 @@ public class RedisRateLimiterBenchmark {
         BucketConfiguration config = BucketConfiguration.builder()
                 .addLimit(Bandwidth.builder().capacity(1000).refillIntervally(1000, Duration.ofSeconds(10)).build()).build();
         bucket4j = proxies.builder().build(("bench-b4j-" + run).getBytes(StandardCharsets.UTF_8), () -> config);
+        // the same hot key with a limit never reached: every decision writes (Bucket4j: a compare-and-set)
+        fixedWindowAdmitting = RedisRateLimiter.builder("bench-fw-open-" + run, connection).algorithm(RateLimitAlgorithm.FIXED_WINDOW)
+                .limit(10_000_000L, Duration.ofSeconds(10)).timeout(Duration.ofSeconds(2)).fallback(RedisFallback.FAIL_CLOSED).build();
+        BucketConfiguration open = BucketConfiguration.builder()
+                .addLimit(Bandwidth.builder().capacity(10_000_000L).refillIntervally(10_000_000L, Duration.ofSeconds(10)).build()).build();
+        bucket4jAdmitting = proxies.builder().build(("bench-b4j-open-" + run).getBytes(StandardCharsets.UTF_8), () -> open);
         startMillis = System.currentTimeMillis();
     }
 
@@ -112,6 +120,16 @@ public class RedisRateLimiterBenchmark {
     @Benchmark
     public boolean strataGcra() {
         return gcra.tryAcquire("hot");
+    }
+
+    @Benchmark
+    public boolean strataFixedWindowAdmitting() {
+        return fixedWindowAdmitting.tryAcquire("hot");
+    }
+
+    @Benchmark
+    public boolean bucket4jLettuceCasAdmitting() {
+        return bucket4jAdmitting.tryConsume(1);
     }
 
     @Benchmark

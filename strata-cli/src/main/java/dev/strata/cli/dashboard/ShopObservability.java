@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The shop's observability plug-in: binds every pipeline, breaker, bulkhead and the
- * {@code orders-db} pool to a Prometheus registry, serves it at {@code GET /metrics} in
+ * The shop's observability plug-in: binds the shop's L4 runtime (every pipeline, breaker,
+ * bulkhead, retry budget and pool) to a Prometheus registry, serves it at {@code GET /metrics} in
  * Prometheus' text format, and serves the dashboard at {@code /strata/dashboard}.
  */
 public final class ShopObservability implements ShopPlugin {
@@ -41,10 +41,11 @@ public final class ShopObservability implements ShopPlugin {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         StrataMetrics metrics = new StrataMetrics(registry);
         shop.onClose(metrics);
-        shop.pipelines().values().forEach(metrics::bind);
-        shop.breakers().values().forEach(metrics::bind);
-        shop.bulkheads().values().forEach(metrics::bind);
-        metrics.bind(shop.database().pool());
+        // The L4 runtime holds every pipeline, breaker, bulkhead, retry budget and pool of the shop.
+        metrics.bind(shop.runtime());
+        if (shop.runtime().pools().stream().noneMatch(p -> p == shop.database().pool())) {
+            metrics.bind(shop.database().pool());
+        }
         shop.routes().get("/metrics", request -> new Response(200, PROMETHEUS_TEXT,
                 registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of()));
 
@@ -75,7 +76,9 @@ public final class ShopObservability implements ShopPlugin {
     /** The L4 panel's rows: the registry, the configuration, and what the chaos API is doing to it. */
     private static Map<String, Object> l4(ShopContext shop) {
         Map<String, Object> rows = new LinkedHashMap<>();
-        rows.put("registry", String.join(", ", shop.pipelines().keySet()));
+        rows.put("registry", String.join(", ", shop.runtime().dependencies().keySet()));
+        dev.strata.application.Health.Probe live = shop.runtime().health().live();
+        rows.put("health", "live " + live.status() + (live.reasons().isEmpty() ? "" : " " + live.reasons()));
         rows.put("config", "checkout budget " + shop.config().checkoutBudget().toMillis() + " ms, latencies "
                 + shop.config().latencies().entrySet().stream().map(e -> e.getKey() + " " + e.getValue().toMillis() + " ms")
                 .toList());
