@@ -34,8 +34,8 @@ public final class DependencyRateLimitConfig implements ConfigExtension {
                         "Longest wait for a permit (also bounded by the deadline)")));
         schema.onDependency((values, settings) -> {
             int limit = values.get("rate_limit.limit", Integer.class);
-            if (limit == 0) {
-                return;
+            if (limit == 0 || !values.find("rate_limit.shared", Object.class).map(String::valueOf).orElse("local").equals("local")) {
+                return; // off, or shared: the module that added rate_limit.shared (strata-redis) builds the limiter
             }
             int burst = values.get("rate_limit.burst", Integer.class);
             LocalRateLimiter.Builder limiter = LocalRateLimiter.builder(settings.name())

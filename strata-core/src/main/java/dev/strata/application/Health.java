@@ -1,10 +1,12 @@
 package dev.strata.application;
 
 import dev.strata.fault.Fault;
+import dev.strata.internal.Json;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resource.Pool;
 import dev.strata.resource.PoolStats;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -27,6 +29,9 @@ import java.util.function.BooleanSupplier;
  */
 public final class Health {
 
+    /** Health bodies: compact; fractions with four decimals, whole numbers without, NaN as null. */
+    private static final Json.Style JSON = new Json.Style(Json.wholeOr("%.4f"), false, false);
+
     /**
      * A probe's answer.
      *
@@ -41,13 +46,12 @@ public final class Health {
 
         /** {@code {"status":"UP"}} or {@code {"status":"DRAINING","reasons":["..."]}}. */
         public String toJson() {
-            JsonWriter json = new JsonWriter().beginObject().field("status", status);
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("status", status);
             if (!reasons.isEmpty()) {
-                json.name("reasons").beginArray();
-                reasons.forEach(json::value);
-                json.endArray();
+                json.put("reasons", reasons);
             }
-            return json.endObject().toString();
+            return Json.write(json, JSON);
         }
     }
 
@@ -141,33 +145,40 @@ public final class Health {
 
     /** {@link #dependencies()} as a JSON object keyed by dependency name. */
     public String dependenciesJson() {
-        JsonWriter json = new JsonWriter().beginObject().field("status", runtime.state().name())
-                .name("dependencies").beginObject();
+        Map<String, Object> dependencies = new LinkedHashMap<>();
         for (DependencyHealth d : dependencies()) {
-            json.name(d.name()).beginObject();
+            Map<String, Object> json = new LinkedHashMap<>();
             if (d.breakerState() != null) {
-                json.field("breaker", d.breakerState().name()).field("failure_rate", d.breakerFailureRate());
+                json.put("breaker", d.breakerState().name());
+                json.put("failure_rate", d.breakerFailureRate());
             }
             if (d.pool() != null) {
                 PoolStats p = d.pool();
-                json.name("pool").beginObject().field("max", p.maxSize()).field("total", p.total())
-                        .field("active", p.active()).field("idle", p.idle()).field("waiting", p.waiting())
-                        .field("timeouts", p.timeouts()).field("stale_detected", p.staleDetected()).endObject();
+                json.put("pool", ordered("max", p.maxSize(), "total", p.total(), "active", p.active(),
+                        "idle", p.idle(), "waiting", p.waiting(), "timeouts", p.timeouts(),
+                        "stale_detected", p.staleDetected()));
             }
             if (d.bulkheadMax() >= 0) {
-                json.name("bulkhead").beginObject().field("in_use", d.bulkheadInUse()).field("max", d.bulkheadMax())
-                        .endObject();
+                json.put("bulkhead", ordered("in_use", d.bulkheadInUse(), "max", d.bulkheadMax()));
             }
             if (d.retryBudgetAvailable() >= 0) {
-                json.field("retry_budget_available", d.retryBudgetAvailable());
+                json.put("retry_budget_available", d.retryBudgetAvailable());
             }
             if (d.lastFault() != null) {
-                json.name("last_fault").beginObject().field("kind", d.lastFault().kind().qualifiedName())
-                        .field("detail", String.valueOf(d.lastFault().detail()))
-                        .field("at_epoch_ms", d.lastFaultMillis()).endObject();
+                json.put("last_fault", ordered("kind", d.lastFault().kind().qualifiedName(),
+                        "detail", String.valueOf(d.lastFault().detail()), "at_epoch_ms", d.lastFaultMillis()));
             }
-            json.endObject();
+            dependencies.put(d.name(), json);
         }
-        return json.endObject().endObject().toString();
+        return Json.write(ordered("status", runtime.state().name(), "dependencies", dependencies), JSON);
+    }
+
+    /** A JSON object of alternating keys and values, in that order. */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
     }
 }

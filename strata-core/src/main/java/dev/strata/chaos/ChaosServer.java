@@ -2,6 +2,7 @@ package dev.strata.chaos;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.strata.internal.Json;
 import dev.strata.internal.Require;
 import dev.strata.fault.Layer;
 import dev.strata.observe.BasicEvent;
@@ -194,7 +195,7 @@ public final class ChaosServer implements AutoCloseable {
      * @throws IllegalArgumentException when the JSON or an entry is invalid
      */
     public List<ChaosProxy> populate(String json) {
-        Object parsed = Json.parse(json);
+        Object parsed = Json.parse(json, "body");
         if (!(parsed instanceof List<?> entries)) {
             throw new IllegalArgumentException("body: expected a JSON array of proxies");
         }
@@ -361,7 +362,7 @@ public final class ChaosServer implements AutoCloseable {
                 return new Response(200, all);
             }
             requireMethod(method, "POST");
-            ProxySpec spec = ProxySpec.from(asObject("body", Json.parse(body)));
+            ProxySpec spec = ProxySpec.from(asObject("body", Json.parse(body, "body")));
             ChaosProxy proxy = createProxy(spec.name, ChaosProxy.format(spec.listen), ChaosProxy.format(spec.upstream), spec.enabled);
             if (spec.toxics != null) {
                 spec.toxics.forEach(proxy::addToxic);
@@ -378,7 +379,7 @@ public final class ChaosServer implements AutoCloseable {
                 return new Response(204, null);
             }
             requireMethod(method, update, "GET, POST, PATCH, DELETE");
-            updateProxy(proxy, asObject("body", Json.parse(body)));
+            updateProxy(proxy, asObject("body", Json.parse(body, "body")));
             return new Response(200, proxyJson(proxy));
         }
         if (!parts.get(2).equals("toxics") || parts.size() > 4) {
@@ -389,7 +390,7 @@ public final class ChaosServer implements AutoCloseable {
                 return new Response(200, proxy.toxics().stream().map(ChaosServer::toxicJson).toList());
             }
             requireMethod(method, "POST");
-            Toxic toxic = toxicFrom(asObject("body", Json.parse(body)));
+            Toxic toxic = toxicFrom(asObject("body", Json.parse(body, "body")));
             return new Response(200, toxicJson(proxy.addToxic(toxic)));
         }
         String toxicName = parts.get(3);
@@ -403,7 +404,7 @@ public final class ChaosServer implements AutoCloseable {
             return new Response(204, null);
         }
         requireMethod(method, update, "GET, POST, PATCH, DELETE");
-        Toxic changed = toxicUpdate(current, asObject("body", Json.parse(body)));
+        Toxic changed = toxicUpdate(current, asObject("body", Json.parse(body, "body")));
         return new Response(200, toxicJson(proxy.updateToxic(changed)));
     }
 

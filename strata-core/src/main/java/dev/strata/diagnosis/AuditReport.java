@@ -1,5 +1,6 @@
 package dev.strata.diagnosis;
 
+import dev.strata.internal.Json;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

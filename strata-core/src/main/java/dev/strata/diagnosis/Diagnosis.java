@@ -1,6 +1,7 @@
 package dev.strata.diagnosis;
 
 import dev.strata.fault.Layer;
+import dev.strata.internal.Json;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,7 +71,7 @@ public record Diagnosis(Instant generatedAt, List<Verdict> verdicts) {
      */
     @SuppressWarnings("unchecked")
     public static Diagnosis parse(String json) {
-        Object root = Json.parse(json);
+        Object root = Json.parse(json, "diagnosis");
         if (!(root instanceof Map<?, ?> map)) {
             throw new IllegalArgumentException("diagnosis: expected a JSON object");
         }

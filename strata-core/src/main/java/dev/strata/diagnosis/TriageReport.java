@@ -1,6 +1,7 @@
 package dev.strata.diagnosis;
 
 import dev.strata.fault.Layer;
+import dev.strata.internal.Json;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

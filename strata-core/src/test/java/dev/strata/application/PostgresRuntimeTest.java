@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.observe.EventBus;
+import dev.strata.resource.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -16,7 +17,7 @@ class PostgresRuntimeTest {
     private static Strata.Builder builder(String app, int instances, int maxSize, int minIdle) {
         return Strata.builder().events(EventBus.detached()).shutdown(Duration.ZERO, Duration.ofSeconds(10))
                 .connectionBudget(new ConnectionBudget(instances, 0.2, 0))
-                .dependency("catalog", d -> d.jdbc(Postgres.url(), "postgres", "postgres")
+                .dependency("catalog", d -> d.jdbc(TestPostgres.shared().url(), "postgres", "postgres")
                         .driverProperty("ApplicationName", app).pool(p -> p.maxSize(maxSize).minIdle(minIdle)));
     }
 
@@ -29,7 +30,7 @@ class PostgresRuntimeTest {
                         + "(SHOW max_connections) x (1 - 20% headroom)");
         assertThat(strata.state()).isEqualTo(Strata.State.CLOSED);
         assertThat(strata.dataSources()).allSatisfy(ds -> assertThat(ds.pool().isClosed()).isTrue());
-        assertThat(Postgres.backends("l4-budget-over")).isZero();
+        assertThat(TestPostgres.shared().backends("l4-budget-over")).isZero();
     }
 
     @Test
@@ -44,16 +45,16 @@ class PostgresRuntimeTest {
              ResultSet rs = st.executeQuery("SELECT 1")) {
             assertThat(rs.next()).isTrue();
         }
-        assertThat(Postgres.backends("l4-ready")).isGreaterThanOrEqualTo(2);
+        assertThat(TestPostgres.shared().backends("l4-ready")).isGreaterThanOrEqualTo(2);
         assertThat(strata.health().dependenciesJson()).contains("\"pool\":{\"max\":10");
 
         strata.close();
 
         assertThat(strata.shutdownReport().steps()).extracting(Strata.ShutdownStep::step).contains("close data-source catalog");
         long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (Postgres.backends("l4-ready") > 0 && System.nanoTime() < end) {
+        while (TestPostgres.shared().backends("l4-ready") > 0 && System.nanoTime() < end) {
             Thread.sleep(20); // the server notices closed sockets asynchronously
         }
-        assertThat(Postgres.backends("l4-ready")).isZero();
+        assertThat(TestPostgres.shared().backends("l4-ready")).isZero();
     }
 }

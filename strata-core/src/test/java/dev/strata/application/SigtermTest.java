@@ -2,6 +2,7 @@ package dev.strata.application;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.resource.TestPostgres;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,7 +34,7 @@ class SigtermTest {
         String app = "l4-sigterm";
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
-                SigtermChild.class.getName(), Postgres.url(), app);
+                SigtermChild.class.getName(), TestPostgres.shared().url(), app);
         Path errors = Files.createTempFile("sigterm-child", ".log");
         pb.redirectError(errors.toFile());
         Process child = pb.start();
@@ -96,10 +97,10 @@ class SigtermTest {
                     .containsPattern("refuse new work; wait for in-flight \\(.+\\): \\d+ in flight finished")
                     .doesNotContain("forcing the rest"); // every admitted request finished before the server stopped
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (Postgres.backends(app) > 0 && System.nanoTime() < end) {
+            while (TestPostgres.shared().backends(app) > 0 && System.nanoTime() < end) {
                 Thread.sleep(20);
             }
-            assertThat(Postgres.backends(app)).as("PostgreSQL backends left").isZero();
+            assertThat(TestPostgres.shared().backends(app)).as("PostgreSQL backends left").isZero();
         } finally {
             child.destroyForcibly();
             Files.deleteIfExists(errors);
@@ -118,7 +119,7 @@ class SigtermTest {
     void aSecondSigtermForcesAShutdownThatIsWaitingForStuckWork() throws Exception {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
-                SigtermChild.class.getName(), Postgres.url(), "l4-second-signal", "PT60S");
+                SigtermChild.class.getName(), TestPostgres.shared().url(), "l4-second-signal", "PT60S");
         Path errors = Files.createTempFile("sigterm-child", ".log");
         pb.redirectError(errors.toFile());
         Process child = pb.start();

@@ -4,6 +4,7 @@ import static dev.strata.chaos.ChaosProxyTest.millisSince;
 import static dev.strata.chaos.ChaosProxyTest.roundTrip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.internal.Json;
 import dev.strata.observe.EventBus;
 import dev.strata.observe.StrataEvent;
 import java.io.IOException;
@@ -57,7 +58,7 @@ class ChaosServerTest {
         HttpResponse<String> toxic = send("POST", "/proxies/db/toxics",
                 "{\"type\":\"idle_blackhole\",\"attributes\":{\"timeout\":200}}");
         assertThat(toxic.statusCode()).isEqualTo(200);
-        assertThat(Json.parse(toxic.body())).isEqualTo(Map.of("name", "idle_blackhole_downstream", "type", "idle_blackhole",
+        assertThat(Json.parse(toxic.body(), "body")).isEqualTo(Map.of("name", "idle_blackhole_downstream", "type", "idle_blackhole",
                 "stream", "downstream", "toxicity", 1.0, "attributes", Map.of("timeout", 200L)));
 
         HttpResponse<String> patched = send("PATCH", "/proxies/db/toxics/idle_blackhole_downstream",
@@ -159,7 +160,7 @@ class ChaosServerTest {
 
     private void assertError(HttpResponse<String> response, int status, String fragment) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        Object json = Json.parse(response.body());
+        Object json = Json.parse(response.body(), "body");
         assertThat(json).isInstanceOf(Map.class);
         assertThat(((Map<?, ?>) json).get("status")).isEqualTo((long) status);
         assertThat((String) ((Map<?, ?>) json).get("error")).contains(fragment);

@@ -5,13 +5,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
  * One real PostgreSQL server for the whole test JVM, started on first use and stopped at exit,
- * so every PostgreSQL test class pays the start-up cost once.
+ * so every PostgreSQL test class pays the start-up cost once. Public so the tests of other
+ * packages (dev.strata.application) share the same server instead of starting a second one.
  */
-final class TestPostgres {
+public final class TestPostgres {
 
     private static final class Holder {
         static final TestPostgres INSTANCE = start();
@@ -23,7 +26,7 @@ final class TestPostgres {
         this.server = server;
     }
 
-    static TestPostgres shared() {
+    public static TestPostgres shared() {
         return Holder.INSTANCE;
     }
 
@@ -46,21 +49,33 @@ final class TestPostgres {
         }
     }
 
-    int port() {
+    public int port() {
         return server.getPort();
     }
 
-    String url() {
+    public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port() + "/postgres";
     }
 
     /** A plain driver connection outside any pool, for administration in tests. */
-    Connection adminConnection() throws SQLException {
+    public Connection adminConnection() throws SQLException {
         return DriverManager.getConnection(url(), "postgres", "postgres");
     }
 
     /** A data source builder on this server with the test credentials. */
-    StrataDataSource.Builder dataSource(String name) {
+    public StrataDataSource.Builder dataSource(String name) {
         return StrataDataSource.builder(name, url()).user("postgres").password("postgres");
+    }
+
+    /** Backends connected with this application_name, counted from outside any pool. */
+    public int backends(String applicationName) throws SQLException {
+        try (Connection admin = adminConnection();
+             PreparedStatement st = admin.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")) {
+            st.setString(1, applicationName);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
     }
 }

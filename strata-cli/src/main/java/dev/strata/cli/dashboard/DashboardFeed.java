@@ -1,5 +1,6 @@
 package dev.strata.cli.dashboard;
 
+import dev.strata.internal.Json;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -44,6 +45,9 @@ import java.util.function.Supplier;
  * every stream.
  */
 public final class DashboardFeed implements AutoCloseable {
+
+    /** Samples: compact; four significant digits; NaN as null (a gap); {@code <} escaped for embedding in a page. */
+    private static final Json.Style SAMPLE_JSON = new Json.Style(Json.wholeOr("%.4g"), false, true);
 
     /** Samples kept: five minutes at one a second. */
     public static final int HISTORY = 300;
@@ -233,7 +237,7 @@ public final class DashboardFeed implements AutoCloseable {
         layers.put("L2", layer2(l2, limiters, current, then, seconds));
         layers.put("L1", layer1(l1, current, then, seconds));
         sample.put("layers", layers);
-        publish(JsonOut.write(sample));
+        publish(Json.write(sample, SAMPLE_JSON));
     }
 
     private Map<String, Object> layer1(Map<String, Map<String, Object>> rows, Map<String, Double> cur, Totals then, double s) {

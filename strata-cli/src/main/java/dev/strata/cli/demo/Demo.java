@@ -338,7 +338,7 @@ public final class Demo {
 
         /** The results as JSON, the shape {@code --json} writes. */
         public String toJson() {
-            return dev.strata.cli.shop.JsonText.write(Report.toJsonTree(this));
+            return dev.strata.cli.shop.Response.jsonText(Report.toJsonTree(this));
         }
     }
 }

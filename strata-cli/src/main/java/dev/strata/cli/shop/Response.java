@@ -1,7 +1,9 @@
 package dev.strata.cli.shop;
 
+import dev.strata.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -22,7 +24,19 @@ public record Response(int status, String contentType, byte[] body, Map<String, 
         headers = Map.copyOf(headers);
     }
 
-    /** A JSON answer; {@code json} must already be JSON text (see {@link JsonText}). */
+    /**
+     * The shop's and the demo's JSON: indented by two spaces; doubles with at most four decimals
+     * (trailing zeros dropped, at least one kept), NaN as null; unknown types as quoted text.
+     */
+    private static final Json.Style JSON = new Json.Style(
+            d -> String.format(Locale.ROOT, "%.4f", d).replaceAll("0+$", "").replaceAll("\\.$", ".0"), true, false);
+
+    /** {@code tree} (maps, lists, strings, numbers, booleans, null) as the shop's JSON text, ending with a newline. */
+    public static String jsonText(Object tree) {
+        return Json.write(tree, JSON) + "\n";
+    }
+
+    /** A JSON answer; {@code json} must already be JSON text (see {@link #jsonText}). */
     public static Response json(int status, String json) {
         return new Response(status, "application/json", json.getBytes(StandardCharsets.UTF_8), Map.of());
     }
@@ -39,7 +53,7 @@ public record Response(int status, String contentType, byte[] body, Map<String, 
 
     /** The shop's error shape: {@code {"error": message, "status": status}}. */
     public static Response error(int status, String message) {
-        return json(status, "{\"error\":" + JsonText.string(message) + ",\"status\":" + status + "}");
+        return json(status, "{\"error\":" + Json.quote(message) + ",\"status\":" + status + "}");
     }
 
     /** This answer with one more header (replacing one of the same name). */

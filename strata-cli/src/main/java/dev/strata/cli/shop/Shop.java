@@ -216,7 +216,7 @@ public final class Shop implements AutoCloseable {
                 product.put("price_cents", p.priceCents());
                 products.add(product);
             }
-            return Response.json(200, JsonText.write(Map.of("products", products)));
+            return Response.json(200, Response.jsonText(Map.of("products", products)));
         }));
         routes.post("/checkout", request -> dependencyCall(() -> {
             ShopService.Checkout checkout = service.checkout(orderIds.incrementAndGet());
@@ -227,7 +227,7 @@ public final class Shop implements AutoCloseable {
             answer.put("stock", checkout.stockConfirmed() ? "confirmed" : "assumed");
             answer.put("fallback_reason", checkout.reason() == null ? null : checkout.reason().toString());
             answer.put("root_fault", checkout.root() == null ? null : checkout.root().toString());
-            return Response.json(200, JsonText.write(answer));
+            return Response.json(200, Response.jsonText(answer));
         }));
         routes.get("/recommendations", request -> {
             long user = parseUser(request.queryParam("user").orElse("1"));
@@ -238,7 +238,7 @@ public final class Shop implements AutoCloseable {
                 answer.put("items", recommendations.items());
                 answer.put("fallback_reason", recommendations.reason() == null ? null : recommendations.reason().toString());
                 answer.put("root_fault", recommendations.root() == null ? null : recommendations.root().toString());
-                return Response.json(200, JsonText.write(answer));
+                return Response.json(200, Response.jsonText(answer));
             });
         });
     }
@@ -275,7 +275,7 @@ public final class Shop implements AutoCloseable {
             answer.put("status", 503);
             answer.put("fault", fault.toString());
             answer.put("root_fault", root.toString());
-            return Response.json(503, JsonText.write(answer));
+            return Response.json(503, Response.jsonText(answer));
         }
     }
 

@@ -128,7 +128,7 @@ final class ShopServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             Fault root = ShopService.rootFault(FaultClassifier.DEFAULT, e);
-            return Response.json(500, JsonText.write(Map.of("error", String.valueOf(e.getMessage()), "status", 500,
+            return Response.json(500, Response.jsonText(Map.of("error", String.valueOf(e.getMessage()), "status", 500,
                     "fault", root.kind().qualifiedName())));
         }
     }

@@ -53,7 +53,7 @@ class DemoSettingsTest {
         tree.put("missing", null);
         tree.put("list", List.of(1, "two", Map.of()));
         tree.put("empty", List.of());
-        JsonNode parsed = new ObjectMapper().readTree(dev.strata.cli.shop.JsonText.write(tree));
+        JsonNode parsed = new ObjectMapper().readTree(dev.strata.cli.shop.Response.jsonText(tree));
         assertThat(parsed.get("name").asText()).isEqualTo(tree.get("name"));
         assertThat(parsed.get("rate").asDouble()).isEqualTo(0.995);
         assertThat(parsed.get("whole").asDouble()).isEqualTo(1.0);

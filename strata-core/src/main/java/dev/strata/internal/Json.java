@@ -1,32 +1,45 @@
-package dev.strata.diagnosis;
+package dev.strata.internal;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 
 /**
- * The small, strict JSON reader and writer of the diagnosis contract, so core needs no library.
+ * The one small JSON reader and writer of Strata's own packages (chaos control API, diagnosis
+ * contract, health bodies, the CLI's shop and dashboard), so core needs no library. Not API.
  * Reads objects as {@link LinkedHashMap}, arrays as {@link ArrayList}, integers as {@link Long}
  * (as {@link BigDecimal} beyond its range), other numbers as {@link Double}, and
  * {@code true}/{@code false}/{@code null}. Anything that is not RFC 8259 JSON is rejected with
- * an {@link IllegalArgumentException} giving the offset.
+ * an {@link IllegalArgumentException} naming the subject (e.g. "body"), the problem and the offset.
+ * Writes with a {@link Style}: {@link Style#STRICT} (compact, refuses NaN and unknown types) or a
+ * lenient one (NaN/infinity as null, unknown types as their quoted {@code toString()}, doubles
+ * formatted by the caller, optionally indented).
  */
-final class Json {
+public final class Json {
 
     private static final int MAX_DEPTH = 64;
 
     private final String text;
+    private final String subject;
     private int position;
 
-    private Json(String text) {
+    private Json(String text, String subject) {
         this.text = text;
+        this.subject = subject;
     }
 
-    /** Parses one JSON value filling the whole text (surrounding whitespace allowed). */
-    static Object parse(String text) {
-        Json reader = new Json(text);
+    /**
+     * Parses one JSON value filling the whole text (surrounding whitespace allowed).
+     *
+     * @param subject what the text is, starting every error message ("body", "diagnosis")
+     * @throws IllegalArgumentException "{subject}: not valid JSON: {problem} at offset {n}"
+     */
+    public static Object parse(String text, String subject) {
+        Json reader = new Json(text, subject);
         reader.skipWhitespace();
         Object value = reader.value(0);
         reader.skipWhitespace();
@@ -248,25 +261,73 @@ final class Json {
     }
 
     private IllegalArgumentException error(String problem) {
-        return new IllegalArgumentException("diagnosis: not valid JSON: " + problem + " at offset " + position);
+        return new IllegalArgumentException(subject + ": not valid JSON: " + problem + " at offset " + position);
     }
 
-    /** Writes maps, iterables, strings, numbers, booleans and null as compact JSON. */
-    static String write(Object value) {
-        StringBuilder out = new StringBuilder();
-        write(value, out);
+    /**
+     * How {@link #write(Object, Style)} writes.
+     *
+     * @param doubles null for strict (numbers as {@code toString()}, NaN/infinity and unknown types
+     *        refused); otherwise the format of finite doubles and floats, with NaN/infinity written
+     *        as null and unknown types as their quoted {@code toString()}
+     * @param indented two-space indentation, {@code ": "} after keys, one value per line
+     * @param escapeLessThan writes {@code <} as {@code \u003c}, so the text never closes a script tag
+     */
+    public record Style(DoubleFunction<String> doubles, boolean indented, boolean escapeLessThan) {
+
+        /** Compact; refuses what JSON cannot say exactly. */
+        public static final Style STRICT = new Style(null, false, false);
+    }
+
+    /**
+     * A double format that writes whole numbers below 1e15 without a fraction and others with
+     * {@code format} (e.g. {@code "%.4f"}), in the root locale.
+     */
+    public static DoubleFunction<String> wholeOr(String format) {
+        return d -> d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d)
+                : String.format(Locale.ROOT, format, d);
+    }
+
+    /** Writes maps, iterables, strings, numbers, booleans and null as compact JSON ({@link Style#STRICT}). */
+    public static String write(Object value) {
+        return write(value, Style.STRICT);
+    }
+
+    /** Writes maps (in iteration order), iterables, strings, numbers, booleans and null in {@code style}. */
+    public static String write(Object value, Style style) {
+        StringBuilder out = new StringBuilder(256);
+        write(value, out, style, 0);
         return out.toString();
     }
 
-    private static void write(Object value, StringBuilder out) {
+    /** {@code s} as a JSON string literal, quotes included; {@code null} for null. */
+    public static String quote(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder(s.length() + 2);
+        quote(s, out, false);
+        return out.toString();
+    }
+
+    private static void write(Object value, StringBuilder out, Style style, int depth) {
+        boolean strict = style.doubles() == null;
         switch (value) {
             case null -> out.append("null");
-            case String s -> quote(s, out);
+            case String s -> quote(s, out, style.escapeLessThan());
             case Boolean b -> out.append(b);
-            case Double d when d.isNaN() || d.isInfinite() -> throw new IllegalArgumentException("JSON has no " + d);
-            case Float f when f.isNaN() || f.isInfinite() -> throw new IllegalArgumentException("JSON has no " + f);
+            case Double d when strict && (d.isNaN() || d.isInfinite()) ->
+                    throw new IllegalArgumentException("JSON has no " + d);
+            case Float f when strict && (f.isNaN() || f.isInfinite()) ->
+                    throw new IllegalArgumentException("JSON has no " + f);
+            case Double d when !strict -> out.append(Double.isFinite(d) ? style.doubles().apply(d) : "null");
+            case Float f when !strict -> out.append(Float.isFinite(f) ? style.doubles().apply(f.doubleValue()) : "null");
             case Number n -> out.append(n);
             case Map<?, ?> map -> {
+                if (map.isEmpty()) {
+                    out.append("{}");
+                    return;
+                }
                 out.append('{');
                 boolean first = true;
                 for (Map.Entry<?, ?> entry : map.entrySet()) {
@@ -274,13 +335,19 @@ final class Json {
                         out.append(',');
                     }
                     first = false;
-                    quote(String.valueOf(entry.getKey()), out);
-                    out.append(':');
-                    write(entry.getValue(), out);
+                    newline(out, style, depth + 1);
+                    quote(String.valueOf(entry.getKey()), out, style.escapeLessThan());
+                    out.append(style.indented() ? ": " : ":");
+                    write(entry.getValue(), out, style, depth + 1);
                 }
+                newline(out, style, depth);
                 out.append('}');
             }
             case Iterable<?> items -> {
+                if (!items.iterator().hasNext()) {
+                    out.append("[]");
+                    return;
+                }
                 out.append('[');
                 boolean first = true;
                 for (Object item : items) {
@@ -288,15 +355,28 @@ final class Json {
                         out.append(',');
                     }
                     first = false;
-                    write(item, out);
+                    newline(out, style, depth + 1);
+                    write(item, out, style, depth + 1);
                 }
+                newline(out, style, depth);
                 out.append(']');
             }
-            default -> throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+            default -> {
+                if (strict) {
+                    throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+                }
+                quote(value.toString(), out, style.escapeLessThan());
+            }
         }
     }
 
-    private static void quote(String s, StringBuilder out) {
+    private static void newline(StringBuilder out, Style style, int depth) {
+        if (style.indented()) {
+            out.append('\n').append("  ".repeat(depth));
+        }
+    }
+
+    private static void quote(String s, StringBuilder out, boolean escapeLessThan) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -309,8 +389,8 @@ final class Json {
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || (c == '<' && escapeLessThan)) {
+                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
                     } else {
                         out.append(c);
                     }
