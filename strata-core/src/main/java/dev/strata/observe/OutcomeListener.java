@@ -95,21 +95,41 @@ public interface OutcomeListener {
     }
 
     /**
-     * A sampled call is about to start, on the caller's thread; {@link #callTraced} follows on the
-     * same thread when it ends. A tracer opens its span here and makes it current, so the
-     * attempts (on their own threads, see {@link ContextPropagation}) run inside it.
+     * A sampled call is about to start, on the caller's thread. A tracer opens its span here and
+     * makes it current, so the attempts (on their own threads, see {@link ContextPropagation}) run
+     * inside it, and returns an opaque token for the call, handed back to {@link #callTraced} (and,
+     * for an asynchronous call, to {@link #callDetached}); no thread-local is needed to find it.
+     *
+     * <p>For a synchronous call ({@code async} false) {@link #callTraced} follows on the same
+     * thread. For {@code executeAsync} ({@code async} true) the caller's thread leaves the call with
+     * {@link #callDetached} once the call is launched, and {@link #callTraced} follows exactly once,
+     * on whichever thread completes, fails or cancels the call's future, possibly before
+     * {@link #callDetached}.
      *
      * @param dependency the dependency's name
+     * @param async whether the call is asynchronous
+     * @return a token for this call, or null
      */
-    default void callStarting(String dependency) {
+    default Object callStarting(String dependency, boolean async) {
+        return null;
+    }
+
+    /**
+     * The caller's thread leaves an asynchronous sampled call it launched (on that thread, after
+     * {@link #callStarting} with {@code async} true): a tracer closes the scope it opened there.
+     *
+     * @param token what {@link #callStarting} returned
+     */
+    default void callDetached(Object token) {
     }
 
     /**
      * A sampled call ended, successfully or not (its fallback, if any, has not run yet).
      *
      * @param dependency the dependency's name
+     * @param token what {@link #callStarting} returned for this call
      * @param trace the call's steps; {@link LayerTrace#breakdown()} prints them
      */
-    default void callTraced(String dependency, LayerTrace trace) {
+    default void callTraced(String dependency, Object token, LayerTrace trace) {
     }
 }

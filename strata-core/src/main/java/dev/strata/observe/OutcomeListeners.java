@@ -161,12 +161,31 @@ public final class OutcomeListeners {
             }
         }
 
+        /** The token is one per listener, in order: null where a listener does not sample. */
         @Override
-        public void callStarting(String dependency) {
-            for (OutcomeListener l : listeners) {
+        public Object callStarting(String dependency, boolean async) {
+            Object[] tokens = new Object[listeners.length];
+            for (int i = 0; i < listeners.length; i++) {
+                OutcomeListener l = listeners[i];
                 if (l.traceSampleRate() > 0.0) {
                     try {
-                        l.callStarting(dependency);
+                        tokens[i] = l.callStarting(dependency, async);
+                    } catch (RuntimeException e) {
+                        failed(l, e);
+                    }
+                }
+            }
+            return tokens;
+        }
+
+        @Override
+        public void callDetached(Object token) {
+            Object[] tokens = token instanceof Object[] t && t.length == listeners.length ? t : new Object[listeners.length];
+            for (int i = 0; i < listeners.length; i++) {
+                OutcomeListener l = listeners[i];
+                if (l.traceSampleRate() > 0.0) {
+                    try {
+                        l.callDetached(tokens[i]);
                     } catch (RuntimeException e) {
                         failed(l, e);
                     }
@@ -175,11 +194,13 @@ public final class OutcomeListeners {
         }
 
         @Override
-        public void callTraced(String dependency, LayerTrace trace) {
-            for (OutcomeListener l : listeners) {
+        public void callTraced(String dependency, Object token, LayerTrace trace) {
+            Object[] tokens = token instanceof Object[] t && t.length == listeners.length ? t : new Object[listeners.length];
+            for (int i = 0; i < listeners.length; i++) {
+                OutcomeListener l = listeners[i];
                 if (l.traceSampleRate() > 0.0) {
                     try {
-                        l.callTraced(dependency, trace);
+                        l.callTraced(dependency, tokens[i], trace);
                     } catch (RuntimeException e) {
                         failed(l, e);
                     }

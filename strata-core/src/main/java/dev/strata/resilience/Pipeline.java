@@ -244,8 +244,35 @@ public final class Pipeline {
         if (ctx == null && interceptors.length > 0) {
             ctx = CallContext.idempotent(name);
         }
+        if (outcomes.current() != null && outcomes.sampleTrace()) {
+            return tracedAsync(ctx, attempt);
+        }
         AsyncCall<T> call = new AsyncCall<>(this, ctx, attempt);
         call.start();
+        return call.result;
+    }
+
+    /**
+     * A sampled asynchronous call: the listeners hear its start on the caller's thread, are told
+     * when the caller's thread leaves it, and hear its trace exactly once when its future
+     * completes, however it completes (a value, a failure, a refusal, a cancellation).
+     */
+    private <T> CompletableFuture<T> tracedAsync(CallContext context, Supplier<? extends CompletionStage<T>> attempt) {
+        CallContext ctx = context != null ? context : CallContext.idempotent(name);
+        OutcomeListener listener = outcomes.current(); // the same listeners hear the start and the end
+        if (listener == null) {
+            AsyncCall<T> call = new AsyncCall<>(this, ctx, attempt);
+            call.start();
+            return call.result;
+        }
+        Object token = listener.callStarting(name, true);
+        AsyncCall<T> call = new AsyncCall<>(this, ctx, attempt);
+        call.result.whenComplete((value, failure) -> listener.callTraced(name, token, ctx.trace()));
+        try {
+            call.start();
+        } finally {
+            listener.callDetached(token);
+        }
         return call.result;
     }
 

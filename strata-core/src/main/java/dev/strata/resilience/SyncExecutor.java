@@ -95,11 +95,11 @@ final class SyncExecutor {
         if (listener == null) {
             return untraced(ctx, attempt, fallbackToUse);
         }
-        listener.callStarting(name);
+        Object token = listener.callStarting(name, false);
         try {
             return untraced(ctx, attempt, fallbackToUse);
         } finally {
-            listener.callTraced(name, ctx.trace());
+            listener.callTraced(name, token, ctx.trace());
         }
     }
 

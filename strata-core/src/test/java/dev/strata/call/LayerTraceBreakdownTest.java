@@ -49,7 +49,7 @@ class LayerTraceBreakdownTest {
         }
 
         @Override
-        public void callTraced(String dependency, LayerTrace trace) {
+        public void callTraced(String dependency, Object token, LayerTrace trace) {
             traces.add(trace);
         }
     }

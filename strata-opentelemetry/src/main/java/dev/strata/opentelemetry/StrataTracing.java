@@ -13,7 +13,6 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,8 +36,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * StrataTracing tracing = StrataTracing.create(openTelemetry, 0.1).bind(pipeline); // 10 % of calls
  * }</pre>
  *
+ * <p>Calls made with {@code executeAsync} get the same spans: the call's span is current on the
+ * caller's thread while the call is launched (so the first attempt and the steps handed to Strata's
+ * timer see it), and ends exactly once when the returned future completes, fails, is refused or is
+ * cancelled, on whichever thread that happens. No thread-local holds an open call: the pipeline
+ * hands each call's span back to the tracer with the call's trace.
+ *
  * <p>Sampling happens before a span exists: an unsampled call makes no span, no trace and reads no
- * clock for it. Calls made with {@code executeAsync} get context propagation but no spans of their own.
+ * clock for it.
  */
 public final class StrataTracing implements AutoCloseable {
 
@@ -49,10 +54,12 @@ public final class StrataTracing implements AutoCloseable {
     private final double sampleRate;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<AutoCloseable> handles = new ArrayList<>();
-    /** Calls in progress on this thread; nested pipelines nest here too. */
-    private final ThreadLocal<ArrayDeque<Open>> open = ThreadLocal.withInitial(ArrayDeque::new);
-
-    private record Open(Span span, Scope scope, long startEpochNanos) {
+    /**
+     * One sampled call in progress: the pipeline's token for it. {@code scope} is opened and closed
+     * on the caller's thread: by {@link Listener#callTraced} for a synchronous call, by
+     * {@link Listener#callDetached} for an asynchronous one.
+     */
+    private record Open(Span span, Scope scope, long startEpochNanos, boolean async) {
     }
 
     private StrataTracing(Tracer tracer, double sampleRate) {
@@ -133,21 +140,29 @@ public final class StrataTracing implements AutoCloseable {
         }
 
         @Override
-        public void callStarting(String dependency) {
+        public Object callStarting(String dependency, boolean async) {
             long start = epochNanosNow();
             Span span = tracer.spanBuilder(dependency).setSpanKind(SpanKind.CLIENT)
                     .setStartTimestamp(start, TimeUnit.NANOSECONDS)
                     .setAttribute("strata.dependency", dependency).startSpan();
-            open.get().push(new Open(span, span.makeCurrent(), start));
+            return new Open(span, span.makeCurrent(), start, async);
         }
 
         @Override
-        public void callTraced(String dependency, LayerTrace trace) {
-            Open call = open.get().poll();
-            if (call == null) {
+        public void callDetached(Object token) {
+            if (token instanceof Open call && call.async()) {
+                call.scope().close(); // on the caller's thread, which opened it
+            }
+        }
+
+        @Override
+        public void callTraced(String dependency, Object token, LayerTrace trace) {
+            if (!(token instanceof Open call)) {
                 return; // bound between the start and the end of this call: nothing was opened
             }
-            call.scope().close();
+            if (!call.async()) {
+                call.scope().close();
+            }
             Span span = call.span();
             long base = call.startEpochNanos();
             List<LayerTrace.Span> steps = trace.spans();
