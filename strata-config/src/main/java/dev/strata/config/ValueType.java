@@ -1,8 +1,8 @@
 package dev.strata.config;
 
 import dev.strata.application.Secret;
-import java.math.BigDecimal;
 import java.net.URI;
+import dev.strata.internal.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How a configuration value is written and read. {@link #parse} turns the text into a value or
@@ -45,8 +43,6 @@ public interface ValueType<T> {
 
     /** Durations such as {@code 500ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, {@code 1h}, {@code 1d}, or {@code 0}. */
     ValueType<Duration> DURATION = new ValueType<>() {
-        private final Pattern pattern = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|ms|s|m|h|d)");
-
         @Override
         public String name() {
             return "duration";
@@ -54,28 +50,7 @@ public interface ValueType<T> {
 
         @Override
         public Duration parse(String text) {
-            String t = text.trim().toLowerCase(Locale.ROOT);
-            if (t.equals("0")) {
-                return Duration.ZERO;
-            }
-            Matcher m = pattern.matcher(t);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("is not a duration; write a number and a unit (us, ms, s, m, h, d), e.g. 500ms, 2s, 1m");
-            }
-            BigDecimal amount = new BigDecimal(m.group(1));
-            long nanosPerUnit = switch (m.group(2)) {
-                case "us" -> 1_000L;
-                case "ms" -> 1_000_000L;
-                case "s" -> 1_000_000_000L;
-                case "m" -> 60_000_000_000L;
-                case "h" -> 3_600_000_000_000L;
-                default -> 86_400_000_000_000L;
-            };
-            try {
-                return Duration.ofNanos(amount.multiply(BigDecimal.valueOf(nanosPerUnit)).longValueExact());
-            } catch (ArithmeticException tooPrecise) {
-                throw new IllegalArgumentException("is not a whole number of nanoseconds or is too large");
-            }
+            return Durations.parse(text);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.strata.diagnosis;
 
 import dev.strata.fault.Layer;
+import dev.strata.internal.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The static audit: reads an L4 configuration (the tree of the YAML or properties file, keys as in
@@ -25,7 +24,6 @@ import java.util.regex.Pattern;
  */
 public final class ConfigAudit {
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|ms|s|m|h|d)");
     private static final Duration THIRTY_SECONDS = Duration.ofSeconds(30);
 
     private final Map<String, Object> root;
@@ -443,24 +441,11 @@ public final class ConfigAudit {
     /** {@code 250us}, {@code 500ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, {@code 1h}, {@code 1d}, or {@code 0}. */
     static Duration parseDuration(String path, Object value) {
         String s = value.toString().trim();
-        if (s.equals("0")) {
-            return Duration.ZERO;
+        try {
+            return Durations.parse(s);
+        } catch (IllegalArgumentException notADuration) {
+            throw new IllegalArgumentException(path + ": '" + s + "' " + notADuration.getMessage());
         }
-        Matcher m = DURATION.matcher(s);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(path + ": '" + s + "' is not a duration; write a number and a unit"
-                    + " (us, ms, s, m, h, d), e.g. 500ms, 2s, 1m");
-        }
-        double n = Double.parseDouble(m.group(1));
-        long unitNanos = switch (m.group(2)) {
-            case "us" -> 1_000L;
-            case "ms" -> 1_000_000L;
-            case "s" -> 1_000_000_000L;
-            case "m" -> 60_000_000_000L;
-            case "h" -> 3_600_000_000_000L;
-            default -> 86_400_000_000_000L;
-        };
-        return Duration.ofNanos(Math.round(n * unitNanos));
     }
 
     private static int parseInt(String path, Object value) {
