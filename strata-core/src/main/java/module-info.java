@@ -21,8 +21,12 @@ module dev.strata.core {
     exports dev.strata.network;
     exports dev.strata.observe;
     exports dev.strata.resilience;
-    exports dev.strata.resource;
+    exports dev.strata.pool;
+    exports dev.strata.jdbc;
+    exports dev.strata.ratelimit;
 
     // Not API. A Strata module that uses it and has a module-info of its own is added here.
     exports dev.strata.internal to dev.strata.junit;
+    exports dev.strata.call.internal to dev.strata.junit;
+    exports dev.strata.resilience.internal to dev.strata.junit;
 }

@@ -1,6 +1,6 @@
 package dev.strata.bench;
 
-import dev.strata.internal.BreakerPermits;
+import dev.strata.resilience.internal.BreakerPermits;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;

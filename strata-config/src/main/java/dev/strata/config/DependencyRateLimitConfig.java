@@ -1,7 +1,7 @@
 package dev.strata.config;
 
-import dev.strata.resource.LocalRateLimiter;
-import dev.strata.resource.RateLimitAlgorithm;
+import dev.strata.ratelimit.LocalRateLimiter;
+import dev.strata.ratelimit.RateLimitAlgorithm;
 import java.time.Duration;
 
 /**

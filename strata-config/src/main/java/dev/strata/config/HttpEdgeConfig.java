@@ -2,8 +2,8 @@ package dev.strata.config;
 
 import dev.strata.http.HttpRateLimit;
 import dev.strata.http.TrustProxy;
-import dev.strata.resource.LocalRateLimiter;
-import dev.strata.resource.RateLimitAlgorithm;
+import dev.strata.ratelimit.LocalRateLimiter;
+import dev.strata.ratelimit.RateLimitAlgorithm;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -7,7 +7,7 @@ import dev.strata.application.Dependency;
 import dev.strata.application.Strata;
 import dev.strata.fault.FaultKind;
 import dev.strata.resilience.CircuitBreaker;
-import dev.strata.resource.PoolConfig;
+import dev.strata.pool.PoolConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

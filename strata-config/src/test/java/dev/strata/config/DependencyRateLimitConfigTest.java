@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.application.Strata;
-import dev.strata.resource.RateLimitedException;
+import dev.strata.ratelimit.RateLimitedException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -10,8 +10,8 @@ import dev.strata.resilience.Fallback;
 import dev.strata.resilience.Pipeline;
 import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
-import dev.strata.resource.Pool;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.pool.Pool;
+import dev.strata.jdbc.StrataDataSource;
 import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -108,7 +108,7 @@ public final class Dependency {
     }
 
     /** The rate limiter its pipeline takes a permit from per call, if any. */
-    public Optional<dev.strata.resource.RateLimiter> rateLimiter() {
+    public Optional<dev.strata.ratelimit.RateLimiter> rateLimiter() {
         return Optional.ofNullable(settings.rateLimiter);
     }
 

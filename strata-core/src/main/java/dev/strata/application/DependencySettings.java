@@ -9,8 +9,8 @@ import dev.strata.resilience.Hedge;
 import dev.strata.resilience.Pipeline;
 import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
-import dev.strata.resource.PoolConfig;
-import dev.strata.resource.RateLimiter;
+import dev.strata.pool.PoolConfig;
+import dev.strata.ratelimit.RateLimiter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -183,7 +183,7 @@ public final class DependencySettings {
         return this;
     }
 
-    /** A JDBC database: the runtime opens one {@link dev.strata.resource.StrataDataSource} for it. */
+    /** A JDBC database: the runtime opens one {@link dev.strata.jdbc.StrataDataSource} for it. */
     public DependencySettings jdbc(String url, String user, String password) {
         this.jdbcUrl = Require.notBlank("jdbc.url", url);
         this.user = user;

@@ -12,9 +12,9 @@ import dev.strata.resilience.Pipeline;
 import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
 import dev.strata.resilience.Timeout;
-import dev.strata.resource.Pool;
-import dev.strata.resource.RateLimiter;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.pool.Pool;
+import dev.strata.ratelimit.RateLimiter;
+import dev.strata.jdbc.StrataDataSource;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -842,9 +842,9 @@ public final class Strata implements AutoCloseable {
         }
     }
 
-    private java.util.function.UnaryOperator<dev.strata.resource.PoolConfig.Builder> poolSettings(DependencySettings s) {
+    private java.util.function.UnaryOperator<dev.strata.pool.PoolConfig.Builder> poolSettings(DependencySettings s) {
         return b -> {
-            dev.strata.resource.PoolConfig.Builder configured = s.pool == null ? b : s.pool.apply(b);
+            dev.strata.pool.PoolConfig.Builder configured = s.pool == null ? b : s.pool.apply(b);
             return configured.clock(clock).events(events);
         };
     }
@@ -1122,8 +1122,8 @@ public final class Strata implements AutoCloseable {
             tryBuild(problems, prefix + "pool", () -> {
                 if (s.jdbcUrl != null) {
                     PoolTarget.jdbc(s.jdbcUrl, s.user);
-                    (s.pool == null ? dev.strata.resource.PoolConfig.builder(s.name())
-                            : s.pool.apply(dev.strata.resource.PoolConfig.builder(s.name())))
+                    (s.pool == null ? dev.strata.pool.PoolConfig.builder(s.name())
+                            : s.pool.apply(dev.strata.pool.PoolConfig.builder(s.name())))
                             .events(EventBus.detached()).build();
                 }
             });
@@ -1162,8 +1162,8 @@ public final class Strata implements AutoCloseable {
                 }
                 try {
                     PoolTarget target = PoolTarget.jdbc(s.jdbcUrl, s.user);
-                    int max = (s.pool == null ? dev.strata.resource.PoolConfig.builder(s.name())
-                            : s.pool.apply(dev.strata.resource.PoolConfig.builder(s.name())))
+                    int max = (s.pool == null ? dev.strata.pool.PoolConfig.builder(s.name())
+                            : s.pool.apply(dev.strata.pool.PoolConfig.builder(s.name())))
                             .events(EventBus.detached()).build().maxSize();
                     targets.put(s.name(), target);
                     maxSizes.put(s.name(), max);

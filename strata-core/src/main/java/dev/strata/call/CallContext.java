@@ -1,7 +1,7 @@
 package dev.strata.call;
 
-import dev.strata.internal.Attempts;
-import dev.strata.internal.CallState;
+import dev.strata.call.internal.Attempts;
+import dev.strata.call.internal.CallState;
 import java.util.Objects;
 
 /**

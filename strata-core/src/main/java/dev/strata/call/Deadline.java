@@ -1,6 +1,6 @@
 package dev.strata.call;
 
-import dev.strata.internal.CallState;
+import dev.strata.call.internal.CallState;
 import dev.strata.internal.Durations;
 
 import java.time.Duration;

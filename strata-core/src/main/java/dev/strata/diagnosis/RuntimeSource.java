@@ -8,8 +8,8 @@ import dev.strata.application.Strata;
 import dev.strata.observe.EventBus;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
-import dev.strata.resource.Pool;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.pool.Pool;
+import dev.strata.jdbc.StrataDataSource;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,12 +2,12 @@ package dev.strata.resilience;
 
 import dev.strata.call.CallContext;
 import dev.strata.call.Deadline;
-import dev.strata.internal.Attempts;
+import dev.strata.call.internal.Attempts;
 import dev.strata.fault.Fault;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.fault.Layer;
-import dev.strata.resource.RateLimitDecision;
-import dev.strata.resource.RateLimitedException;
+import dev.strata.ratelimit.RateLimitDecision;
+import dev.strata.ratelimit.RateLimitedException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;

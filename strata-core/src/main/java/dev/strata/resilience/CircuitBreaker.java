@@ -1,7 +1,7 @@
 package dev.strata.resilience;
 
 import dev.strata.call.Clock;
-import dev.strata.internal.BreakerPermits;
+import dev.strata.resilience.internal.BreakerPermits;
 import dev.strata.internal.Durations;
 import dev.strata.internal.Require;
 import dev.strata.fault.Fault;

@@ -12,8 +12,8 @@ import dev.strata.internal.Require;
 import dev.strata.observe.EventBus;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.observe.OutcomeListeners;
-import dev.strata.resource.RateLimitedException;
-import dev.strata.resource.RateLimiter;
+import dev.strata.ratelimit.RateLimitedException;
+import dev.strata.ratelimit.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +59,7 @@ import java.util.function.Supplier;
  *       state that admitted it before a retry (then the last failure is attached
  *       {@linkplain Throwable#getSuppressed() as suppressed});</li>
  *   <li>{@link BulkheadFullException} when no slot was free;</li>
- *   <li>{@link dev.strata.resource.RateLimitedException} ({@code RESOURCE/rate-limited}, with the
+ *   <li>{@link dev.strata.ratelimit.RateLimitedException} ({@code RESOURCE/rate-limited}, with the
  *       time until a permit as its retry-after) when the rate limiter gave no permit in time;</li>
  *   <li>{@link RetryBudgetExhaustedException} (kind {@link FaultKind#RETRY_BUDGET_EXHAUSTED}) when
  *       the retry budget refused a retry (cause: the last failure).</li>

@@ -5,7 +5,7 @@ import dev.strata.call.Clock;
 import dev.strata.call.Interceptor;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.observe.EventBus;
-import dev.strata.resource.RateLimiter;
+import dev.strata.ratelimit.RateLimiter;
 import java.time.Duration;
 import dev.strata.internal.Require;
 import java.util.Objects;

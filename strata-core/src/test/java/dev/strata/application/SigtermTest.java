@@ -2,7 +2,7 @@ package dev.strata.application;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.resource.TestPostgres;
+import dev.strata.testsupport.TestPostgres;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

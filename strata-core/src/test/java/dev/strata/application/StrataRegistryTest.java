@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.observe.EventBus;
 import dev.strata.observe.StrataEvent;
 import dev.strata.resilience.CircuitBreaker;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.jdbc.StrataDataSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -201,14 +201,14 @@ class StrataRegistryTest {
 
     @Test
     void aDependencysRateLimiterIsListedAndThrottlesItsCalls() {
-        dev.strata.resource.LocalRateLimiter limiter = dev.strata.resource.LocalRateLimiter.builder("payments")
-                .algorithm(dev.strata.resource.RateLimitAlgorithm.FIXED_WINDOW).limit(1, Duration.ofMinutes(1)).build();
+        dev.strata.ratelimit.LocalRateLimiter limiter = dev.strata.ratelimit.LocalRateLimiter.builder("payments")
+                .algorithm(dev.strata.ratelimit.RateLimitAlgorithm.FIXED_WINDOW).limit(1, Duration.ofMinutes(1)).build();
         try (Strata strata = builder().dependency("payments", d -> d.rateLimiter(limiter, Duration.ZERO)).build()) {
             assertThat(strata.limiters()).containsExactly(limiter);
             assertThat(strata.dependency("payments").rateLimiter()).containsSame(limiter);
             assertThat(strata.dependency("payments").execute(() -> "first")).isEqualTo("first");
             assertThatThrownBy(() -> strata.dependency("payments").execute(() -> "second"))
-                    .isInstanceOf(dev.strata.resource.RateLimitedException.class);
+                    .isInstanceOf(dev.strata.ratelimit.RateLimitedException.class);
         }
     }
 

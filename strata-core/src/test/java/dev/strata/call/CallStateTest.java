@@ -2,7 +2,7 @@ package dev.strata.call;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.internal.CallState;
+import dev.strata.call.internal.CallState;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.fault.Layer;
 import dev.strata.observe.EventBus;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.jdbc.StrataDataSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** L4 findings with real pools on one real server: a second pool, a blown budget, settings that drift. */
 class DiagnoserApplicationTest {
 
-    private static StrataDataSource pool(String name, EventBus bus, UnaryOperator<dev.strata.resource.PoolConfig.Builder> settings) {
+    private static StrataDataSource pool(String name, EventBus bus, UnaryOperator<dev.strata.pool.PoolConfig.Builder> settings) {
         // each dependency its own database on the one server: different targets, one server budget
         String url = name.equals("orders-db") ? Scenario.pgUrl() : Scenario.pgUrl(name.replace("-db", ""));
         return StrataDataSource.builder(name, url).user("postgres").password("postgres")

@@ -15,7 +15,7 @@ import dev.strata.resilience.Backoff;
 import dev.strata.resilience.Jitter;
 import dev.strata.resilience.Pipeline;
 import dev.strata.resilience.Retry;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.jdbc.StrataDataSource;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;

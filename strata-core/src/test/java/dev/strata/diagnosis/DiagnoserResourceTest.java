@@ -8,7 +8,7 @@ import dev.strata.chaos.Toxic;
 import dev.strata.fault.Layer;
 import dev.strata.observe.EventBus;
 import dev.strata.resilience.Pipeline;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.jdbc.StrataDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.InetSocketAddress;
 import java.sql.Connection;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.resilience.Pipeline;
-import dev.strata.resource.LocalRateLimiter;
-import dev.strata.resource.RateLimitAlgorithm;
-import dev.strata.resource.RateLimitDecision;
-import dev.strata.resource.RateLimitedException;
+import dev.strata.ratelimit.LocalRateLimiter;
+import dev.strata.ratelimit.RateLimitAlgorithm;
+import dev.strata.ratelimit.RateLimitDecision;
+import dev.strata.ratelimit.RateLimitedException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

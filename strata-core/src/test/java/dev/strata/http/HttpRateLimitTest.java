@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.strata.call.ManualClock;
-import dev.strata.resource.LocalRateLimiter;
-import dev.strata.resource.RateLimitAlgorithm;
-import dev.strata.resource.RateLimitDecision;
-import dev.strata.resource.RateLimitPolicy;
-import dev.strata.resource.RateLimiter;
+import dev.strata.ratelimit.LocalRateLimiter;
+import dev.strata.ratelimit.RateLimitAlgorithm;
+import dev.strata.ratelimit.RateLimitDecision;
+import dev.strata.ratelimit.RateLimitPolicy;
+import dev.strata.ratelimit.RateLimiter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -7,7 +7,7 @@ import dev.strata.config.ConfigKey;
 import dev.strata.config.ConfigSchema;
 import dev.strata.config.ConfigValues;
 import dev.strata.config.ValueType;
-import dev.strata.resource.RateLimitAlgorithm;
+import dev.strata.ratelimit.RateLimitAlgorithm;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.strata.redis;
 
-import dev.strata.internal.BreakerPermits;
+import dev.strata.resilience.internal.BreakerPermits;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.FaultKind;
@@ -8,11 +8,11 @@ import dev.strata.fault.Layer;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
 import dev.strata.resilience.CircuitBreaker;
-import dev.strata.resource.LocalRateLimiter;
-import dev.strata.resource.RateLimitAlgorithm;
-import dev.strata.resource.RateLimitDecision;
-import dev.strata.resource.RateLimitPolicy;
-import dev.strata.resource.RateLimiter;
+import dev.strata.ratelimit.LocalRateLimiter;
+import dev.strata.ratelimit.RateLimitAlgorithm;
+import dev.strata.ratelimit.RateLimitDecision;
+import dev.strata.ratelimit.RateLimitPolicy;
+import dev.strata.ratelimit.RateLimiter;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;

@@ -1,10 +1,10 @@
 package dev.strata.redis;
 
 import dev.strata.observe.EventBus;
-import dev.strata.resource.RateLimitAlgorithm;
-import dev.strata.resource.RateLimitDecision;
-import dev.strata.resource.RateLimitPolicy;
-import dev.strata.resource.RateLimiter;
+import dev.strata.ratelimit.RateLimitAlgorithm;
+import dev.strata.ratelimit.RateLimitDecision;
+import dev.strata.ratelimit.RateLimitPolicy;
+import dev.strata.ratelimit.RateLimiter;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

@@ -2,7 +2,7 @@ package dev.strata.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.resource.RateLimitAlgorithm;
+import dev.strata.ratelimit.RateLimitAlgorithm;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -9,7 +9,7 @@ import dev.strata.config.ConfigSchema;
 import dev.strata.config.LoadedConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.resilience.Pipeline;
-import dev.strata.resource.RateLimitedException;
+import dev.strata.ratelimit.RateLimitedException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

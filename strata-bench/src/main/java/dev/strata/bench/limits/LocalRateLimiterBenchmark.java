@@ -1,8 +1,8 @@
 package dev.strata.bench.limits;
 
-import dev.strata.resource.LocalRateLimiter;
-import dev.strata.resource.RateLimitAlgorithm;
-import dev.strata.resource.RateLimitDecision;
+import dev.strata.ratelimit.LocalRateLimiter;
+import dev.strata.ratelimit.RateLimitAlgorithm;
+import dev.strata.ratelimit.RateLimitDecision;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;

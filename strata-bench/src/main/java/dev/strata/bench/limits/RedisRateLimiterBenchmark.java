@@ -2,7 +2,7 @@ package dev.strata.bench.limits;
 
 import dev.strata.redis.RedisFallback;
 import dev.strata.redis.RedisRateLimiter;
-import dev.strata.resource.RateLimitAlgorithm;
+import dev.strata.ratelimit.RateLimitAlgorithm;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.BucketProxy;

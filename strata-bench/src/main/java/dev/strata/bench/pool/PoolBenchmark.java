@@ -3,7 +3,7 @@ package dev.strata.bench.pool;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.strata.observe.EventBus;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.jdbc.StrataDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

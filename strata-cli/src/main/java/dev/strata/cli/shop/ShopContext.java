@@ -8,7 +8,7 @@ import dev.strata.observe.EventBus;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Pipeline;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.jdbc.StrataDataSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -7,7 +7,7 @@ import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.Layer;
 import dev.strata.resilience.Fallback;
 import dev.strata.resilience.Pipeline;
-import dev.strata.resource.StrataDataSource;
+import dev.strata.jdbc.StrataDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

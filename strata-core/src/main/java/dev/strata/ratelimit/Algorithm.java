@@ -1,0 +1,70 @@
+package dev.strata.ratelimit;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One admission algorithm of {@link LocalRateLimiter}, deciding on a per-key state object it
+ * creates. Times are nanoseconds since the limiter's start (never negative).
+ */
+abstract class Algorithm {
+
+    final RateLimitPolicy policy;
+    final long limit;
+    final long windowNanos;
+
+    Algorithm(RateLimitPolicy policy) {
+        this.policy = policy;
+        this.limit = policy.limit();
+        this.windowNanos = policy.window().toNanos();
+    }
+
+    /** The state of a key seen for the first time at {@code now}: at rest (full quota). */
+    abstract Object newState(long now);
+
+    /**
+     * Decides on {@code permits} for the key whose state this is, filling {@code into} when not
+     * null.
+     *
+     * @return {@link LocalRateLimiter#ALLOWED}, {@link LocalRateLimiter#RETIRED} when the state was
+     *         evicted meanwhile (the caller looks the key up again), or else the nanoseconds until
+     *         the permits could be granted (a refusal)
+     */
+    abstract long decide(Object state, long now, int permits, RateLimitDecision into);
+
+    /**
+     * Marks the state retired if it is at rest at {@code now}, so no later decision uses it.
+     *
+     * @return whether it was retired (and may be removed from the map)
+     */
+    abstract boolean retireIfAtRest(Object state, long now);
+
+    /** Marks the state retired whatever it holds (forced eviction at the key cap). */
+    abstract void retire(Object state);
+
+    /**
+     * A state of one long updated by compare-and-set: the smallest state object the JVM can
+     * have (16 bytes with compressed class pointers).
+     */
+    static final class Cell {
+        static final VarHandle VALUE;
+
+        static {
+            try {
+                VALUE = MethodHandles.lookup().findVarHandle(Cell.class, "value", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        volatile long value;
+
+        Cell(long value) {
+            this.value = value;
+        }
+
+        boolean cas(long expected, long next) {
+            return VALUE.compareAndSet(this, expected, next);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.strata.ratelimit;
+
+import static dev.strata.ratelimit.LocalRateLimiter.ALLOWED;
+import static dev.strata.ratelimit.LocalRateLimiter.RETIRED;
+
+/**
+ * Sliding window counter: counts of the previous and the current fixed window; the sliding
+ * window's count is estimated as {@code previous * (unexpired share of the previous window) + current}.
+ */
+final class SlidingWindowCounter extends Algorithm {
+
+    SlidingWindowCounter(RateLimitPolicy policy) {
+        super(policy);
+    }
+
+    /** Guarded by its own monitor (the critical section only computes; a monitor costs no memory). */
+    static final class Counts {
+        long index;
+        int previous;
+        int current;
+        boolean retired;
+
+        Counts(long index) {
+            this.index = index;
+        }
+
+        /** Rolls the counts forward to window {@code now}; must hold the monitor. */
+        void roll(long index) {
+            if (this.index != index) {
+                previous = this.index == index - 1 ? current : 0;
+                current = 0;
+                this.index = index;
+            }
+        }
+    }
+
+    @Override
+    Object newState(long now) {
+        return new Counts(now / windowNanos);
+    }
+
+    @Override
+    long decide(Object state, long now, int permits, RateLimitDecision into) {
+        Counts c = (Counts) state;
+        long index = now / windowNanos;
+        long position = now - index * windowNanos;
+        synchronized (c) {
+            if (c.retired) {
+                return RETIRED;
+            }
+            c.roll(index);
+            double estimate = c.previous * ((double) (windowNanos - position) / windowNanos) + c.current;
+            if (estimate + permits <= limit) {
+                c.current += permits;
+                if (into != null) {
+                    long remaining = (long) Math.floor(limit - estimate - permits);
+                    into.set(true, remaining, remaining >= 1 ? 0L : waitFor(c, position, 1), reset(c, position), policy);
+                }
+                return ALLOWED;
+            }
+            long wait = waitFor(c, position, permits);
+            if (into != null) {
+                into.set(false, (long) Math.floor(Math.max(0, limit - estimate)), wait, reset(c, position), policy);
+            }
+            return wait;
+        }
+    }
+
+    /** Nanoseconds until the estimate leaves room for {@code permits} (no other request assumed). */
+    private long waitFor(Counts c, long position, int permits) {
+        long room = limit - c.current - permits;
+        if (room >= 0) {
+            if (c.previous == 0) {
+                return 0L;
+            }
+            // previous * (W - p') / W <= room  <=>  p' >= W * (1 - room / previous)
+            double at = windowNanos * (1.0 - (double) room / c.previous);
+            return Math.max(0L, (long) Math.ceil(at) - position);
+        }
+        // not before the next window, in which today's current count becomes the previous one
+        double at = windowNanos * (1.0 - (double) (limit - permits) / c.current);
+        return (windowNanos - position) + Math.max(0L, (long) Math.ceil(at));
+    }
+
+    /** Nanoseconds until both counted windows have slid out. */
+    private long reset(Counts c, long position) {
+        if (c.current > 0) {
+            return 2 * windowNanos - position;
+        }
+        return c.previous > 0 ? windowNanos - position : 0L;
+    }
+
+    @Override
+    boolean retireIfAtRest(Object state, long now) {
+        Counts c = (Counts) state;
+        synchronized (c) {
+            if (!c.retired) {
+                c.roll(now / windowNanos);
+                if (c.previous == 0 && c.current == 0) {
+                    c.retired = true;
+                }
+            }
+            return c.retired;
+        }
+    }
+
+    @Override
+    void retire(Object state) {
+        Counts c = (Counts) state;
+        synchronized (c) {
+            c.retired = true;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.strata.pool;
+
+import dev.strata.testsupport.Await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/** The pool's waiter line alone (issue 8, item 6a and the Pool split): offers and wake-ups. */
+class WaiterLineTest {
+
+    @Test
+    void anOfferGoesToTheLongestWaiterWithoutOneAndSkipsThoseWhoLeft() {
+        WaiterLine line = new WaiterLine();
+        WaiterLine.Waiter first = line.join(0);
+        WaiterLine.Waiter second = line.join(1);
+        Object a = new Object();
+        Object b = new Object();
+
+        assertThat(line.offer(a)).isTrue();
+        assertThat(first.slot()).isSameAs(a);
+        assertThat(line.offer(b)).as("the first has an offer: the next waiter gets this one").isTrue();
+        assertThat(second.slot()).isSameAs(b);
+        assertThat(line.offer(new Object())).as("everyone has an offer").isFalse();
+
+        assertThat(line.leave(first)).as("an unused offer comes back to be passed on").isSameAs(a);
+        assertThat(line.isHead(second)).isTrue();
+        assertThat(first.offer(new Object())).as("offers to a waiter who left fail").isFalse();
+    }
+
+    @Test
+    void aRoomToCreateWakeUpSkipsAWaiterThatHasLeft() throws Exception {
+        WaiterLine line = new WaiterLine();
+        WaiterLine.Waiter gone = line.join(0);
+        gone.leave(); // left, but not yet out of the queue: the race of the lost wake-up
+        CountDownLatch joined = new CountDownLatch(1);
+        AtomicReference<WaiterLine.Waiter> parked = new AtomicReference<>();
+        CountDownLatch woken = new CountDownLatch(1);
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            parked.set(line.join(1));
+            joined.countDown();
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(30)); // returns only on unpark
+            woken.countDown();
+        });
+        assertThat(joined.await(5, TimeUnit.SECONDS)).isTrue();
+        Await.until(Duration.ofSeconds(5), () -> waiter.getState() == Thread.State.TIMED_WAITING || woken.getCount() == 0);
+
+        line.signalRoom();
+
+        assertThat(woken.await(5, TimeUnit.SECONDS)).as("the live waiter is woken, not the one leaving").isTrue();
+        assertThat(line.waiting()).isEqualTo(2);
+        assertThat(line.someoneStarving(100, 50)).isTrue();
+        assertThat(line.someoneStarving(10, 50)).isFalse();
+    }
+}
