@@ -148,6 +148,44 @@ class StrataRegistryTest {
     }
 
     @Test
+    void aFailedAttachmentClosesWhatItsDependencyMadeSoARetryStartsAfresh() {
+        AttachmentKey<Recorder> first = AttachmentKey.of("first", Recorder.class);
+        AttachmentKey<Recorder> second = AttachmentKey.of("second", Recorder.class);
+        List<String> closed = new CopyOnWriteArrayList<>();
+        List<StrataDataSource> pools = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        try (Strata strata = builder().strict(true)
+                .attachEverywhere(first, d -> {
+                    pools.add(d.dataSource); // attachments come after the pool
+                    return new Recorder("first", closed);
+                })
+                .attachEverywhere(second, d -> {
+                    if (attempts.incrementAndGet() == 1) {
+                        throw new java.io.IOException("not yet");
+                    }
+                    return new Recorder("second", closed);
+                })
+                .dependency("catalog", d -> d.jdbc(URL, "shop", "pw"))
+                .build()) {
+            Dependency catalog = strata.dependency("catalog");
+            assertThatThrownBy(catalog::dataSource).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("attachment 'second' could not be created: not yet");
+            assertThat(closed).containsExactly("first");
+            assertThat(pools).singleElement().satisfies(pool -> assertThat(pool.pool().isClosed()).isTrue());
+            assertThat(strata.dataSources()).isEmpty();
+            assertThat(strata.components()).extracting(Strata.Component::kind).doesNotContain("data-source", "first");
+
+            // nothing of the first attempt is left: no second pool to the target, no finding, strict mode passes
+            StrataDataSource ds = catalog.dataSource();
+            assertThat(ds.pool().isClosed()).isFalse();
+            assertThat(pools).hasSize(2).last().isSameAs(ds);
+            assertThat(strata.pools()).containsExactly(ds.pool());
+            assertThat(strata.attachments(Recorder.class)).extracting(r -> r.name).containsExactly("first", "second");
+            assertThat(strata.findings()).isEmpty();
+        }
+    }
+
+    @Test
     void everyProblemOfEveryDependencyIsReportedAtOnceAndNothingIsBuilt() {
         assertThatThrownBy(() -> builder()
                 .dependency("payments", d -> d.deadline(Duration.ofSeconds(1)).timeout(Duration.ofSeconds(2))
