@@ -88,6 +88,17 @@ class StrataRegistryTest {
     }
 
     @Test
+    void aSecondPoolMadeByStartIsReportedAtTheCallerOfStart() {
+        try (Strata strata = builder()
+                .dependency("catalog", d -> d.jdbc(URL, "shop", "pw"))
+                .dependency("reports", d -> d.jdbc(URL, "shop", "pw"))
+                .build().start()) {
+            assertThat(strata.findings()).singleElement().satisfies(f -> assertThat(f.message())
+                    .contains("'reports' at dev.strata.application.StrataRegistryTest.aSecondPoolMadeByStartIsReportedAtTheCallerOfStart"));
+        }
+    }
+
+    @Test
     void strictModeRefusesTheSecondPoolAndShowsTheFirstSiteAsCause() {
         try (Strata first = builder().dependency("catalog", d -> d.jdbc(URL, "shop", "pw")).build();
              Strata second = builder().strict(true).dependency("orders", d -> d.jdbc(URL, "shop", "pw")).build()) {
@@ -257,7 +268,8 @@ class StrataRegistryTest {
         strata.registerPool("cache", PoolTarget.host("Redis.local", 6379), () -> closed.add("cache"));
         strata.registerPool("sessions", PoolTarget.host("redis.local", 6379), () -> closed.add("sessions"));
         assertThat(strata.findings()).singleElement().satisfies(f -> assertThat(f.message())
-                .startsWith("second pool to redis.local:6379: 'sessions' at ").contains("while 'cache' (this runtime)"));
+                .startsWith("second pool to redis.local:6379: 'sessions' at ").contains("while 'cache' (this runtime)")
+                .contains("StrataRegistryTest.poolsMadeOutsideTheRuntimeAreCheckedByHostAndPortAndClosedWithThePools"));
         strata.close();
         assertThat(closed).containsExactly("sessions", "cache");
     }
