@@ -19,18 +19,37 @@ abstract class Algorithm {
         this.windowNanos = policy.window().toNanos();
     }
 
+    /**
+     * What one decision did. The numbers that go with it (remaining quota, retry-after, reset)
+     * are written into the caller's {@link RateLimitDecision}, never folded into a return value,
+     * so no outcome can be mistaken for a wait.
+     */
+    enum Verdict {
+        /** The permits were taken. */
+        GRANTED,
+        /** The permits were refused; nothing was taken. */
+        REFUSED,
+        /** Nothing was decided: the state was retired (evicted) meanwhile; the caller looks the key up again. */
+        RETIRED
+    }
+
     /** The state of a key seen for the first time at {@code now}: at rest (full quota). */
     abstract Object newState(long now);
 
     /**
-     * Decides on {@code permits} for the key whose state this is, filling {@code into} when not
-     * null.
+     * Decides on {@code permits} for the key whose state this is, with the caller's clock
+     * reading {@code now}.
      *
-     * @return {@link LocalRateLimiter#ALLOWED}, {@link LocalRateLimiter#RETIRED} when the state was
-     *         evicted meanwhile (the caller looks the key up again), or else the nanoseconds until
-     *         the permits could be granted (a refusal)
+     * @param into filled on {@link Verdict#GRANTED} and {@link Verdict#REFUSED} when not null;
+     *             untouched on {@link Verdict#RETIRED}
      */
-    abstract long decide(Object state, long now, int permits, RateLimitDecision into);
+    abstract Verdict decide(Object state, long now, int permits, RateLimitDecision into);
+
+    /**
+     * A copy of the state that no other decision touches, for explaining a refusal after the
+     * fact: deciding on it takes nothing from the key. Off the hot path (it allocates).
+     */
+    abstract Object snapshot(Object state);
 
     /**
      * Marks the state retired if it is at rest at {@code now}, so no later decision uses it.

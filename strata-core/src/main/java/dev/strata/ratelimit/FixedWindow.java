@@ -1,8 +1,6 @@
 package dev.strata.ratelimit;
 
-import static dev.strata.ratelimit.LocalRateLimiter.ALLOWED;
 import static dev.strata.ratelimit.LocalRateLimiter.DEAD;
-import static dev.strata.ratelimit.LocalRateLimiter.RETIRED;
 
 /**
  * Fixed window: the count of the current window, packed with the window's index into one long
@@ -26,7 +24,7 @@ final class FixedWindow extends Algorithm {
     }
 
     @Override
-    long decide(Object state, long now, int permits, RateLimitDecision into) {
+    Verdict decide(Object state, long now, int permits, RateLimitDecision into) {
         Cell cell = (Cell) state;
         long index = now / windowNanos;
         long resetIn = (index + 1) * windowNanos - now;
@@ -34,23 +32,28 @@ final class FixedWindow extends Algorithm {
         while (true) {
             long v = cell.value;
             if (v == DEAD) {
-                return RETIRED;
+                return Verdict.RETIRED;
             }
             long count = (int) (v >>> 32) == current ? (v & 0xFFFF_FFFFL) : 0L;
             if (count + permits > limit) {
                 if (into != null) {
                     into.set(false, limit - count, resetIn, resetIn, policy);
                 }
-                return resetIn; // nothing frees up before the next window
+                return Verdict.REFUSED; // nothing frees up before the next window
             }
             if (cell.cas(v, pack(index, count + permits))) {
                 if (into != null) {
                     long remaining = limit - count - permits;
                     into.set(true, remaining, remaining > 0 ? 0L : resetIn, resetIn, policy);
                 }
-                return ALLOWED;
+                return Verdict.GRANTED;
             }
         }
+    }
+
+    @Override
+    Object snapshot(Object state) {
+        return new Cell(((Cell) state).value);
     }
 
     @Override

@@ -1,8 +1,6 @@
 package dev.strata.ratelimit;
 
-import static dev.strata.ratelimit.LocalRateLimiter.ALLOWED;
 import static dev.strata.ratelimit.LocalRateLimiter.DEAD;
-import static dev.strata.ratelimit.LocalRateLimiter.RETIRED;
 
 /**
  * GCRA: the key's state is its theoretical arrival time (TAT), the time at which its bucket would
@@ -26,13 +24,13 @@ final class Gcra extends Algorithm {
     }
 
     @Override
-    long decide(Object state, long now, int permits, RateLimitDecision into) {
+    Verdict decide(Object state, long now, int permits, RateLimitDecision into) {
         Cell cell = (Cell) state;
         long cost = permits * interval;
         while (true) {
             long tat = cell.value;
             if (tat == DEAD) {
-                return RETIRED;
+                return Verdict.RETIRED;
             }
             long base = Math.max(tat, now);
             long ahead = base + cost - now;
@@ -41,16 +39,21 @@ final class Gcra extends Algorithm {
                 if (into != null) {
                     into.set(false, (tolerance - (base - now)) / interval, wait, base - now, policy);
                 }
-                return wait;
+                return Verdict.REFUSED;
             }
             if (cell.cas(tat, now + ahead)) {
                 if (into != null) {
                     long remaining = (tolerance - ahead) / interval;
                     into.set(true, remaining, remaining > 0 ? 0L : ahead + interval - tolerance, ahead, policy);
                 }
-                return ALLOWED;
+                return Verdict.GRANTED;
             }
         }
+    }
+
+    @Override
+    Object snapshot(Object state) {
+        return new Cell(((Cell) state).value);
     }
 
     @Override

@@ -44,12 +44,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class LocalRateLimiter implements RateLimiter {
 
-    /** Marks a state removed from the map; a decision that meets it looks the key up again. */
+    /**
+     * The value of a one-word state ({@link Algorithm.Cell}) removed from the map; no live state
+     * has it. A decision that meets it looks the key up again.
+     */
     static final long DEAD = -1L;
-    /** Returned by an algorithm's decide when the permits were granted. */
-    static final long ALLOWED = -1L;
-    /** Returned by an algorithm's decide when the state was retired under it. */
-    static final long RETIRED = -2L;
 
     private final RateLimitPolicy policy;
     private final Algorithm algorithm;
@@ -118,15 +117,18 @@ public final class LocalRateLimiter implements RateLimiter {
             if (state == null) {
                 state = insert(key, now);
             }
-            long r = algorithm.decide(state, now, permits, into);
-            if (r == ALLOWED) {
-                return true;
+            switch (algorithm.decide(state, now, permits, into)) {
+                case GRANTED -> {
+                    return true;
+                }
+                case REFUSED -> {
+                    reject(key, permits, state, now, into);
+                    return false;
+                }
+                case RETIRED -> {
+                    // the state was evicted while we held it: look the key up again
+                }
             }
-            if (r != RETIRED) {
-                reject(key, permits, r);
-                return false;
-            }
-            // the state was evicted while we held it: look the key up again
         }
     }
 
@@ -139,14 +141,25 @@ public final class LocalRateLimiter implements RateLimiter {
         return raced != null ? raced : fresh;
     }
 
-    private void reject(String key, int permits, long retryAfterNanos) {
+    private void reject(String key, int permits, Object state, long now, RateLimitDecision into) {
         rejected.increment();
         if (events.isActive(Level.DEBUG)) {
+            long retryAfterNanos = into != null ? into.retryAfterNanos() : retryAfter(state, now, permits);
             events.publish(new BasicEvent(clock.currentTimeMillis(), policy.name(), "ratelimit.rejected", Layer.RESOURCE,
                     Level.DEBUG, new Fault(FaultKind.RATE_LIMITED, "key " + key, Duration.ofNanos(retryAfterNanos)),
                     "rate limit " + policy + " reached for key '" + key + "' (" + permits + " permit"
                             + (permits == 1 ? "" : "s") + " asked); next in " + Durations.format(retryAfterNanos)));
         }
+    }
+
+    /**
+     * The wait a refusal announced, for a caller that kept no decision: decided again on a copy
+     * of the state, which takes nothing (and may find the permits free by now: then 0).
+     */
+    private long retryAfter(Object state, long now, int permits) {
+        RateLimitDecision d = new RateLimitDecision();
+        return algorithm.decide(algorithm.snapshot(state), now, permits, d) == Algorithm.Verdict.REFUSED
+                ? d.retryAfterNanos() : 0L;
     }
 
     /**

@@ -1,8 +1,5 @@
 package dev.strata.ratelimit;
 
-import static dev.strata.ratelimit.LocalRateLimiter.ALLOWED;
-import static dev.strata.ratelimit.LocalRateLimiter.RETIRED;
-
 /**
  * Sliding window log: the time of every permit granted in the last window, in a ring that grows
  * with the key's traffic (up to the limit) and shrinks again when it empties out. Exact: never
@@ -56,11 +53,11 @@ final class SlidingLog extends Algorithm {
     }
 
     @Override
-    long decide(Object state, long now, int permits, RateLimitDecision into) {
+    Verdict decide(Object state, long now, int permits, RateLimitDecision into) {
         Log log = (Log) state;
         synchronized (log) {
             if (log.retired) {
-                return RETIRED;
+                return Verdict.RETIRED;
             }
             log.expire(now, windowNanos);
             if (log.size + permits > limit) {
@@ -69,7 +66,7 @@ final class SlidingLog extends Algorithm {
                 if (into != null) {
                     into.set(false, limit - log.size, wait, log.at(log.size - 1) + windowNanos - now, policy);
                 }
-                return wait;
+                return Verdict.REFUSED;
             }
             int needed = log.size + permits;
             if (needed > log.times.length) {
@@ -85,7 +82,20 @@ final class SlidingLog extends Algorithm {
                 long remaining = limit - log.size;
                 into.set(true, remaining, remaining > 0 ? 0L : log.at(0) + windowNanos - now, windowNanos, policy);
             }
-            return ALLOWED;
+            return Verdict.GRANTED;
+        }
+    }
+
+    @Override
+    Object snapshot(Object state) {
+        Log log = (Log) state;
+        synchronized (log) {
+            Log copy = new Log();
+            copy.times = log.times.clone();
+            copy.head = log.head;
+            copy.size = log.size;
+            copy.retired = log.retired;
+            return copy;
         }
     }
 

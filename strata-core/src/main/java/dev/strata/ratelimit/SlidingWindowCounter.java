@@ -1,8 +1,5 @@
 package dev.strata.ratelimit;
 
-import static dev.strata.ratelimit.LocalRateLimiter.ALLOWED;
-import static dev.strata.ratelimit.LocalRateLimiter.RETIRED;
-
 /**
  * Sliding window counter: counts of the previous and the current fixed window; the sliding
  * window's count is estimated as {@code previous * (unexpired share of the previous window) + current}.
@@ -40,13 +37,13 @@ final class SlidingWindowCounter extends Algorithm {
     }
 
     @Override
-    long decide(Object state, long now, int permits, RateLimitDecision into) {
+    Verdict decide(Object state, long now, int permits, RateLimitDecision into) {
         Counts c = (Counts) state;
         long index = now / windowNanos;
         long position = now - index * windowNanos;
         synchronized (c) {
             if (c.retired) {
-                return RETIRED;
+                return Verdict.RETIRED;
             }
             c.roll(index);
             double estimate = c.previous * ((double) (windowNanos - position) / windowNanos) + c.current;
@@ -56,13 +53,13 @@ final class SlidingWindowCounter extends Algorithm {
                     long remaining = (long) Math.floor(limit - estimate - permits);
                     into.set(true, remaining, remaining >= 1 ? 0L : waitFor(c, position, 1), reset(c, position), policy);
                 }
-                return ALLOWED;
+                return Verdict.GRANTED;
             }
             long wait = waitFor(c, position, permits);
             if (into != null) {
                 into.set(false, (long) Math.floor(Math.max(0, limit - estimate)), wait, reset(c, position), policy);
             }
-            return wait;
+            return Verdict.REFUSED;
         }
     }
 
@@ -88,6 +85,18 @@ final class SlidingWindowCounter extends Algorithm {
             return 2 * windowNanos - position;
         }
         return c.previous > 0 ? windowNanos - position : 0L;
+    }
+
+    @Override
+    Object snapshot(Object state) {
+        Counts c = (Counts) state;
+        synchronized (c) {
+            Counts copy = new Counts(c.index);
+            copy.previous = c.previous;
+            copy.current = c.current;
+            copy.retired = c.retired;
+            return copy;
+        }
     }
 
     @Override

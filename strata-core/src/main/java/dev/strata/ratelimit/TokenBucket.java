@@ -1,8 +1,5 @@
 package dev.strata.ratelimit;
 
-import static dev.strata.ratelimit.LocalRateLimiter.ALLOWED;
-import static dev.strata.ratelimit.LocalRateLimiter.RETIRED;
-
 /**
  * Token bucket with continuous refill. The bucket's content is kept as "credit" in nanoseconds of
  * refill time (one permit = T nanoseconds, a full bucket = B*T), so the arithmetic is exact and
@@ -41,12 +38,12 @@ final class TokenBucket extends Algorithm {
     }
 
     @Override
-    long decide(Object state, long now, int permits, RateLimitDecision into) {
+    Verdict decide(Object state, long now, int permits, RateLimitDecision into) {
         Bucket b = (Bucket) state;
         long need = permits * interval;
         synchronized (b) {
             if (b.retired) {
-                return RETIRED;
+                return Verdict.RETIRED;
             }
             // callers read the clock before taking the lock, so a later caller may carry an earlier now
             long elapsed = Math.max(0L, now - b.refilledAt);
@@ -58,14 +55,24 @@ final class TokenBucket extends Algorithm {
                 if (into != null) {
                     into.set(true, credit / interval, credit >= interval ? 0L : interval - credit, capacity - credit, policy);
                 }
-                return ALLOWED;
+                return Verdict.GRANTED;
             }
             b.credit = credit;
             long wait = need - credit;
             if (into != null) {
                 into.set(false, credit / interval, wait, capacity - credit, policy);
             }
-            return wait;
+            return Verdict.REFUSED;
+        }
+    }
+
+    @Override
+    Object snapshot(Object state) {
+        Bucket b = (Bucket) state;
+        synchronized (b) {
+            Bucket copy = new Bucket(b.credit, b.refilledAt);
+            copy.retired = b.retired;
+            return copy;
         }
     }
 
