@@ -33,15 +33,21 @@ abstract class Algorithm {
         RETIRED
     }
 
-    /** The state of a key seen for the first time at {@code now}: at rest (full quota). */
+    /**
+     * The state of a key seen for the first time at {@code now}: at rest (full quota), as of
+     * {@code now} (a later decision with an older reading is decided as at {@code now}).
+     */
     abstract Object newState(long now);
 
     /**
      * Decides on {@code permits} for the key whose state this is, with the caller's clock
-     * reading {@code now}.
+     * reading {@code now}. That reading may be older than times the state has already seen
+     * (the caller read the clock, then others decided first): it is then decided against the
+     * newest state, which never moves backwards, and is never admitted where an up-to-date
+     * reading would be refused.
      *
-     * @param into filled on {@link Verdict#GRANTED} and {@link Verdict#REFUSED} when not null;
-     *             untouched on {@link Verdict#RETIRED}
+     * @param into filled on {@link Verdict#GRANTED} and {@link Verdict#REFUSED} when not null,
+     *             with times measured from {@code now}; untouched on {@link Verdict#RETIRED}
      */
     abstract Verdict decide(Object state, long now, int permits, RateLimitDecision into);
 

@@ -37,6 +37,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * is started; sweeps run on the caller that finds the cap reached (one at a time), or on whoever
  * calls {@link #evictIdle()}.
  *
+ * <h2>Time</h2>
+ * A decision reads the clock once, before it takes the key's state, so when other callers
+ * decide in between its reading is older than what the state has seen. Such a stale reading is
+ * decided against the newest state, never the other way round: a window index never moves
+ * backwards (a reading from the previous window is counted in the current one and cannot reset
+ * it), the sliding log records it at the newest time it holds, a bucket's refill time stays
+ * where it is, and a key dropped by a sweep starts again no earlier than the sweep. A stale
+ * reading is thus never admitted where an up-to-date one would be refused. The times in a
+ * {@link RateLimitDecision} are measured from the caller's own reading.
+ *
  * <h2>Cost</h2>
  * A decision reads the clock once, looks the key up, and updates its state: by one
  * compare-and-set for {@link RateLimitAlgorithm#FIXED_WINDOW} and {@link RateLimitAlgorithm#GCRA},
@@ -61,6 +71,12 @@ public final class LocalRateLimiter implements RateLimiter {
     private final LongAdder rejected = new LongAdder();
     private final AtomicLong evictedIdle = new AtomicLong();
     private final AtomicLong evictedActive = new AtomicLong();
+    /**
+     * The latest time a sweep dropped states at (written under {@code sweepLock}, before any
+     * state is retired). A state created later starts no earlier: a caller whose reading
+     * predates the sweep must not find the dropped window or bucket anew at its old time.
+     */
+    private volatile long sweptAt;
 
     private LocalRateLimiter(Builder b, RateLimitPolicy policy) {
         this.policy = policy;
@@ -126,7 +142,8 @@ public final class LocalRateLimiter implements RateLimiter {
                     return false;
                 }
                 case RETIRED -> {
-                    // the state was evicted while we held it: look the key up again
+                    // evicted while we held it: make sure it is gone (the sweeper may not have removed it yet), look again
+                    states.remove(key, state);
                 }
             }
         }
@@ -136,7 +153,8 @@ public final class LocalRateLimiter implements RateLimiter {
         if (states.size() >= maxKeys) {
             makeRoom(now);
         }
-        Object fresh = algorithm.newState(now);
+        // read after the key was found missing or retired, so any sweep that dropped it is seen
+        Object fresh = algorithm.newState(Math.max(now, sweptAt));
         Object raced = states.putIfAbsent(key, fresh);
         return raced != null ? raced : fresh;
     }
@@ -179,6 +197,7 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     private int sweepIdle(long now) {
+        markSweep(now);
         int dropped = 0;
         for (Map.Entry<String, Object> e : states.entrySet()) {
             Object state = e.getValue();
@@ -205,6 +224,7 @@ public final class LocalRateLimiter implements RateLimiter {
                 return;
             }
             int forced = 0;
+            markSweep(now);
             for (Iterator<Map.Entry<String, Object>> it = states.entrySet().iterator(); it.hasNext() && states.size() > target; ) {
                 Map.Entry<String, Object> e = it.next();
                 algorithm.retire(e.getValue());
@@ -220,6 +240,13 @@ public final class LocalRateLimiter implements RateLimiter {
             }
         } finally {
             sweepLock.unlock();
+        }
+    }
+
+    /** Must hold {@code sweepLock}. */
+    private void markSweep(long now) {
+        if (now > sweptAt) {
+            sweptAt = now;
         }
     }
 

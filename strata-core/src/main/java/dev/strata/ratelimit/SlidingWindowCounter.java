@@ -3,6 +3,9 @@ package dev.strata.ratelimit;
 /**
  * Sliding window counter: counts of the previous and the current fixed window; the sliding
  * window's count is estimated as {@code previous * (unexpired share of the previous window) + current}.
+ *
+ * <p>The window index never moves backwards: a clock reading from before the stored window is
+ * decided at that window's start, where the previous window weighs most.
  */
 final class SlidingWindowCounter extends Algorithm {
 
@@ -21,9 +24,9 @@ final class SlidingWindowCounter extends Algorithm {
             this.index = index;
         }
 
-        /** Rolls the counts forward to window {@code now}; must hold the monitor. */
+        /** Rolls the counts forward to window {@code index}, never back; must hold the monitor. */
         void roll(long index) {
-            if (this.index != index) {
+            if (index > this.index) {
                 previous = this.index == index - 1 ? current : 0;
                 current = 0;
                 this.index = index;
@@ -39,11 +42,19 @@ final class SlidingWindowCounter extends Algorithm {
     @Override
     Verdict decide(Object state, long now, int permits, RateLimitDecision into) {
         Counts c = (Counts) state;
-        long index = now / windowNanos;
-        long position = now - index * windowNanos;
+        long readIndex = now / windowNanos;
         synchronized (c) {
             if (c.retired) {
                 return Verdict.RETIRED;
+            }
+            long index = readIndex;
+            long position = now - readIndex * windowNanos;
+            long lag = 0L; // times in the decision are measured from the caller's reading
+            if (c.index > readIndex) {
+                // a reading from before the stored window is decided at that window's start: it must not reset it
+                index = c.index;
+                position = 0L;
+                lag = c.index * windowNanos - now;
             }
             c.roll(index);
             double estimate = c.previous * ((double) (windowNanos - position) / windowNanos) + c.current;
@@ -51,13 +62,14 @@ final class SlidingWindowCounter extends Algorithm {
                 c.current += permits;
                 if (into != null) {
                     long remaining = (long) Math.floor(limit - estimate - permits);
-                    into.set(true, remaining, remaining >= 1 ? 0L : waitFor(c, position, 1), reset(c, position), policy);
+                    into.set(true, remaining, remaining >= 1 ? 0L : waitFor(c, position, 1) + lag,
+                            reset(c, position) + lag, policy);
                 }
                 return Verdict.GRANTED;
             }
-            long wait = waitFor(c, position, permits);
             if (into != null) {
-                into.set(false, (long) Math.floor(Math.max(0, limit - estimate)), wait, reset(c, position), policy);
+                into.set(false, (long) Math.floor(Math.max(0, limit - estimate)), waitFor(c, position, permits) + lag,
+                        reset(c, position) + lag, policy);
             }
             return Verdict.REFUSED;
         }
@@ -104,7 +116,7 @@ final class SlidingWindowCounter extends Algorithm {
         Counts c = (Counts) state;
         synchronized (c) {
             if (!c.retired) {
-                c.roll(now / windowNanos);
+                c.roll(now / windowNanos); // a stale reading leaves newer counts alone
                 if (c.previous == 0 && c.current == 0) {
                     c.retired = true;
                 }
