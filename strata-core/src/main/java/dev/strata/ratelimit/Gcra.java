@@ -6,6 +6,10 @@ import static dev.strata.ratelimit.LocalRateLimiter.DEAD;
  * GCRA: the key's state is its theoretical arrival time (TAT), the time at which its bucket would
  * be full again. A request for n permits is granted when {@code max(TAT, now) + n*T - now <= B*T}
  * (T the emission interval, B the burst) and moves TAT there. One long, one compare-and-set.
+ *
+ * <p>A stale clock reading needs no special case: TAT only ever moves to {@code max(TAT, now) + n*T},
+ * never back, and an older {@code now} only makes {@code max(TAT, now) + n*T - now} larger, so
+ * such a reading is refused more readily, never admitted beyond the burst.
  */
 final class Gcra extends Algorithm {
 

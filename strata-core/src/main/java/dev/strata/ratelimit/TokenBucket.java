@@ -5,6 +5,11 @@ package dev.strata.ratelimit;
  * refill time (one permit = T nanoseconds, a full bucket = B*T), so the arithmetic is exact and
  * its decisions equal {@link Gcra}'s; the difference is two words of state updated under a lock
  * instead of one updated by compare-and-set.
+ *
+ * <p>A stale clock reading (older than the refill time) is decided at the refill time, which
+ * never moves back: nothing refills for it. GCRA, which keeps no time but the arrival time,
+ * decides such a reading at the reading itself, so it may refuse where the bucket admits; both
+ * announce the same wait, measured from the caller's reading.
  */
 final class TokenBucket extends Algorithm {
 
@@ -45,22 +50,24 @@ final class TokenBucket extends Algorithm {
             if (b.retired) {
                 return Verdict.RETIRED;
             }
-            // callers read the clock before taking the lock, so a later caller may carry an earlier now
+            // callers read the clock before taking the lock, so a later caller may carry an earlier
+            // now: it is decided at the refill time, which never moves back (nothing refills for it)
             long elapsed = Math.max(0L, now - b.refilledAt);
+            long lag = Math.max(0L, b.refilledAt - now); // times in the decision are measured from the caller's reading
             long credit = Math.min(capacity, b.credit + elapsed);
             b.refilledAt = Math.max(now, b.refilledAt);
             if (credit >= need) {
                 credit -= need;
                 b.credit = credit;
                 if (into != null) {
-                    into.set(true, credit / interval, credit >= interval ? 0L : interval - credit, capacity - credit, policy);
+                    into.set(true, credit / interval, credit >= interval ? 0L : interval - credit + lag,
+                            capacity - credit + lag, policy);
                 }
                 return Verdict.GRANTED;
             }
             b.credit = credit;
-            long wait = need - credit;
             if (into != null) {
-                into.set(false, credit / interval, wait, capacity - credit, policy);
+                into.set(false, credit / interval, need - credit + lag, capacity - credit + lag, policy);
             }
             return Verdict.REFUSED;
         }
