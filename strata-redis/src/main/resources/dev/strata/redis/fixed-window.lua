@@ -1,5 +1,7 @@
 -- Fixed window, decided atomically on the server. Time is the server's (TIME), so the clocks
--- of the instances sharing the limit do not matter.
+-- of the instances sharing the limit do not matter. The stored window never moves backwards:
+-- when the server's clock is behind it (a failover to a replica whose clock lags the old
+-- primary's), the request is decided against the stored window, never resets it.
 -- KEYS[1] the limited key; ARGV: limit, window (microseconds), permits.
 -- Returns {allowed 0|1, remaining, microseconds until the permits could be granted, microseconds until reset}.
 local t = redis.call('TIME')
@@ -8,12 +10,14 @@ local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local permits = tonumber(ARGV[3])
 local index = math.floor(now / window)
-local reset = (index + 1) * window - now
 local state = redis.call('HMGET', KEYS[1], 'w', 'c')
+local stored = tonumber(state[1])
 local count = 0
-if tonumber(state[1]) == index then
+if stored ~= nil and stored >= index then
+  index = stored
   count = tonumber(state[2])
 end
+local reset = (index + 1) * window - now
 if count + permits > limit then
   return {0, limit - count, reset, reset}
 end

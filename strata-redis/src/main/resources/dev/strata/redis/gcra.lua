@@ -1,6 +1,8 @@
 -- GCRA (the token bucket as one "theoretical arrival time"), decided atomically on the server
 -- with the server's time (TIME). The key holds the TAT in microseconds and expires when the
--- bucket is full again, so idle keys cost nothing.
+-- bucket is full again, so idle keys cost nothing. The TAT only moves to max(TAT, now) + cost,
+-- never back: when the server's clock is behind it (a failover to a replica whose clock lags),
+-- the request is only refused more readily.
 -- KEYS[1] the limited key; ARGV: emission interval (microseconds per permit), burst, permits.
 -- Returns {allowed 0|1, remaining, microseconds until the permits could be granted, microseconds until reset}.
 local t = redis.call('TIME')

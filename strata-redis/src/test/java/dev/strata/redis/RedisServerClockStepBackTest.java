@@ -9,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,9 +63,12 @@ class RedisServerClockStepBackTest {
         RedisCommands<String, String> sync = connection.sync();
         String key = "strata:rl:" + name + ":k";
         long ahead = serverMicros(sync) / WINDOW_MICROS + 1; // the window a primary one hour ahead was in
-        sync.hset(key, java.util.Map.of("w", Long.toString(ahead), "c", "10"));
+        sync.hset(key, Map.of("w", Long.toString(ahead), "c", "9"));
 
         RateLimitDecision d = new RateLimitDecision();
+        assertThat(limiter.tryAcquire("k", 1, d)).as("the 10th permit of the newer window").isTrue();
+        assertThat(sync.hget(key, "w")).isEqualTo(Long.toString(ahead));
+        assertThat(sync.hget(key, "c")).isEqualTo("10");
         assertThat(limiter.tryAcquire("k", 1, d)).as("the newer window is full").isFalse();
         assertThat(sync.hget(key, "w")).isEqualTo(Long.toString(ahead));
         assertThat(sync.hget(key, "c")).isEqualTo("10");
@@ -79,7 +83,7 @@ class RedisServerClockStepBackTest {
         RedisCommands<String, String> sync = connection.sync();
         String key = "strata:rl:" + name + ":k";
         long ahead = serverMicros(sync) / WINDOW_MICROS + 1;
-        sync.hset(key, java.util.Map.of("w", Long.toString(ahead), "c", "6", "p", "4"));
+        sync.hset(key, Map.of("w", Long.toString(ahead), "c", "6", "p", "4"));
 
         RateLimitDecision d = new RateLimitDecision();
         assertThat(limiter.tryAcquire("k", 1, d)).as("4 (previous, at full weight) + 6 (current) fill the limit").isFalse();
