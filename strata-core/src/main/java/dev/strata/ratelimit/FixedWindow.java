@@ -30,7 +30,7 @@ final class FixedWindow extends Algorithm {
 
     private long pack(long index, long count) {
         // the index keeps its low 64 - countBits bits: at least 32, and 45 or more for limits
-        // below 2^19, enough for every index of 1 ms windows that a long of nanoseconds reaches
+        // below 2^18, enough to compare any two indices of 1 ms windows a long of nanoseconds reaches
         return (index << countBits) | count;
     }
 

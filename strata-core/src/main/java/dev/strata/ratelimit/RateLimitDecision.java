@@ -11,6 +11,8 @@ import java.time.Duration;
  * request and decide without allocating ({@link RateLimiter#tryAcquire(String, int, RateLimitDecision)});
  * {@link RateLimiter#decide(String)} returns a fresh one for code that prefers values. It is not
  * thread-safe: one decision belongs to one caller at a time. {@link #copy()} keeps a snapshot.
+ *
+ * <p>Times are measured from the clock reading the limiter decided with.
  */
 public final class RateLimitDecision {
 

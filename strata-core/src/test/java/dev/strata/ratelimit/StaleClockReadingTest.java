@@ -175,6 +175,27 @@ class StaleClockReadingTest {
         assertThat(limiter.tryAcquire("k")).as("window 7 is full").isFalse();
     }
 
+    /**
+     * Telling a newer window from an older one takes the window's index, kept beside the count in
+     * one long: at the largest limit 32 bits (compared by signed difference, exact up to 2^31
+     * windows apart), at a usual limit far more. A key idle that long still starts a new window.
+     */
+    @Test
+    void fixedWindowTellsALongIdleKeysOldWindowFromANewerOne() {
+        LocalRateLimiter largest = limiter(RateLimitAlgorithm.FIXED_WINDOW, Integer.MAX_VALUE, Duration.ofMillis(1));
+        assertThat(largest.tryAcquire("k", Integer.MAX_VALUE)).isTrue();
+        assertThat(largest.tryAcquire("k")).isFalse();
+        clock.at(Duration.ofMillis((1L << 31) - 1)); // 24.8 days of 1 ms windows later
+        assertThat(largest.tryAcquire("k", Integer.MAX_VALUE)).isTrue();
+
+        LocalRateLimiter usual = limiter(RateLimitAlgorithm.FIXED_WINDOW, 1000, Duration.ofMillis(1));
+        assertThat(usual.tryAcquire("k", 1000)).isTrue();
+        assertThat(usual.tryAcquire("k")).isFalse();
+        clock.at(Duration.ofMillis((1L << 31) - 1 + (1L << 40))); // 35 years later
+        assertThat(usual.tryAcquire("k", 1000)).isTrue();
+        assertThat(usual.tryAcquire("k")).isFalse();
+    }
+
     /** A {@link ManualClock} whose next reading can be set back, as read by a caller that decides only later. */
     static final class StaleClock implements Clock {
         private final ManualClock clock = new ManualClock();
