@@ -215,27 +215,19 @@ public final class CircuitBreaker {
     /** The outcome statistics of the CLOSED state; null in {@link Mode#CONSECUTIVE_FAILURES} mode. */
     private final SlidingWindow window;
 
-    private CircuitBreaker(Builder b) {
-        this.name = b.name;
-        this.mode = b.mode;
-        this.failureThreshold = b.failureThreshold;
-        this.slowCallNanos = b.slowCallDuration == null ? Long.MAX_VALUE : b.slowCallDuration.toNanos();
-        this.halfOpenPermits = b.halfOpenPermits;
-        this.maxHalfOpenNanos = b.maxHalfOpenDuration.toNanos();
-        this.recordFault = b.recordFault;
-        this.clock = b.clock;
-        long openWaitNanos = b.openWait.toNanos();
-        long maxOpenWaitNanos = b.maxOpenWait == null ? Math.max(openWaitNanos, Duration.ofMinutes(5).toNanos())
-                : b.maxOpenWait.toNanos();
-        this.openWait = new OpenWait(openWaitNanos, b.openWaitMultiplier, maxOpenWaitNanos, b.openWaitJitter,
-                b.random != null ? b.random : new SplittableRandom());
-        this.thresholds = new WindowThresholds(b.minimumCalls, b.failureRateThreshold, b.slowCallRateThreshold, slowCallNanos);
-        this.events = new BreakerEvents(name, clock, b.events);
-        this.window = switch (mode) {
-            case CONSECUTIVE_FAILURES -> null;
-            case COUNT_WINDOW -> new CountWindow(b.windowSize, thresholds);
-            case TIME_WINDOW -> new TimeWindow(b.windowSize, clock, thresholds);
-        };
+    private CircuitBreaker(BreakerConfig c) {
+        this.name = c.name();
+        this.mode = c.mode();
+        this.failureThreshold = c.failureThreshold();
+        this.slowCallNanos = c.slowCallNanos();
+        this.halfOpenPermits = c.halfOpenPermits();
+        this.maxHalfOpenNanos = c.maxHalfOpenNanos();
+        this.recordFault = c.recordFault();
+        this.clock = c.clock();
+        this.openWait = c.openWait();
+        this.thresholds = c.thresholds();
+        this.events = new BreakerEvents(name, clock, c.events());
+        this.window = c.newWindow();
         this.phase = newPhase(State.CLOSED, 0L, 0, 0);
     }
 
@@ -711,28 +703,10 @@ public final class CircuitBreaker {
      * recorded when retryable or on the REMOTE, NETWORK or RESOURCE layer (never APPLICATION),
      * system clock, root event bus.
      */
-    public static final class Builder {
-        private final String name;
-        private Mode mode = Mode.COUNT_WINDOW;
-        private int failureThreshold = 5;
-        private int windowSize = 100;
-        private Integer minimumCalls;
-        private double failureRateThreshold = 0.5;
-        private Duration slowCallDuration;
-        private double slowCallRateThreshold = 1.0;
-        private int halfOpenPermits = 1;
-        private Duration openWait = Duration.ofSeconds(30);
-        private double openWaitMultiplier = 1.0;
-        private Duration maxOpenWait;
-        private Duration maxHalfOpenDuration = Duration.ofSeconds(60);
-        private double openWaitJitter;
-        private Predicate<Fault> recordFault = Builder::recordedByDefault;
-        private Clock clock = Clock.system();
-        private EventBus events = EventBus.root();
-        private RandomGenerator random;
+    public static final class Builder extends BreakerSettings {
 
         private Builder(String name) {
-            this.name = Require.notBlank("name", name);
+            super(name);
         }
 
         /** The default {@code recordFault}: retryable faults and any REMOTE, NETWORK or RESOURCE fault, never APPLICATION. */
@@ -744,142 +718,19 @@ public final class CircuitBreaker {
             return fault.retryable() || layer == Layer.REMOTE || layer == Layer.NETWORK || layer == Layer.RESOURCE;
         }
 
-        /** How the breaker decides to open; default {@link Mode#COUNT_WINDOW}. */
-        public Builder mode(Mode mode) {
-            this.mode = Require.nonNull("mode", mode);
-            return this;
-        }
-
-        /** Failures in a row that open the breaker in {@link Mode#CONSECUTIVE_FAILURES} mode, 1..10000; default 5. */
-        public Builder failureThreshold(int failureThreshold) {
-            this.failureThreshold = failureThreshold;
-            return this;
-        }
-
-        /** Calls (count window, 1..100000) or seconds (time window, 1..3600) in the window; default 100. */
-        public Builder windowSize(int windowSize) {
-            this.windowSize = windowSize;
-            return this;
-        }
-
-        /** Calls needed in the window before rates apply, 1..windowSize for a count window; default min(10, windowSize). */
-        public Builder minimumCalls(int minimumCalls) {
-            this.minimumCalls = minimumCalls;
-            return this;
-        }
-
-        /** Failure rate (0.001..1) at or above which the breaker opens; default 0.5. */
-        public Builder failureRateThreshold(double failureRateThreshold) {
-            this.failureRateThreshold = failureRateThreshold;
-            return this;
-        }
-
-        /** A call taking at least this long is slow (1 ms..1 h); window modes only; default off. */
-        public Builder slowCallDuration(Duration slowCallDuration) {
-            this.slowCallDuration = slowCallDuration;
-            return this;
-        }
-
-        /** Slow-call rate (0.001..1) at or above which the breaker opens; default 1.0. */
-        public Builder slowCallRateThreshold(double slowCallRateThreshold) {
-            this.slowCallRateThreshold = slowCallRateThreshold;
-            return this;
-        }
-
-        /** Concurrent probes in half-open state, 1..1000; default 1. */
-        public Builder halfOpenPermits(int halfOpenPermits) {
-            this.halfOpenPermits = halfOpenPermits;
-            return this;
-        }
-
-        /** How long the breaker stays open before a probe, 1 ms..1 h; default 30 s. */
-        public Builder openWait(Duration openWait) {
-            this.openWait = openWait;
-            return this;
-        }
-
-        /** Growth of the open wait after each failed probe, 1..10; default 1 (no growth). */
-        public Builder openWaitMultiplier(double openWaitMultiplier) {
-            this.openWaitMultiplier = openWaitMultiplier;
-            return this;
-        }
-
-        /**
-         * How long the breaker may stay half-open while its probes have not all answered, 1ms..1 day
-         * (default 60 s). Then the next permission request opens it again (a new open wait, then a
-         * new probe), so a probe that hangs without a timeout cannot refuse every caller forever.
-         */
-        public Builder maxHalfOpenDuration(Duration maxHalfOpenDuration) {
-            this.maxHalfOpenDuration = Require.nonNull("maxHalfOpenDuration", maxHalfOpenDuration);
-            return this;
-        }
-
-        /** Cap of the grown open wait, openWait..24 h; default max(openWait, 5 min). */
-        public Builder maxOpenWait(Duration maxOpenWait) {
-            this.maxOpenWait = maxOpenWait;
-            return this;
-        }
-
-        /** Fraction (0..1) by which each open wait is randomly shortened; default 0. */
-        public Builder openWaitJitter(double openWaitJitter) {
-            this.openWaitJitter = openWaitJitter;
-            return this;
-        }
+        // The other setters and the validation are in BreakerSettings; each returns this Builder.
 
         /** Which faults count as failures; others release the permission uncounted. */
         public Builder recordFault(Predicate<Fault> recordFault) {
-            this.recordFault = Require.nonNull("recordFault", recordFault);
-            return this;
-        }
-
-        /** The time source; default the system clock. */
-        public Builder clock(Clock clock) {
-            this.clock = Require.nonNull("clock", clock);
-            return this;
-        }
-
-        /** Where transition and rejection events go; default {@link EventBus#root()}. */
-        public Builder events(EventBus events) {
-            this.events = Require.nonNull("events", events);
-            return this;
-        }
-
-        /** The random source for open-wait jitter (seed it for reproducible tests); default a fresh {@link SplittableRandom}. */
-        public Builder random(RandomGenerator random) {
-            this.random = Require.nonNull("random", random);
+            // Declared here, not in BreakerSettings: a bridge has no generic signature, so the
+            // Builder would show a raw Predicate to reflection and javap.
+            setRecordFault(recordFault);
             return this;
         }
 
         /** Validates the configuration and builds the breaker. */
         public CircuitBreaker build() {
-            Require.between("failureThreshold", failureThreshold, 1, 10_000);
-            if (mode == Mode.TIME_WINDOW) {
-                Require.between("windowSize", windowSize, 1, 3600);
-            } else {
-                Require.between("windowSize", windowSize, 1, 100_000);
-            }
-            if (minimumCalls == null) {
-                minimumCalls = mode == Mode.COUNT_WINDOW ? Math.min(10, windowSize) : 10;
-            }
-            Require.between("minimumCalls", minimumCalls, 1, mode == Mode.COUNT_WINDOW ? windowSize : 1_000_000);
-            Require.between("failureRateThreshold", failureRateThreshold, 0.001, 1.0);
-            Require.between("slowCallRateThreshold", slowCallRateThreshold, 0.001, 1.0);
-            if (slowCallDuration != null) {
-                if (mode == Mode.CONSECUTIVE_FAILURES) {
-                    throw new IllegalArgumentException("slowCallDuration: " + Durations.format(slowCallDuration)
-                            + " is not allowed in CONSECUTIVE_FAILURES mode; allowed in COUNT_WINDOW and TIME_WINDOW");
-                }
-                Require.between("slowCallDuration", slowCallDuration, Duration.ofMillis(1), Duration.ofHours(1));
-            }
-            Require.between("halfOpenPermits", halfOpenPermits, 1, 1000);
-            Require.between("openWait", openWait, Duration.ofMillis(1), Duration.ofHours(1));
-            Require.between("openWaitMultiplier", openWaitMultiplier, 1.0, 10.0);
-            if (maxOpenWait != null) {
-                Require.between("maxOpenWait", maxOpenWait, openWait, Duration.ofHours(24));
-            }
-            Require.between("openWaitJitter", openWaitJitter, 0.0, 1.0);
-            Require.between("maxHalfOpenDuration", maxHalfOpenDuration, Duration.ofMillis(1), Duration.ofDays(1));
-            return new CircuitBreaker(this);
+            return new CircuitBreaker(validated());
         }
     }
 }
