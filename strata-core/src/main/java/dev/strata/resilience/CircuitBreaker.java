@@ -228,7 +228,7 @@ public final class CircuitBreaker {
         this.thresholds = c.thresholds();
         this.events = new BreakerEvents(name, clock, c.events());
         this.window = c.newWindow();
-        this.phase = newPhase(State.CLOSED, 0L, 0, 0);
+        this.phase = newPhase(State.CLOSED, 0L, 0, 0, 0L);
     }
 
     /**
@@ -282,7 +282,7 @@ public final class CircuitBreaker {
                     return refuse(p);
                 }
                 // In HALF_OPEN, openUntilNanos is when the period ends if its probes never answer.
-                Phase halfOpen = newPhase(State.HALF_OPEN, clock.nanoTime() + maxHalfOpenNanos, p.openings, halfOpenPermits);
+                Phase halfOpen = newPhase(State.HALF_OPEN, clock.nanoTime() + maxHalfOpenNanos, p.openings, halfOpenPermits, 0L);
                 if (transition(p, halfOpen, "open wait of " + Durations.format(p.openNanos) + " elapsed")) {
                     return tryAcquireProbe(halfOpen);
                 }
@@ -295,12 +295,8 @@ public final class CircuitBreaker {
     }
 
     private long tryAcquireProbe(Phase p) {
-        AtomicInteger permits = p.permitsLeft;
-        for (int left = permits.get(); left > 0; left = permits.get()) {
-            if (permits.compareAndSet(left, left - 1)) {
-                p.probesInFlight.incrementAndGet();
-                return p.generation;
-            }
+        if (p.takeProbePermit()) {
+            return p.generation;
         }
         if (clock.nanoTime() - p.openUntilNanos >= 0) {
             // Every probe permit is taken and none answered in time (a hung probe without a
@@ -315,7 +311,7 @@ public final class CircuitBreaker {
     private long refuse(Phase p) {
         notPermitted.increment();
         if (events.publishesRefusals()) {
-            events.refused(p.state, remaining(p));
+            events.refused(p.state, p.remainingOpenNanos(clock));
         }
         return NOT_PERMITTED;
     }
@@ -343,7 +339,7 @@ public final class CircuitBreaker {
         return switch (p.state) {
             case CLOSED, DISABLED -> true;
             case OPEN -> clock.nanoTime() - p.openUntilNanos >= 0;
-            case HALF_OPEN -> p.permitsLeft.get() > 0;
+            case HALF_OPEN -> p.hasProbePermit();
             case FORCED_OPEN -> false;
         };
     }
@@ -394,14 +390,14 @@ public final class CircuitBreaker {
                 }
             }
             case HALF_OPEN -> {
-                if (!claimProbeOutcome(p)) {
+                if (!p.claimProbeOutcome()) {
                     return;
                 }
                 if (durationNanos >= slowCallNanos) {
                     // A probe that answers but too slowly says the dependency has not recovered.
                     open(p, p.openings + 1, "probe was slow: " + Durations.format(durationNanos) + " >= "
                             + Durations.format(slowCallNanos));
-                } else if (p.probeSuccesses.incrementAndGet() >= halfOpenPermits) {
+                } else if (p.probeSucceeded() >= halfOpenPermits) {
                     closeFromHalfOpen(p);
                 }
             }
@@ -464,7 +460,7 @@ public final class CircuitBreaker {
                 }
             }
             case HALF_OPEN -> {
-                if (claimProbeOutcome(p)) {
+                if (p.claimProbeOutcome()) {
                     open(p, p.openings + 1, "probe failed: " + fault);
                 }
             }
@@ -492,20 +488,9 @@ public final class CircuitBreaker {
      */
     void releasePermission(long permit) {
         Phase p = phase;
-        if (p.generation == permit && p.state == State.HALF_OPEN && claimProbeOutcome(p)) {
-            p.permitsLeft.incrementAndGet();
+        if (p.generation == permit && p.state == State.HALF_OPEN && p.claimProbeOutcome()) {
+            p.returnProbePermit();
         }
-    }
-
-    /** Matches an outcome to a probe in flight; false when more outcomes arrive than probes were admitted. */
-    private static boolean claimProbeOutcome(Phase p) {
-        AtomicInteger inFlight = p.probesInFlight;
-        for (int n = inFlight.get(); n > 0; n = inFlight.get()) {
-            if (inFlight.compareAndSet(n, n - 1)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void openFromClosed(Phase p) {
@@ -519,14 +504,12 @@ public final class CircuitBreaker {
         // The window is unused while half-open; clear it before publishing CLOSED so the new
         // period starts empty.
         clearCounters();
-        transition(p, newPhase(State.CLOSED, 0L, 0, 0), halfOpenPermits == 1 ? "probe succeeded" : "all " + halfOpenPermits + " probes succeeded");
+        transition(p, newPhase(State.CLOSED, 0L, 0, 0, 0L), halfOpenPermits == 1 ? "probe succeeded" : "all " + halfOpenPermits + " probes succeeded");
     }
 
     private void open(Phase from, int openings, String reason) {
         long wait = openWait.forOpening(openings);
-        Phase opened = newPhase(State.OPEN, clock.nanoTime() + wait, openings, 0);
-        opened.openNanos = wait;
-        transition(from, opened, reason);
+        transition(from, newPhase(State.OPEN, clock.nanoTime() + wait, openings, 0, wait), reason);
     }
 
     private boolean transition(Phase from, Phase to, String reason) {
@@ -569,17 +552,17 @@ public final class CircuitBreaker {
 
     /** Refuses every call until {@link #reset()}, whatever the outcomes say. */
     public void forceOpen() {
-        force(newPhase(State.FORCED_OPEN, 0L, 0, 0), "forced open");
+        force(newPhase(State.FORCED_OPEN, 0L, 0, 0, 0L), "forced open");
     }
 
     /** Permits every call and counts nothing until {@link #reset()}. */
     public void disable() {
-        force(newPhase(State.DISABLED, 0L, 0, 0), "disabled");
+        force(newPhase(State.DISABLED, 0L, 0, 0, 0L), "disabled");
     }
 
     /** Back to {@code CLOSED} with an empty window and the open wait back at its base value. */
     public void reset() {
-        force(newPhase(State.CLOSED, 0L, 0, 0), "reset");
+        force(newPhase(State.CLOSED, 0L, 0, 0, 0L), "reset");
     }
 
     /**
@@ -595,15 +578,7 @@ public final class CircuitBreaker {
      * the wait has elapsed, {@link Long#MAX_VALUE} when forced open.
      */
     public long remainingOpenNanos() {
-        return remaining(phase);
-    }
-
-    private long remaining(Phase p) {
-        return switch (p.state) {
-            case OPEN -> Math.max(0L, p.openUntilNanos - clock.nanoTime());
-            case FORCED_OPEN -> Long.MAX_VALUE;
-            default -> 0L;
-        };
+        return phase.remainingOpenNanos(clock);
     }
 
     /** A snapshot of the statistics; allocates, meant for dashboards and tests, not the hot path. */
@@ -663,33 +638,8 @@ public final class CircuitBreaker {
 
     // ---------------------------------------------------------------------------------------
 
-    private Phase newPhase(State state, long openUntilNanos, int openings, int permits) {
-        return new Phase(generations.incrementAndGet(), state, openUntilNanos, openings, permits);
-    }
-
-    /** One period of the state machine; replaced (never mutated in its state) on each transition. */
-    private static final class Phase {
-        /** Unique per breaker and positive; the permit handed to the calls this period admits. */
-        final long generation;
-        final State state;
-        final long openUntilNanos;
-        /** Consecutive openings without a close in between; drives the wait growth. */
-        final int openings;
-        final AtomicInteger permitsLeft;
-        final AtomicInteger probesInFlight;
-        final AtomicInteger probeSuccesses;
-        long openNanos; // set before publication through the CAS
-
-        Phase(long generation, State state, long openUntilNanos, int openings, int permits) {
-            this.generation = generation;
-            this.state = state;
-            this.openUntilNanos = openUntilNanos;
-            this.openings = openings;
-            boolean halfOpen = state == State.HALF_OPEN;
-            this.permitsLeft = halfOpen ? new AtomicInteger(permits) : null;
-            this.probesInFlight = halfOpen ? new AtomicInteger() : null;
-            this.probeSuccesses = halfOpen ? new AtomicInteger() : null;
-        }
+    private Phase newPhase(State state, long openUntilNanos, int openings, int permits, long openNanos) {
+        return new Phase(generations.incrementAndGet(), state, openUntilNanos, openings, permits, openNanos);
     }
 
     // ---------------------------------------------------------------------------------------
