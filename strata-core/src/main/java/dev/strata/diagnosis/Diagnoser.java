@@ -8,8 +8,6 @@ import dev.strata.diagnosis.EventWindow.Totals;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
 import dev.strata.internal.Require;
-import dev.strata.observe.EventListener;
-import dev.strata.observe.StrataEvent;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.pool.PoolConfig;
 import java.time.Duration;
@@ -24,10 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -58,28 +52,15 @@ public final class Diagnoser implements AutoCloseable {
     private final DiagnosisSource source;
     private final Clock clock;
     private final long windowMillis;
-    private final ConcurrentHashMap<String, EventWindow> windows = new ConcurrentHashMap<>();
-    private final Map<Object, PoolTrack> pools = new IdentityHashMap<>();
-    private final ConcurrentHashMap<String, LatencyTrack> latencies = new ConcurrentHashMap<>();
-    private final ReentrantLock poolLock = new ReentrantLock();
+    private final Intake intake;
     private final Map<String, Instant> since = new HashMap<>();
     private final ReentrantLock sinceLock = new ReentrantLock();
-    private final AutoCloseable subscription;
-    private final ScheduledExecutorService poller;
 
     private Diagnoser(Builder b) {
         this.source = b.source;
         this.clock = b.clock;
         this.windowMillis = b.window.toMillis();
-        EventListener listener = this::onEvent;
-        this.subscription = source.events().subscribe(listener);
-        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "strata-diagnoser");
-            t.setDaemon(true);
-            return t;
-        });
-        long every = b.pollInterval.toMillis();
-        poller.scheduleWithFixedDelay(this::pollQuietly, 0, every, TimeUnit.MILLISECONDS);
+        this.intake = new Intake(source, clock, windowMillis, b.pollInterval.toMillis());
     }
 
     /**
@@ -97,43 +78,9 @@ public final class Diagnoser implements AutoCloseable {
         return new Builder(source);
     }
 
-    // ------------------------------------------------------------------ intake
-
-    private void onEvent(StrataEvent event) {
-        String dependency = event.dependency() == null ? OTHER : event.dependency();
-        EventWindow window = windows.get(dependency);
-        if (window == null) {
-            if (windows.size() >= MAX_DEPENDENCIES) {
-                dependency = OTHER;
-            }
-            window = windows.computeIfAbsent(dependency, d -> new EventWindow(d, (int) Math.max(2, windowMillis / 1000 + 1)));
-        }
-        window.accept(event);
-    }
-
-    private void pollQuietly() {
-        try {
-            poll();
-        } catch (RuntimeException e) {
-            // A source that fails to enumerate must not stop the poller; the next tick tries again.
-            System.getLogger("dev.strata").log(System.Logger.Level.DEBUG, "diagnoser poll failed", e);
-        }
-    }
-
     /** Samples every pool's stats once; public for tests and tools that drive time themselves. */
     public void poll() {
-        long now = clock.currentTimeMillis();
-        poolLock.lock();
-        try {
-            Set<Object> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            for (DiagnosisSource.PoolView view : source.pools()) {
-                seen.add(view.pool());
-                pools.computeIfAbsent(view.pool(), p -> new PoolTrack()).sample(now, view.pool().stats());
-            }
-            pools.keySet().retainAll(seen);
-        } finally {
-            poolLock.unlock();
-        }
+        intake.poll();
     }
 
     /**
@@ -144,7 +91,7 @@ public final class Diagnoser implements AutoCloseable {
      */
     public Interceptor latencyProbe(String dependency, int every) {
         Require.between("every", every, 1, 1_000_000);
-        LatencyTrack track = latencies.computeIfAbsent(dependency, d -> new LatencyTrack());
+        LatencyTrack track = intake.latencyTrack(dependency);
         AtomicLong counter = new AtomicLong();
         return new Interceptor() {
             @Override
@@ -162,7 +109,7 @@ public final class Diagnoser implements AutoCloseable {
 
     /** Dependencies with an event window now (at most {@link #MAX_DEPENDENCIES} + 1). */
     int trackedDependencies() {
-        return windows.size();
+        return intake.trackedDependencies();
     }
 
     // ------------------------------------------------------------------ verdicts
@@ -172,10 +119,7 @@ public final class Diagnoser implements AutoCloseable {
         poll();
         long now = clock.currentTimeMillis();
         List<Verdict> found = new ArrayList<>();
-        Map<String, Totals> totals = new LinkedHashMap<>();
-        for (EventWindow w : windows.values()) {
-            totals.put(w.dependency(), w.totals(now, windowMillis));
-        }
+        Map<String, Totals> totals = intake.totals(now);
         Map<String, CircuitBreaker> breakers = new HashMap<>();
         for (CircuitBreaker b : source.breakers()) {
             breakers.put(b.name(), b);
@@ -418,7 +362,7 @@ public final class Diagnoser implements AutoCloseable {
         }
         long timeouts = t.count(Signal.TIMEOUT_FIRED) + t.count(Signal.DEADLINE_FIRED);
         if (timeouts >= 5) { // a couple of timeouts in a burst are not a pattern
-            LatencyTrack latency = latencies.get(dep);
+            LatencyTrack latency = intake.latency(dep);
             long[] measured = latency == null ? null : latency.percentiles(clock.currentTimeMillis() - windowMillis);
             long bound = t.maxOf(Signal.TIMEOUT_FIRED);
             boolean fastOperation = measured != null && bound > 0 && measured[0] < bound;
@@ -468,8 +412,7 @@ public final class Diagnoser implements AutoCloseable {
 
     private void poolVerdicts(Map<String, List<DiagnosisSource.PoolView>> byDependency, Map<String, Totals> totals,
                               long now, List<Verdict> out) {
-        poolLock.lock();
-        try {
+        intake.withPoolTracks(pools -> {
             for (List<DiagnosisSource.PoolView> views : byDependency.values()) {
                 for (DiagnosisSource.PoolView view : views) {
                     PoolTrack track = pools.get(view.pool());
@@ -494,9 +437,7 @@ public final class Diagnoser implements AutoCloseable {
                     }
                 }
             }
-        } finally {
-            poolLock.unlock();
-        }
+        });
     }
 
     private void application(List<Verdict> out) {
@@ -734,18 +675,7 @@ public final class Diagnoser implements AutoCloseable {
     /** Unsubscribes and stops the poller; {@link #diagnose()} still answers from what was seen. */
     @Override
     public void close() {
-        try {
-            subscription.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("could not unsubscribe the diagnoser", e);
-        } finally {
-            poller.shutdownNow();
-            try {
-                poller.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        intake.close();
     }
 
     /** Settings of a {@link Diagnoser}: window 60 s, poll every 250 ms, the system clock. */

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * A pool's recent stats samples (a fixed ring) and its hold time while healthy. Not thread-safe:
- * the diagnoser samples and reads it under its pool lock.
+ * the intake samples and the rules read under one lock ({@link Intake#withPoolTracks}).
  */
 final class PoolTrack {
 
