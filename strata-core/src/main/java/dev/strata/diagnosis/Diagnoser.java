@@ -13,9 +13,7 @@ import dev.strata.pool.PoolConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Which layer broke, answered inside the running service. Subscribes to a
@@ -53,8 +50,7 @@ public final class Diagnoser implements AutoCloseable {
     private final Clock clock;
     private final long windowMillis;
     private final Intake intake;
-    private final Map<String, Instant> since = new HashMap<>();
-    private final ReentrantLock sinceLock = new ReentrantLock();
+    private final VerdictHistory history = new VerdictHistory();
 
     private Diagnoser(Builder b) {
         this.source = b.source;
@@ -137,7 +133,8 @@ public final class Diagnoser implements AutoCloseable {
         }
         poolVerdicts(poolsByDependency, totals, now, found);
         application(found);
-        return new Diagnosis(Instant.ofEpochMilli(now), order(stamp(found, now)));
+        List<Verdict> stamped = history.stamp(found);
+        return new Diagnosis(Instant.ofEpochMilli(now), new VerdictOrder(source.pools()).order(stamped));
     }
 
     private void network(String dep, Totals t, List<DiagnosisSource.PoolView> views, List<Verdict> out) {
@@ -565,104 +562,6 @@ public final class Diagnoser implements AutoCloseable {
         long when = sinceMillis == Long.MAX_VALUE || sinceMillis <= 0 ? clock.currentTimeMillis() : sinceMillis;
         // the ids it may explain ride along in explains until order() keeps those that are present
         return new Verdict(id, layer, dependency, summary, evidence, List.of(mayExplain), fix, Instant.ofEpochMilli(when));
-    }
-
-    /** Keeps each verdict's {@code since} stable while it stays present, and forgets those that went away. */
-    private List<Verdict> stamp(List<Verdict> found, long now) {
-        sinceLock.lock();
-        try {
-            Map<String, Instant> next = new HashMap<>();
-            List<Verdict> out = new ArrayList<>();
-            for (Verdict v : found) {
-                String key = v.id() + "|" + v.dependency();
-                Instant before = since.get(key);
-                Instant s = before == null || v.since().isBefore(before) ? v.since() : before;
-                next.put(key, s);
-                out.add(v.since(s));
-            }
-            since.clear();
-            since.putAll(next);
-            return out;
-        } finally {
-            sinceLock.unlock();
-        }
-    }
-
-    private static final List<Layer> RANK = List.of(Layer.NETWORK, Layer.RESOURCE, Layer.REMOTE, Layer.RESILIENCE,
-            Layer.APPLICATION);
-    /** Within a layer: causes before their usual consequences. */
-    private static final List<String> ID_RANK = List.of("dead-flows-blackhole", "stale-connections-after-idle",
-            "dns-failing", "dns-slow", "connect-refused", "connect-timeout", "connection-leak", "server-connection-limit",
-            "pool-starvation", "dependency-failing", "dependency-slow", "retry-storm", "breaker-flapping", "timeout-too-tight",
-            "duplicate-pools", "connection-budget-exceeded", "configuration-drift");
-
-    /**
-     * Bottom-up by layer, then: every verdict that explains another is moved before it, and its
-     * {@code explains} keeps only ids actually present. A verdict explains another of the same
-     * dependency; L4 verdicts about a target explain the verdicts of the dependencies on it.
-     */
-    private List<Verdict> order(List<Verdict> found) {
-        List<Verdict> base = new ArrayList<>(found);
-        base.sort(Comparator.<Verdict>comparingInt(v -> RANK.indexOf(v.layer()))
-                .thenComparingInt(v -> ID_RANK.indexOf(v.id()))
-                .thenComparing(Verdict::dependency)
-                .thenComparing(v -> v.since()));
-        Map<String, String> targetOf = new HashMap<>();
-        for (DiagnosisSource.PoolView v : source.pools()) {
-            if (v.target() != null) {
-                targetOf.put(v.dependency(), serverOf(v.target()));
-            }
-        }
-        List<Verdict> resolved = new ArrayList<>();
-        Map<Verdict, List<Verdict>> explainers = new IdentityHashMap<>();
-        for (Verdict v : base) {
-            List<String> kept = new ArrayList<>();
-            for (Verdict other : base) {
-                if (other == v || !v.explains().contains(other.id())) {
-                    continue;
-                }
-                boolean related = other.dependency().equals(v.dependency())
-                        || serverOf(v.dependency()).equals(targetOf.get(other.dependency()))
-                        || (v.layer() == Layer.APPLICATION
-                                && java.util.Objects.equals(targetOf.get(v.dependency()), targetOf.get(other.dependency())));
-                // a verdict never explains one of its own kind, and a cycle keeps the bottom-up order
-                if (related && !other.id().equals(v.id()) && !explainsBack(other, v)) {
-                    if (!kept.contains(other.id())) {
-                        kept.add(other.id());
-                    }
-                    explainers.computeIfAbsent(other, k -> new ArrayList<>()).add(v);
-                }
-            }
-            resolved.add(new Verdict(v.id(), v.layer(), v.dependency(), v.summary(), v.evidence(), kept, v.fix(), v.since()));
-        }
-        Map<Verdict, Verdict> replaced = new IdentityHashMap<>();
-        for (int i = 0; i < base.size(); i++) {
-            replaced.put(base.get(i), resolved.get(i));
-        }
-        List<Verdict> ordered = new ArrayList<>();
-        Set<Verdict> placed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Verdict v : base) {
-            place(v, explainers, placed, ordered, replaced, new ArrayList<>());
-        }
-        return ordered;
-    }
-
-    private static boolean explainsBack(Verdict other, Verdict v) {
-        return other.explains().contains(v.id()) && RANK.indexOf(other.layer()) < RANK.indexOf(v.layer());
-    }
-
-    private static void place(Verdict v, Map<Verdict, List<Verdict>> explainers, Set<Verdict> placed, List<Verdict> out,
-                              Map<Verdict, Verdict> replaced, List<Verdict> path) {
-        if (placed.contains(v) || path.contains(v)) {
-            return;
-        }
-        path.add(v);
-        for (Verdict cause : explainers.getOrDefault(v, List.of())) {
-            place(cause, explainers, placed, out, replaced, path);
-        }
-        path.removeLast();
-        placed.add(v);
-        out.add(replaced.get(v));
     }
 
     private static String seconds(long millis) {
