@@ -103,11 +103,13 @@ class DiagnosisContractTest {
         String docs = Files.readString(root.resolve("docs/diagnosis.md"));
         Pattern id = Pattern.compile("(?:verdict|new Finding)\\(\"([a-z0-9-]+)\"");
         int checked = 0;
-        for (String file : List.of("Diagnoser.java", "PostgresTriage.java", "ConfigAudit.java")) {
-            Path source = root.resolve("strata-core/src/main/java/dev/strata/diagnosis/" + file);
-            if (!Files.exists(source)) {
-                continue;
-            }
+        // every source of the package: the runtime rules live in one class per layer, the audit and triage beside them
+        List<Path> sources;
+        try (var files = Files.list(root.resolve("strata-core/src/main/java/dev/strata/diagnosis"))) {
+            sources = files.filter(f -> f.toString().endsWith(".java")).sorted().toList();
+        }
+        for (Path source : sources) {
+            String file = source.getFileName().toString();
             Matcher m = id.matcher(Files.readString(source));
             while (m.find()) {
                 assertThat(docs).as("docs/diagnosis.md documents %s (%s)", m.group(1), file).contains("`" + m.group(1) + "`");
