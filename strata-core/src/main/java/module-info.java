@@ -14,7 +14,6 @@ module dev.strata.core {
 
     exports dev.strata.application;
     exports dev.strata.call;
-    exports dev.strata.chaos;
     exports dev.strata.diagnosis;
     exports dev.strata.fault;
     exports dev.strata.http;
@@ -26,7 +25,7 @@ module dev.strata.core {
     exports dev.strata.ratelimit;
 
     // Not API. A Strata module that uses it and has a module-info of its own is added here.
-    exports dev.strata.internal to dev.strata.junit;
+    exports dev.strata.internal to dev.strata.chaos, dev.strata.junit;
     exports dev.strata.call.internal to dev.strata.junit;
     exports dev.strata.resilience.internal to dev.strata.junit;
 }

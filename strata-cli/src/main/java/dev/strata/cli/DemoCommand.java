@@ -1,7 +1,7 @@
 package dev.strata.cli;
 
-import dev.strata.cli.demo.Demo;
-import dev.strata.cli.demo.DemoSettings;
+import dev.strata.shop.demo.Demo;
+import dev.strata.shop.demo.DemoSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.strata.cli;
 
-import dev.strata.cli.shop.Shop;
-import dev.strata.cli.shop.ShopFile;
+import dev.strata.shop.Shop;
+import dev.strata.shop.ShopFile;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.strata.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.cli.shop.ShopFile;
+import dev.strata.shop.ShopFile;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

@@ -37,7 +37,8 @@ public record AttachmentKey<T>(String name, Class<T> type) {
         /**
          * @param dependency the handle: its name, pipeline, settings ({@link Dependency#httpBaseUrl()}), events
          * @return the attachment, or null when this dependency gets none (e.g. it has no HTTP base URL)
-         * @throws Exception when it cannot be created; the dependency's creation fails with it
+         * @throws Exception when it cannot be created; the dependency's creation fails with it, and what
+         *     was made for the dependency so far (its pool, earlier attachments) is closed again
          */
         T create(Dependency dependency) throws Exception;
     }

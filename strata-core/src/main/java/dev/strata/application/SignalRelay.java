@@ -19,13 +19,13 @@ final class SignalRelay {
 
     private static final AtomicInteger SIGNALS = new AtomicInteger();
     private static final Object INSTALL_LOCK = new Object();
-    private static volatile Strata target;
+    private static volatile Lifecycle target;
     private static boolean installed;
 
     private SignalRelay() {
     }
 
-    static void install(Strata runtime) {
+    static void install(Lifecycle runtime) {
         target = runtime; // the last runtime that asked: one process, one runtime
         synchronized (INSTALL_LOCK) { // once per process; no blocking work inside
             if (installed) {
@@ -69,7 +69,7 @@ final class SignalRelay {
             Thread.ofPlatform().name("strata-signal-exit").start(() -> System.exit(128 + number));
             return;
         }
-        Strata runtime = target;
+        Lifecycle runtime = target;
         if (runtime != null) {
             runtime.onSecondSignal(name);
         }

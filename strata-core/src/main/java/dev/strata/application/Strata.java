@@ -1,41 +1,26 @@
 package dev.strata.application;
 
 import dev.strata.call.Clock;
-import dev.strata.fault.Layer;
 import dev.strata.internal.Durations;
 import dev.strata.internal.Require;
-import dev.strata.observe.BasicEvent;
+import dev.strata.jdbc.StrataDataSource;
 import dev.strata.observe.EventBus;
+import dev.strata.pool.Pool;
+import dev.strata.ratelimit.RateLimiter;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Pipeline;
-import dev.strata.resilience.Retry;
 import dev.strata.resilience.RetryBudget;
-import dev.strata.resilience.Timeout;
-import dev.strata.pool.Pool;
-import dev.strata.ratelimit.RateLimiter;
-import dev.strata.jdbc.StrataDataSource;
 import java.lang.System.Logger.Level;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -63,7 +48,8 @@ import java.util.function.Consumer;
  *       check, pool settings, the connection budget) and reports every problem in one
  *       {@link InvalidConfigurationException}; nothing is created when any is wrong.</li>
  *   <li>{@link #dependency(String)} returns the same handle for a name; the handle's pipeline,
- *       policies, data source and attachments are created once.</li>
+ *       policies, data source and attachments are created once, all or nothing: when one of them
+ *       fails, what was made for that dependency is closed again.</li>
  *   <li>A second pool to a target (JDBC URL and user, or host:port) that already has an open pool
  *       made by any runtime in this process is an L4 {@link Finding} with both creation sites,
  *       published on the bus; in {@linkplain Builder#strict strict mode} it is refused with
@@ -148,78 +134,49 @@ public final class Strata implements AutoCloseable {
         @Override
         public void close() {
             if (open.compareAndSet(true, false)) {
-                leave();
+                lifecycle.leave();
             }
         }
     }
 
-    private static final String RUNTIME = "strata";
-    /** Open pools of every runtime in the process, by target: a second pool to one target is the L4 finding. */
-    private static final ConcurrentHashMap<PoolTarget, Claim> OPEN_TARGETS = new ConcurrentHashMap<>();
-    private static final Set<Strata> OPEN_RUNTIMES = ConcurrentHashMap.newKeySet();
-
-    private record Claim(Strata runtime, String dependency, StackTraceElement[] site) {
-    }
+    /** The name under which runtime-wide parts are listed and runtime events are published. */
+    static final String RUNTIME = "strata";
 
     private final EventBus events;
     private final Clock clock;
     private final boolean strict;
-    private final Duration shutdownPause;
-    private final Duration shutdownBudget;
     private final Duration startTimeout;
     private final ConnectionBudget budget;
     private final Map<String, Dependency> dependencies;
-    private final List<Component> components = new CopyOnWriteArrayList<>();
-    private final List<Finding> findings = new CopyOnWriteArrayList<>();
+    private final Inventory inventory = new Inventory();
     private final List<Map.Entry<String, BooleanSupplier>> livenessChecks;
     private final List<ConnectionBudget.Check> budgetChecks = new CopyOnWriteArrayList<>();
-    private final Map<PoolTarget, Claim> myClaims = new ConcurrentHashMap<>();
+    /** Serialises resource creation, pool registration, the start transition and the hook's installation. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final ReentrantLock inFlightLock = new ReentrantLock();
-    private final Condition idle = inFlightLock.newCondition();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicBoolean shutdownStarted = new AtomicBoolean();
-    private final CountDownLatch closed = new CountDownLatch(1);
+    private final OpenTargets openTargets;
+    private final Lifecycle lifecycle;
+    private final DependencyAssembler assembler;
     private final Health health;
     private final AutoCloseable faultTracker;
-    private volatile State state = State.NEW;
-    private volatile boolean readinessProbed;
-    private volatile boolean forced;
-    private volatile ShutdownReport shutdownReport;
-    private volatile Thread shutdownHook;
-    /** Whether the shutdown runs in the JVM's shutdown hook, where the logging backend may be gone. */
-    private volatile boolean inJvmShutdown;
 
     private Strata(Builder b, Map<String, DependencySettings> settings) {
         this.events = b.events == null ? EventBus.create() : b.events;
         this.clock = b.clock;
         this.strict = b.strict;
-        this.shutdownPause = b.shutdownPause;
-        this.shutdownBudget = b.shutdownBudget;
         this.startTimeout = b.startTimeout;
         this.budget = b.budget;
         this.livenessChecks = List.copyOf(b.livenessChecks);
+        this.openTargets = new OpenTargets(this);
+        this.lifecycle = new Lifecycle(this, lock, b.shutdownPause, b.shutdownBudget, inventory, openTargets);
+        this.assembler = new DependencyAssembler(this, lock, inventory, openTargets);
         Map<String, Dependency> made = new LinkedHashMap<>();
         for (DependencySettings s : settings.values()) {
-            made.put(s.name(), buildDependency(s));
+            made.put(s.name(), assembler.build(s));
         }
         this.dependencies = Collections.unmodifiableMap(made);
         this.health = new Health(this);
-        this.faultTracker = events.subscribe(event -> {
-            if (event.fault() != null) {
-                Dependency d = dependencies.get(event.dependency());
-                if (d != null) {
-                    d.recordFault(event.fault(), event.epochMillis());
-                }
-            }
-        });
-        if (!OPEN_RUNTIMES.isEmpty()) {
-            Strata other = OPEN_RUNTIMES.iterator().next();
-            finding(new Finding(clock.currentTimeMillis(), RUNTIME, "registry.second-runtime",
-                    "a second Strata runtime was built while another is open (" + other.dependencies.keySet()
-                            + "); one runtime per process shares pools and breakers, two split them", List.of()));
-        }
-        OPEN_RUNTIMES.add(this);
+        this.faultTracker = assembler.trackFaults(dependencies);
+        openTargets.openRuntime();
     }
 
     /** Starts describing a runtime in code. */
@@ -280,42 +237,27 @@ public final class Strata implements AutoCloseable {
     }
 
     public State state() {
-        return state;
+        return lifecycle.state();
     }
 
     /** L4 findings noticed so far (duplicate pools, a second runtime). */
     public List<Finding> findings() {
-        return Collections.unmodifiableList(findings);
+        return openTargets.findings();
     }
 
     /** Everything this runtime made or owns, in creation order (a read-only snapshot). */
     public List<Component> components() {
-        return List.copyOf(components);
+        return inventory.snapshot();
     }
 
     /** Every component of the given type, in creation order, e.g. {@code components(RateLimiter.class)}. */
     public <T> List<T> components(Class<T> type) {
-        List<T> found = new ArrayList<>();
-        for (Component c : components) {
-            if (type.isInstance(c.instance())) {
-                found.add(type.cast(c.instance()));
-            }
-        }
-        return found;
+        return inventory.instances(type);
     }
 
     /** Every pool created so far (the data sources' pools). */
     public List<Pool<?>> pools() {
-        List<Pool<?>> pools = new ArrayList<>();
-        for (StrataDataSource ds : components(StrataDataSource.class)) {
-            pools.add(ds.pool());
-        }
-        for (Component c : components) {
-            if (c.instance() instanceof Pool<?> p) {
-                pools.add(p);
-            }
-        }
-        return pools;
+        return inventory.pools();
     }
 
     public List<StrataDataSource> dataSources() {
@@ -340,18 +282,7 @@ public final class Strata implements AutoCloseable {
 
     /** Every rate limiter the runtime's dependencies use: set on a pipeline, or attached (each once). */
     public List<RateLimiter> limiters() {
-        List<RateLimiter> limiters = new ArrayList<>();
-        for (RateLimiter l : components(RateLimiter.class)) {
-            if (limiters.stream().noneMatch(known -> known == l)) {
-                limiters.add(l);
-            }
-        }
-        for (RateLimiter l : attachments(RateLimiter.class)) {
-            if (limiters.stream().noneMatch(known -> known == l)) {
-                limiters.add(l);
-            }
-        }
-        return limiters;
+        return Inventory.distinct(components(RateLimiter.class), attachments(RateLimiter.class));
     }
 
     /**
@@ -359,15 +290,7 @@ public final class Strata implements AutoCloseable {
      * limiter or HTTP client the runtime made.
      */
     public <T> List<T> attachments(Class<T> type) {
-        List<T> found = new ArrayList<>();
-        for (Dependency d : dependencies.values()) {
-            for (Object a : d.attachments.values()) {
-                if (type.isInstance(a)) {
-                    found.add(type.cast(a));
-                }
-            }
-        }
-        return found;
+        return Inventory.attachments(dependencies.values(), type);
     }
 
     /**
@@ -377,10 +300,11 @@ public final class Strata implements AutoCloseable {
     public <T extends AutoCloseable> T own(String description, T resource) {
         Require.notBlank("description", description);
         Objects.requireNonNull(resource, "resource");
-        if (state.compareTo(State.STOPPING) >= 0) {
-            throw new ShuttingDownException(RUNTIME, state);
+        State now = lifecycle.state();
+        if (now.compareTo(State.STOPPING) >= 0) {
+            throw new ShuttingDownException(RUNTIME, now);
         }
-        components.add(new Component(RUNTIME, "owned:" + description, resource));
+        inventory.add(new Component(RUNTIME, "owned:" + description, resource));
         return resource;
     }
 
@@ -394,13 +318,7 @@ public final class Strata implements AutoCloseable {
         Require.notBlank("dependency", dependency);
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(pool, "pool");
-        lock.lock();
-        try {
-            claim(dependency, target, new Throwable().getStackTrace());
-            components.add(new Component(dependency, "pool", pool));
-        } finally {
-            lock.unlock();
-        }
+        assembler.registerPool(dependency, target, pool);
         return pool;
     }
 
@@ -419,50 +337,16 @@ public final class Strata implements AutoCloseable {
      */
     public Strata start() {
         long begin = System.nanoTime();
-        lock.lock();
-        try {
-            if (state != State.NEW) {
-                throw new IllegalStateException("start: the runtime is " + state + "; start() runs once, on a new runtime");
-            }
-            state = State.STARTING;
-        } finally {
-            lock.unlock();
-        }
-        try {
+        lifecycle.start(() -> {
             for (Dependency d : dependencies.values()) {
-                ensureResources(d);
+                assembler.ensureResources(d);
             }
-            checkRealBudgets();
-            long end = System.nanoTime() + startTimeout.toNanos();
-            for (Dependency d : dependencies.values()) {
-                if (d.dataSource != null && d.required()) {
-                    long left = Math.max(0L, end - System.nanoTime());
-                    if (!d.dataSource.pool().awaitWarm(Duration.ofNanos(left))) {
-                        publish(d.name(), "runtime.not-warm", Level.WARNING, "pool did not reach its minimum of "
-                                + d.dataSource.pool().config().minIdle() + " idle connections within "
-                                + Durations.format(startTimeout) + " (" + d.dataSource.stats()
-                                + "); readiness stays down until it does");
-                    }
-                }
-            }
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            abortStart();
-            throw new IllegalStateException("start: interrupted while waiting for pools to warm up", interrupted);
-        } catch (RuntimeException | Error failure) {
-            abortStart();
-            throw failure;
-        }
-        state = State.RUNNING;
+            StartBudgetCheck.run(this, budgetChecks);
+            assembler.awaitWarm(dependencies.values(), startTimeout);
+        });
         publish(RUNTIME, "runtime.started", Level.INFO, "started " + dependencies.size() + " dependencies "
                 + dependencies.keySet() + " in " + Durations.format(System.nanoTime() - begin));
         return this;
-    }
-
-    private void abortStart() {
-        shutdownStarted.set(true);
-        closeResources(new ArrayList<>(), System.nanoTime() + shutdownBudget.toNanos());
-        finishClose();
     }
 
     /**
@@ -474,24 +358,8 @@ public final class Strata implements AutoCloseable {
      * shutdown step to standard error, because the logging backend may be shutting down beside it.
      */
     public Strata installShutdownHook() {
-        lock.lock();
-        try {
-            if (shutdownHook == null) {
-                Thread hook = new Thread(this::shutdown, "strata-shutdown");
-                Runtime.getRuntime().addShutdownHook(hook);
-                shutdownHook = hook;
-                SignalRelay.install(this);
-            }
-        } finally {
-            lock.unlock();
-        }
+        lifecycle.installShutdownHook();
         return this;
-    }
-
-    /** A second SIGTERM / SIGINT while the shutdown runs forces the rest. */
-    void onSecondSignal(String signal) {
-        publish(RUNTIME, "shutdown.forced", Level.WARNING, "shutdown: second SIG" + signal + ": forcing the rest");
-        forceShutdown();
     }
 
     // ------------------------------------------------------------------ work admission
@@ -503,43 +371,24 @@ public final class Strata implements AutoCloseable {
      * @throws ShuttingDownException once the runtime refuses new work; answer it with 503
      */
     public Admission admit() {
-        return admit(RUNTIME, State.REFUSING);
+        lifecycle.enter(RUNTIME, State.REFUSING);
+        return new Admission();
     }
 
     /** Whether {@link #admit()} would accept new work now. */
     public boolean acceptingWork() {
-        return state.compareTo(State.REFUSING) < 0;
+        return lifecycle.state().compareTo(State.REFUSING) < 0;
     }
 
     /** Units of work in flight now: open admissions plus dependency calls. */
     public int inFlight() {
-        return inFlight.get();
+        return lifecycle.inFlight();
     }
 
     Admission admitCall(String dependency) {
         // dependency calls of admitted work continue while the runtime refuses new work; only closing pools stops them
-        return admit(dependency, State.STOPPING);
-    }
-
-    private Admission admit(String dependency, State refuseFrom) {
-        inFlight.incrementAndGet(); // count first: shutdown reads the state, then waits for the count
-        State now = state;
-        if (now.compareTo(refuseFrom) >= 0) {
-            leave();
-            throw new ShuttingDownException(dependency, now);
-        }
+        lifecycle.enter(dependency, State.STOPPING);
         return new Admission();
-    }
-
-    private void leave() {
-        if (inFlight.decrementAndGet() == 0 && state.compareTo(State.REFUSING) >= 0) {
-            inFlightLock.lock();
-            try {
-                idle.signalAll();
-            } finally {
-                inFlightLock.unlock();
-            }
-        }
     }
 
     // ------------------------------------------------------------------ shutdown
@@ -563,387 +412,56 @@ public final class Strata implements AutoCloseable {
      * Idempotent: a second call waits for the first to finish (at most the budget) and returns its report.
      */
     public ShutdownReport shutdown() {
-        if (!shutdownStarted.compareAndSet(false, true)) {
-            try {
-                closed.await(shutdownBudget.toNanos() + TimeUnit.SECONDS.toNanos(10), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            return shutdownReport;
-        }
-        inJvmShutdown = shutdownHook != null && Thread.currentThread() == shutdownHook;
-        removeShutdownHook();
-        long begin = System.nanoTime();
-        long end = begin + shutdownBudget.toNanos();
-        List<ShutdownStep> steps = new ArrayList<>();
-        publish(RUNTIME, "shutdown.begin", Level.INFO, "shutdown: budget " + Durations.format(shutdownBudget)
-                + ", pause " + Durations.format(shutdownPause) + ", " + inFlight.get() + " in flight");
-
-        state = State.DRAINING;
-        step(steps, "readiness DOWN", begin, "");
-
-        long t = System.nanoTime();
-        if (!readinessProbed) {
-            step(steps, "pause", t, "skipped: readiness was never probed");
-        } else {
-            long pauseEnd = Math.min(end, t + shutdownPause.toNanos());
-            waitUntil(pauseEnd, () -> false);
-            step(steps, "pause", t, forced ? "cut short (forced)" : "");
-        }
-
-        t = System.nanoTime();
-        state = State.REFUSING;
-        int before = inFlight.get();
-        boolean drained = waitUntil(end, () -> inFlight.get() == 0);
-        int unfinished = inFlight.get();
-        boolean wasForced = !drained;
-        step(steps, "refuse new work; wait for in-flight", t, drained
-                ? before + " in flight finished"
-                : unfinished + " of " + before + " still in flight at " + (forced ? "forced shutdown" : "budget end")
-                + "; forcing the rest");
-
-        state = State.STOPPING;
-        closeResources(steps, end);
-        long total = System.nanoTime() - begin;
-        shutdownReport = new ShutdownReport(steps, wasForced, unfinished, total);
-        publish(RUNTIME, "shutdown.end", wasForced ? Level.WARNING : Level.INFO, "shutdown complete in "
-                + Durations.format(total) + (wasForced ? " (forced, " + unfinished + " unfinished)" : ""));
-        finishClose();
-        return shutdownReport;
+        return lifecycle.shutdown();
     }
 
     /** Cuts the current shutdown's waits short (pause, in-flight work): the rest closes now. */
     public void forceShutdown() {
-        forced = true;
-        inFlightLock.lock();
-        try {
-            idle.signalAll();
-        } finally {
-            inFlightLock.unlock();
-        }
+        lifecycle.forceShutdown();
     }
 
     /** Waits until the runtime is closed; returns whether it closed within {@code timeout}. */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return closed.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return lifecycle.awaitTermination(timeout);
     }
 
     /** The last shutdown's report, or null before shutdown finished. */
     public ShutdownReport shutdownReport() {
-        return shutdownReport;
-    }
-
-    private boolean waitUntil(long endNanos, BooleanSupplier done) {
-        inFlightLock.lock();
-        try {
-            while (!done.getAsBoolean()) {
-                long left = endNanos - System.nanoTime();
-                if (left <= 0 || forced) {
-                    return done.getAsBoolean();
-                }
-                idle.awaitNanos(left);
-            }
-            return true;
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            return done.getAsBoolean();
-        } finally {
-            inFlightLock.unlock();
-        }
-    }
-
-    private void closeResources(List<ShutdownStep> steps, long end) {
-        List<Component> reversed = new ArrayList<>(components);
-        Collections.reverse(reversed);
-        // pools first: their connections are what the databases count
-        for (Component c : reversed) {
-            if (c.instance() instanceof StrataDataSource || c.kind().equals("pool")) {
-                closeOne(steps, c);
-            }
-        }
-        for (Component c : reversed) {
-            // rate limiters are given, possibly shared: whoever made them closes them (or hands them to own())
-            if (!(c.instance() instanceof StrataDataSource || c.kind().equals("pool") || c.kind().equals("rate-limiter"))
-                    && c.instance() instanceof AutoCloseable) {
-                closeOne(steps, c);
-            }
-        }
-        myClaims.forEach((target, claim) -> OPEN_TARGETS.remove(target, claim));
-        myClaims.clear();
-        if (System.nanoTime() - end > 0) {
-            publish(RUNTIME, "shutdown.over-budget", Level.WARNING, "closing took past the shutdown budget of "
-                    + Durations.format(shutdownBudget));
-        }
-    }
-
-    private void closeOne(List<ShutdownStep> steps, Component c) {
-        long t = System.nanoTime();
-        String detail = "";
-        try {
-            ((AutoCloseable) c.instance()).close();
-        } catch (Exception | Error failure) {
-            detail = "failed: " + failure;
-        }
-        step(steps, "close " + c.kind() + " " + c.dependency(), t, detail);
-    }
-
-    private void finishClose() {
-        try {
-            faultTracker.close();
-        } catch (Exception ignored) {
-            // removing a listener from a list does not fail
-        }
-        OPEN_RUNTIMES.remove(this);
-        state = State.CLOSED;
-        closed.countDown();
-    }
-
-    private void removeShutdownHook() {
-        Thread hook = shutdownHook;
-        if (hook != null && hook != Thread.currentThread()) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException jvmAlreadyExiting) {
-                // the hook is running or about to: it will find the shutdown started and wait for it
-            }
-        }
-    }
-
-    private void step(List<ShutdownStep> steps, String what, long startNanos, String detail) {
-        ShutdownStep step = new ShutdownStep(what, System.nanoTime() - startNanos, detail);
-        steps.add(step);
-        publish(RUNTIME, "shutdown.step", Level.INFO, "shutdown: " + step);
+        return lifecycle.shutdownReport();
     }
 
     // ------------------------------------------------------------------ internals
 
     void readinessProbed() {
-        readinessProbed = true;
+        lifecycle.readinessProbed();
     }
 
     List<Map.Entry<String, BooleanSupplier>> livenessChecks() {
         return livenessChecks;
     }
 
-    private Dependency buildDependency(DependencySettings s) {
-        String name = s.name();
-        CircuitBreaker breaker = null;
-        Bulkhead bulkhead = null;
-        RetryBudget retryBudget = null;
-        Retry retry = null;
-        if (s.breaker != null) {
-            breaker = s.breaker.apply(CircuitBreaker.builder(name)).clock(clock).events(events).build();
-            components.add(new Component(name, "circuit-breaker", breaker));
-        }
-        if (s.bulkhead != null) {
-            bulkhead = s.bulkhead.apply(Bulkhead.builder(name)).clock(clock).events(events).build();
-            components.add(new Component(name, "bulkhead", bulkhead));
-        }
-        if (s.retry != null) {
-            retry = s.retry.apply(Retry.builder()).build();
-        }
-        if (s.retryBudget != null && (retry != null || s.hedge != null)) {
-            retryBudget = s.retryBudget.apply(RetryBudget.builder()).name(name).clock(clock).events(events).build();
-            components.add(new Component(name, "retry-budget", retryBudget));
-        }
-        Pipeline.Builder p = Pipeline.builder(name).clock(clock).events(events);
-        if (s.deadline != null) {
-            p.deadline(s.deadline);
-        }
-        if (s.timeout != null) {
-            p.timeout(Timeout.of(s.timeout));
-        }
-        if (retry != null) {
-            p.retry(retry);
-        }
-        if (retryBudget != null) {
-            p.retryBudget(retryBudget);
-        }
-        if (breaker != null) {
-            p.circuitBreaker(breaker);
-        }
-        if (bulkhead != null) {
-            p.bulkhead(bulkhead);
-        }
-        if (s.hedge != null) {
-            p.hedge(s.hedge);
-        }
-        if (s.rateLimiter != null) {
-            p.rateLimiter(s.rateLimiter, s.rateLimitWait);
-            components.add(new Component(name, "rate-limiter", s.rateLimiter));
-        }
-        if (s.fallback != null) {
-            p.fallback(s.fallback);
-        }
-        if (s.pipeline != null) {
-            p = s.pipeline.apply(p);
-        }
-        Pipeline pipeline = p.build();
-        components.add(new Component(name, "pipeline", pipeline));
-        return new Dependency(this, s, pipeline, breaker, bulkhead, retryBudget, retry);
-    }
-
-    /** Creates the dependency's data source and attachments once. */
+    /** Creates the dependency's data source and attachments once (all or nothing). */
     void ensureResources(Dependency d) {
-        if (d.resourcesCreated) {
-            return;
-        }
-        StackTraceElement[] site = new Throwable().getStackTrace();
-        lock.lock();
+        assembler.ensureResources(d);
+    }
+
+    /** The runtime is closed: faults on the bus are no longer recorded on its dependencies. */
+    void stopTrackingFaults() {
         try {
-            if (d.resourcesCreated) {
-                return;
-            }
-            if (state.compareTo(State.STOPPING) >= 0) {
-                throw new ShuttingDownException(d.name(), state);
-            }
-            DependencySettings s = d.settings;
-            if (s.jdbcUrl != null) {
-                PoolTarget target = d.poolTarget().orElseThrow();
-                claim(d.name(), target, site);
-                StrataDataSource.Builder ds = StrataDataSource.builder(d.name(), s.jdbcUrl);
-                if (s.user != null) {
-                    ds.user(s.user);
-                }
-                if (s.password != null) {
-                    ds.password(s.password.reveal());
-                }
-                s.driverProperties.forEach(ds::property);
-                if (s.validationQuery != null) {
-                    ds.validationQuery(s.validationQuery);
-                }
-                ds.pool(poolSettings(s));
-                StrataDataSource dataSource = ds.build();
-                d.dataSource = dataSource;
-                components.add(new Component(d.name(), "data-source", dataSource));
-                publish(d.name(), "runtime.pool-created", Level.INFO, "pool created for " + target + " (max "
-                        + dataSource.pool().config().maxSize() + ", min idle " + dataSource.pool().config().minIdle() + ")");
-            }
-            Map<AttachmentKey<?>, Object> made = new LinkedHashMap<>();
-            for (Map.Entry<AttachmentKey<?>, AttachmentKey.Factory<?>> e : s.attachments.entrySet()) {
-                Object attachment;
-                try {
-                    attachment = e.getValue().create(d);
-                } catch (RuntimeException failure) {
-                    throw failure;
-                } catch (Exception failure) {
-                    throw new IllegalStateException("dependency '" + d.name() + "': attachment '" + e.getKey().name()
-                            + "' could not be created: " + failure.getMessage(), failure);
-                }
-                if (attachment != null) {
-                    made.put(e.getKey(), e.getKey().type().cast(attachment));
-                    components.add(new Component(d.name(), e.getKey().name(), attachment));
-                }
-            }
-            d.attachments = made;
-            d.resourcesCreated = true;
-        } finally {
-            lock.unlock();
+            faultTracker.close();
+        } catch (Exception ignored) {
+            // removing a listener from a list does not fail
         }
     }
 
-    private java.util.function.UnaryOperator<dev.strata.pool.PoolConfig.Builder> poolSettings(DependencySettings s) {
-        return b -> {
-            dev.strata.pool.PoolConfig.Builder configured = s.pool == null ? b : s.pool.apply(b);
-            return configured.clock(clock).events(events);
-        };
-    }
-
-    private void claim(String dependency, PoolTarget target, StackTraceElement[] site) {
-        Claim mine = new Claim(this, dependency, site);
-        Claim existing = OPEN_TARGETS.putIfAbsent(target, mine);
-        if (existing == null) {
-            myClaims.put(target, mine);
-            return;
-        }
-        String where = existing.runtime == this ? "this runtime" : "another Strata runtime";
-        Finding finding = new Finding(clock.currentTimeMillis(), dependency, "registry.duplicate-pool",
-                "second pool to " + target + ": '" + dependency + "' at " + firstUserFrame(site) + " while '"
-                        + existing.dependency + "' (" + where + ") already has one, created at "
-                        + firstUserFrame(existing.site) + "; each pool holds its own connections: share one dependency",
-                List.of(Arrays.asList(existing.site), Arrays.asList(site)));
-        finding(finding);
-        if (strict) {
-            throw new DuplicatePoolException(finding, new DuplicatePoolException.CreationSite(
-                    "first pool to " + target + " created here, for '" + existing.dependency + "'", existing.site));
-        }
-    }
-
-    private void finding(Finding finding) {
-        findings.add(finding);
-        events.publish(finding);
-    }
-
-    /** The first frame outside Strata itself: where the user's code asked for the pool. */
-    static String firstUserFrame(StackTraceElement[] stack) {
-        for (StackTraceElement frame : stack) {
-            String cls = frame.getClassName();
-            String outer = cls.indexOf('$') < 0 ? cls : cls.substring(0, cls.indexOf('$'));
-            boolean runtime = outer.equals(Strata.class.getName()) || outer.equals(Dependency.class.getName())
-                    || cls.startsWith("dev.strata.config.");
-            if (!runtime && !cls.startsWith("java.") && !cls.startsWith("jdk.")) {
-                return frame.toString();
-            }
-        }
-        return stack.length == 0 ? "unknown" : stack[stack.length - 1].toString();
-    }
-
-    private void checkRealBudgets() {
-        Map<String, List<Dependency>> postgresServers = new LinkedHashMap<>();
-        for (Dependency d : dependencies.values()) {
-            d.poolTarget().filter(PoolTarget::isPostgres)
-                    .ifPresent(t -> postgresServers.computeIfAbsent(t.server(), k -> new ArrayList<>()).add(d));
-        }
-        List<ConnectionBudget.Check> failed = new ArrayList<>();
-        for (Map.Entry<String, List<Dependency>> server : postgresServers.entrySet()) {
-            Dependency first = server.getValue().get(0);
-            int max;
-            try (Connection c = first.dataSource.getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SHOW max_connections")) {
-                rs.next();
-                max = Integer.parseInt(rs.getString(1).trim());
-            } catch (SQLException | RuntimeException unreachable) {
-                publish(first.name(), "budget.unchecked", Level.WARNING, "could not read max_connections from "
-                        + server.getKey() + " at start (" + unreachable.getMessage() + "); the connection budget was "
-                        + "checked only against the declared value");
-                continue;
-            }
-            List<ConnectionBudget.PoolShare> shares = new ArrayList<>();
-            for (Dependency d : server.getValue()) {
-                shares.add(new ConnectionBudget.PoolShare(d.name(), d.dataSource.pool().config().maxSize()));
-            }
-            ConnectionBudget.Check check = new ConnectionBudget.Check(server.getKey(), budget.instances(), shares, max,
-                    budget.headroom(), "SHOW max_connections");
-            budgetChecks.add(check);
-            publish(first.name(), "budget.checked", check.fits() ? Level.INFO : Level.ERROR, "connection budget: "
-                    + check.explain());
-            if (!check.fits()) {
-                failed.add(check);
-            }
-        }
-        if (!failed.isEmpty()) {
-            throw new ConnectionBudget.ExceededException(failed);
-        }
-    }
-
+    /** Publishes an L4 event of this runtime on its bus. */
     void publish(String dependency, String type, Level level, String message) {
-        BasicEvent event = null;
-        if (events.isActive(level)) {
-            event = new BasicEvent(clock.currentTimeMillis(), dependency, type, Layer.APPLICATION, level, null, message);
-            events.publish(event);
-        }
-        if (inJvmShutdown && type.startsWith("shutdown.")) {
-            // In a JVM shutdown the logging backend may already be closed (java.util.logging resets its
-            // handlers in its own shutdown hook), so the steps of a SIGTERM shutdown also go to stderr.
-            System.err.println((event != null ? event : new BasicEvent(clock.currentTimeMillis(), dependency, type,
-                    Layer.APPLICATION, level, null, message)).logLine());
-            System.err.flush();
-        }
+        lifecycle.publish(dependency, type, level, message);
     }
 
     @Override
     public String toString() {
-        return "Strata[" + state + ", " + dependencies.keySet() + ", " + inFlight.get() + " in flight]";
+        return "Strata[" + lifecycle.state() + ", " + dependencies.keySet() + ", " + lifecycle.inFlight() + " in flight]";
     }
 
     // ------------------------------------------------------------------ builder
@@ -953,17 +471,18 @@ public final class Strata implements AutoCloseable {
      * validates all of it and reports every problem at once.
      */
     public static final class Builder {
-        private final List<Consumer<DependencySettings>> defaults = new ArrayList<>();
-        private final Map<String, List<Consumer<DependencySettings>>> dependencies = new LinkedHashMap<>();
-        private final List<Map.Entry<AttachmentKey<?>, AttachmentKey.Factory<?>>> everywhere = new ArrayList<>();
+        // read by StrataValidator
+        final List<Consumer<DependencySettings>> defaults = new ArrayList<>();
+        final Map<String, List<Consumer<DependencySettings>>> dependencies = new LinkedHashMap<>();
+        final List<Map.Entry<AttachmentKey<?>, AttachmentKey.Factory<?>>> everywhere = new ArrayList<>();
         private final List<Map.Entry<String, BooleanSupplier>> livenessChecks = new ArrayList<>();
         private EventBus events;
         private Clock clock = Clock.system();
         private boolean strict;
-        private Duration shutdownPause = Duration.ofSeconds(5);
-        private Duration shutdownBudget = Duration.ofSeconds(30);
+        Duration shutdownPause = Duration.ofSeconds(5);
+        Duration shutdownBudget = Duration.ofSeconds(30);
         private Duration startTimeout = Duration.ofSeconds(10);
-        private ConnectionBudget budget = ConnectionBudget.DEFAULT;
+        ConnectionBudget budget = ConnectionBudget.DEFAULT;
 
         private Builder() {
         }
@@ -1044,7 +563,7 @@ public final class Strata implements AutoCloseable {
          */
         public Strata build() {
             Map<String, DependencySettings> settings = new LinkedHashMap<>();
-            List<InvalidConfigurationException.Problem> problems = check(settings);
+            List<InvalidConfigurationException.Problem> problems = StrataValidator.check(this, settings);
             if (!problems.isEmpty()) {
                 throw new InvalidConfigurationException(problems);
             }
@@ -1057,136 +576,7 @@ public final class Strata implements AutoCloseable {
          * with their own.
          */
         public List<InvalidConfigurationException.Problem> validate() {
-            return check(new LinkedHashMap<>());
-        }
-
-        private List<InvalidConfigurationException.Problem> check(Map<String, DependencySettings> settings) {
-            List<InvalidConfigurationException.Problem> problems = new ArrayList<>();
-            if (shutdownPause.compareTo(shutdownBudget) >= 0 && !shutdownPause.isZero()) {
-                problems.add(new InvalidConfigurationException.Problem("shutdown.pause",
-                        "shutdown.pause: " + Durations.format(shutdownPause) + " must be shorter than shutdown.budget "
-                                + Durations.format(shutdownBudget) + ", or in-flight work gets no time to finish"));
-            }
-            for (Map.Entry<String, List<Consumer<DependencySettings>>> e : dependencies.entrySet()) {
-                DependencySettings s = new DependencySettings(e.getKey());
-                try {
-                    defaults.forEach(d -> d.accept(s));
-                    e.getValue().forEach(d -> d.accept(s));
-                    for (Map.Entry<AttachmentKey<?>, AttachmentKey.Factory<?>> a : everywhere) {
-                        s.attachments.putIfAbsent(a.getKey(), a.getValue());
-                    }
-                    if (s.httpBaseUrl != null) {
-                        s.attachments.putIfAbsent(HttpClients.KEY, HttpClients.factory()); // its StrataHttpClient
-                    }
-                } catch (InvalidConfigurationException invalid) {
-                    problems.addAll(invalid.problems());
-                    continue;
-                } catch (IllegalArgumentException invalid) {
-                    problems.add(new InvalidConfigurationException.Problem("dependencies." + e.getKey(), invalid.getMessage()));
-                    continue;
-                }
-                problems.addAll(validate(s));
-                settings.put(e.getKey(), s);
-            }
-            problems.addAll(checkDeclaredBudget(settings));
-            return problems;
-        }
-
-        /** Builds each policy once on the side, so every problem of every dependency is reported together. */
-        private List<InvalidConfigurationException.Problem> validate(DependencySettings s) { // one dependency
-            List<InvalidConfigurationException.Problem> problems = new ArrayList<>();
-            String prefix = "dependencies." + s.name() + ".";
-            Retry retry = null;
-            try {
-                if (s.retry != null) {
-                    retry = s.retry.apply(Retry.builder()).build();
-                }
-            } catch (IllegalArgumentException invalid) {
-                problems.add(new InvalidConfigurationException.Problem(prefix + "retry", invalid.getMessage()));
-            }
-            tryBuild(problems, prefix + "breaker", () -> {
-                if (s.breaker != null) {
-                    s.breaker.apply(CircuitBreaker.builder(s.name())).build();
-                }
-            });
-            tryBuild(problems, prefix + "bulkhead", () -> {
-                if (s.bulkhead != null) {
-                    s.bulkhead.apply(Bulkhead.builder(s.name())).build();
-                }
-            });
-            tryBuild(problems, prefix + "retry.budget", () -> {
-                if (s.retryBudget != null) {
-                    s.retryBudget.apply(RetryBudget.builder()).events(EventBus.detached()).build();
-                }
-            });
-            tryBuild(problems, prefix + "pool", () -> {
-                if (s.jdbcUrl != null) {
-                    PoolTarget.jdbc(s.jdbcUrl, s.user);
-                    (s.pool == null ? dev.strata.pool.PoolConfig.builder(s.name())
-                            : s.pool.apply(dev.strata.pool.PoolConfig.builder(s.name())))
-                            .events(EventBus.detached()).build();
-                }
-            });
-            Retry checkedRetry = retry;
-            tryBuild(problems, prefix + "deadline", () -> {
-                Pipeline.Builder p = Pipeline.builder(s.name()).events(EventBus.detached());
-                if (s.deadline != null) {
-                    p.deadline(s.deadline);
-                }
-                if (s.timeout != null) {
-                    p.timeout(s.timeout);
-                }
-                if (checkedRetry != null) {
-                    p.retry(checkedRetry);
-                }
-                p.build(); // the pipeline's build-time budget check, with its numbers
-            });
-            return problems;
-        }
-
-        private static void tryBuild(List<InvalidConfigurationException.Problem> problems, String key, Runnable build) {
-            try {
-                build.run();
-            } catch (IllegalArgumentException invalid) {
-                problems.add(new InvalidConfigurationException.Problem(key, invalid.getMessage()));
-            }
-        }
-
-        private List<InvalidConfigurationException.Problem> checkDeclaredBudget(Map<String, DependencySettings> settings) {
-            Map<String, PoolTarget> targets = new LinkedHashMap<>();
-            Map<String, Integer> maxSizes = new LinkedHashMap<>();
-            Map<String, Integer> declared = new LinkedHashMap<>();
-            for (DependencySettings s : settings.values()) {
-                if (s.jdbcUrl == null) {
-                    continue;
-                }
-                try {
-                    PoolTarget target = PoolTarget.jdbc(s.jdbcUrl, s.user);
-                    int max = (s.pool == null ? dev.strata.pool.PoolConfig.builder(s.name())
-                            : s.pool.apply(dev.strata.pool.PoolConfig.builder(s.name())))
-                            .events(EventBus.detached()).build().maxSize();
-                    targets.put(s.name(), target);
-                    maxSizes.put(s.name(), max);
-                    if (s.maxConnections > 0) {
-                        declared.merge(target.server(), s.maxConnections, Math::min);
-                    }
-                } catch (IllegalArgumentException alreadyReported) {
-                    // validate() reported it with its key
-                }
-            }
-            List<InvalidConfigurationException.Problem> problems = new ArrayList<>();
-            ConnectionBudget.byServer(targets, maxSizes).forEach((server, shares) -> {
-                int max = declared.getOrDefault(server, budget.maxConnections());
-                if (max > 0) {
-                    ConnectionBudget.Check check = new ConnectionBudget.Check(server, budget.instances(), shares, max,
-                            budget.headroom(), "declared");
-                    if (!check.fits()) {
-                        problems.add(new InvalidConfigurationException.Problem("connection_budget",
-                                "connection budget exceeded: " + check.explain()));
-                    }
-                }
-            });
-            return problems;
+            return StrataValidator.check(this, new LinkedHashMap<>());
         }
     }
 }

@@ -2,9 +2,7 @@ package dev.strata.http;
 
 import dev.strata.call.CallContext;
 import dev.strata.call.Clock;
-import dev.strata.call.Deadline;
 import dev.strata.fault.FaultClassifier;
-import dev.strata.fault.Layer;
 import dev.strata.internal.Durations;
 import dev.strata.internal.Require;
 import dev.strata.resilience.AttemptTimeoutException;
@@ -13,27 +11,13 @@ import dev.strata.resilience.Pipeline;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
-import java.net.http.HttpResponse.BodySubscriber;
-import java.net.http.HttpResponse.BodySubscribers;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -90,29 +74,19 @@ public final class StrataHttpClient implements AutoCloseable {
     /** The request header carrying the idempotency key. */
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
-    /** Status codes as text for the trace, made once instead of once per response. */
-    private static final String[] STATUS_TEXT = new String[600];
-
-    static {
-        for (int status = 100; status < STATUS_TEXT.length; status++) {
-            STATUS_TEXT[status] = Integer.toString(status);
-        }
-    }
-
-    private static final Set<String> IDEMPOTENT_METHODS = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
-
-    private final String dependency;
     private final URI baseUri;
-    private final HttpClient http;
     private final boolean ownsClient;
-    private final Pipeline pipeline;
-    private final Pipeline readPipeline;
-    private final long attemptTimeoutNanos;
-    private final long maxRetryAfterNanos;
-    private final int snippetBytes;
-    private final boolean idempotencyKeys;
-    private final Supplier<String> keyGenerator;
-    private final Clock clock;
+    // Read by each HttpCall: the settings of this client's calls and attempts.
+    final String dependency;
+    final HttpClient http;
+    final Pipeline pipeline;
+    final Pipeline readPipeline;
+    final long attemptTimeoutNanos;
+    final long maxRetryAfterNanos;
+    final int snippetBytes;
+    final boolean idempotencyKeys;
+    final Supplier<String> keyGenerator;
+    final Clock clock;
 
     private StrataHttpClient(Builder b) {
         this.dependency = b.dependency;
@@ -192,7 +166,7 @@ public final class StrataHttpClient implements AutoCloseable {
      * @param context the call's context, or null to derive one from the request method
      */
     public <T> StrataHttpResponse<T> send(CallContext context, HttpRequest request, BodyHandler<T> handler) {
-        Call<T> call = new Call<>(request, handler, context);
+        HttpCall<T> call = new HttpCall<>(this, request, handler, context);
         HttpResponse<T> response = call.pipeline.execute(call.context, call::attempt);
         return call.wrap(response);
     }
@@ -210,9 +184,9 @@ public final class StrataHttpClient implements AutoCloseable {
     /** Like {@link #sendAsync(HttpRequest, BodyHandler)} under a context of the caller's; see {@link #send(CallContext, HttpRequest, BodyHandler)}. */
     public <T> CompletableFuture<StrataHttpResponse<T>> sendAsync(CallContext context, HttpRequest request,
                                                                   BodyHandler<T> handler) {
-        Call<T> call;
+        HttpCall<T> call;
         try {
-            call = new Call<>(request, handler, context);
+            call = new HttpCall<>(this, request, handler, context);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -220,7 +194,7 @@ public final class StrataHttpClient implements AutoCloseable {
         CompletableFuture<StrataHttpResponse<T>> result = new CompletableFuture<>();
         outcome.whenComplete((response, failure) -> {
             if (failure != null) {
-                result.completeExceptionally(unwrap(failure));
+                result.completeExceptionally(HttpFaults.unwrap(failure));
             } else {
                 result.complete(call.wrap(response));
             }
@@ -248,7 +222,7 @@ public final class StrataHttpClient implements AutoCloseable {
      */
     public <T> HttpResponse<T> attempt(HttpRequest request, BodyHandler<T> handler) throws IOException, InterruptedException {
         CallContext current = CallContext.current();
-        Call<T> call = new Call<>(request, handler, current != null ? current : CallContext.nonIdempotent(dependency, null));
+        HttpCall<T> call = new HttpCall<>(this, request, handler, current != null ? current : CallContext.nonIdempotent(dependency, null));
         return call.attempt();
     }
 
@@ -264,214 +238,6 @@ public final class StrataHttpClient implements AutoCloseable {
     public String toString() {
         return "StrataHttpClient[" + dependency + (baseUri == null ? "" : ", " + baseUri) + ", attempt timeout "
                 + Durations.format(attemptTimeoutNanos) + ", " + pipeline + "]";
-    }
-
-    // ------------------------------------------------------------------ one logical call
-
-    /** A logical call: the request with its key, the context, and the pipeline that runs it. */
-    private final class Call<T> {
-        final HttpRequest request;
-        final BodyHandler<T> handler;
-        final CallContext context;
-        final Pipeline pipeline;
-        final String keyHeader;
-        final String existingKey;
-        final String phase;
-
-        Call(HttpRequest request, BodyHandler<T> handler, CallContext given) {
-            Require.nonNull("request", request);
-            this.handler = Require.nonNull("handler", handler);
-            String method = request.method().toUpperCase(Locale.ROOT);
-            boolean idempotentMethod = IDEMPOTENT_METHODS.contains(method);
-            String existing = request.headers().firstValue(IDEMPOTENCY_KEY).orElse(null);
-            this.existingKey = existing;
-            this.phase = "http " + method;
-            if (given != null) {
-                this.context = given;
-                String key = given.idempotencyKey();
-                this.keyHeader = key == null ? existing : existing != null ? existing : quoted(key);
-            } else if (idempotentMethod) {
-                this.context = CallContext.idempotent(dependency);
-                this.keyHeader = existing;
-            } else if (existing != null) {
-                this.context = CallContext.nonIdempotent(dependency, unquoted(existing));
-                this.keyHeader = existing;
-            } else if (idempotencyKeys) {
-                String key = keyGenerator.get();
-                this.context = CallContext.nonIdempotent(dependency, key);
-                this.keyHeader = quoted(key);
-            } else {
-                this.context = CallContext.nonIdempotent(dependency, null);
-                this.keyHeader = null;
-            }
-            this.request = request;
-            this.pipeline = idempotentMethod && context.isIdempotent() ? readPipeline : StrataHttpClient.this.pipeline;
-        }
-
-        /** One synchronous attempt: the exchange, bounded as the class documentation says. */
-        HttpResponse<T> attempt() throws IOException, InterruptedException {
-            long deadlineLeft = Deadline.remainingNanosOr(Long.MAX_VALUE);
-            if (deadlineLeft == 0) {
-                throw new DeadlineExceededException(dependency, "no time left for an HTTP attempt",
-                        "deadline passed before the request was sent", null);
-            }
-            boolean byDeadline = deadlineLeft < attemptTimeoutNanos;
-            long bound = byDeadline ? deadlineLeft : attemptTimeoutNanos;
-            Exchange exchange = new Exchange();
-            long start = System.nanoTime();
-            CompletableFuture<HttpResponse<T>> sent = http.sendAsync(requestFor(bound), exchange);
-            HttpResponse<T> response;
-            try {
-                response = sent.get(bound, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                sent.cancel(true); // the JDK aborts the exchange and closes its connection
-                throw record(start, exceeded(bound, byDeadline));
-            } catch (InterruptedException e) {
-                sent.cancel(true); // the pipeline's own timeout fired, or the caller gave up
-                throw e;
-            } catch (ExecutionException e) {
-                Throwable cause = ownBound(e.getCause(), bound, byDeadline);
-                record(start, cause);
-                if (cause instanceof IOException io) {
-                    throw io;
-                }
-                if (cause instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (cause instanceof Error error) {
-                    throw error;
-                }
-                throw new IOException(cause);
-            }
-            return checked(response, exchange, start);
-        }
-
-        /** One asynchronous attempt, bounded the same way without blocking a thread. */
-        CompletableFuture<HttpResponse<T>> attemptAsync() {
-            long deadlineLeft = Deadline.remainingNanosOr(Long.MAX_VALUE); // the pipeline made the deadline current
-            if (deadlineLeft == 0) {
-                return CompletableFuture.failedFuture(new DeadlineExceededException(dependency,
-                        "no time left for an HTTP attempt", "deadline passed before the request was sent", null));
-            }
-            boolean byDeadline = deadlineLeft < attemptTimeoutNanos;
-            long bound = byDeadline ? deadlineLeft : attemptTimeoutNanos;
-            Exchange exchange = new Exchange();
-            long start = System.nanoTime();
-            CompletableFuture<HttpResponse<T>> sent = http.sendAsync(requestFor(bound), exchange);
-            CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
-            sent.copy().orTimeout(bound, TimeUnit.NANOSECONDS).whenComplete((response, failure) -> {
-                if (failure == null) {
-                    try {
-                        result.complete(checked(response, exchange, start));
-                    } catch (HttpResponseException e) {
-                        result.completeExceptionally(e);
-                    }
-                    return;
-                }
-                Throwable cause = ownBound(unwrap(failure), bound, byDeadline);
-                if (cause instanceof TimeoutException) {
-                    sent.cancel(true);
-                    cause = exceeded(bound, byDeadline);
-                }
-                result.completeExceptionally(record(start, cause));
-            });
-            result.whenComplete((r, f) -> {
-                if (result.isCancelled()) {
-                    sent.cancel(true); // the pipeline's timeout or the caller cancelled this attempt
-                }
-            });
-            return result;
-        }
-
-        /**
-         * The request of one attempt: the caller's, with this attempt's bound as its timeout (a
-         * stricter timeout of the caller's own is kept) and the call's key. The caller's request
-         * is sent as it is when it needs neither, which saves copying its headers.
-         */
-        private HttpRequest requestFor(long boundNanos) {
-            Duration own = request.timeout().orElse(null);
-            boolean ownIsStricter = own != null && own.toNanos() <= boundNanos;
-            if (ownIsStricter && (keyHeader == null || keyHeader.equals(existingKey))) {
-                return request;
-            }
-            HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true)
-                    .timeout(ownIsStricter ? own : Duration.ofNanos(boundNanos));
-            if (keyHeader != null) {
-                b.setHeader(IDEMPOTENCY_KEY, keyHeader);
-            }
-            return b.build();
-        }
-
-        /**
-         * The JDK's request timeout is this attempt's bound, so its firing is reported as the
-         * bound's own failure whichever timer noticed first; a connect timeout stays what it is.
-         */
-        private Throwable ownBound(Throwable failure, long bound, boolean byDeadline) {
-            Duration own = request.timeout().orElse(null);
-            if (own != null && own.toNanos() < bound) {
-                return failure; // the caller's own, stricter timeout fired: a read timeout as the JDK says
-            }
-            if (failure instanceof HttpTimeoutException && !(failure instanceof HttpConnectTimeoutException)) {
-                RuntimeException exceeded = exceeded(bound, byDeadline);
-                exceeded.addSuppressed(failure);
-                return exceeded;
-            }
-            return failure;
-        }
-
-        private RuntimeException exceeded(long bound, boolean byDeadline) {
-            if (byDeadline) {
-                return new DeadlineExceededException(dependency, "HTTP attempt cut at the deadline",
-                        "the deadline passed during the exchange (" + Durations.format(bound) + " were left)", null);
-            }
-            return new AttemptTimeoutException(dependency, bound);
-        }
-
-        private <X extends Throwable> X record(long start, X failure) {
-            context.trace().record(Layer.REMOTE, phase, System.nanoTime() - start,
-                    FaultClassifier.DEFAULT.classify(failure).toString());
-            return failure;
-        }
-
-        /** The response if its status is not a failure; otherwise the failure, its body already drained. */
-        private HttpResponse<T> checked(HttpResponse<T> response, Exchange exchange, long start) {
-            int status = response.statusCode();
-            context.trace().record(Layer.REMOTE, phase, System.nanoTime() - start,
-                    status >= 100 && status < STATUS_TEXT.length ? STATUS_TEXT[status] : Integer.toString(status));
-            if (status < 400) {
-                return response;
-            }
-            Duration retryAfter = response.headers().firstValue("Retry-After")
-                    .map(value -> FaultClassifier.parseRetryAfter(value, clock.currentTimeMillis()))
-                    .map(hint -> dev.strata.internal.Durations.saturatedNanos(hint) > maxRetryAfterNanos ? Duration.ofNanos(maxRetryAfterNanos) : hint)
-                    .orElse(null);
-            throw new HttpResponseException(status, retryAfter, request.method(), response.uri(), response.headers(),
-                    exchange.snippet);
-        }
-
-        StrataHttpResponse<T> wrap(HttpResponse<T> response) {
-            return new StrataHttpResponse<>(response, context.trace(), Math.max(1, context.attempt()),
-                    keyHeader == null ? null : unquoted(keyHeader));
-        }
-
-        /**
-         * The body handler of one attempt: the caller's for a success, a drain that keeps the
-         * first bytes for a failure status (400 and above).
-         */
-        private final class Exchange implements BodyHandler<T> {
-            volatile String snippet = "";
-
-            @Override
-            public BodySubscriber<T> apply(HttpResponse.ResponseInfo info) {
-                if (info.statusCode() < 400) {
-                    return handler.apply(info);
-                }
-                return BodySubscribers.mapping(new Snippet(snippetBytes), text -> {
-                    snippet = text;
-                    return null;
-                });
-            }
-        }
     }
 
     /** The key as the draft sends it: a structured-field string (quoted, with {@code \} and {@code "} escaped). */
@@ -502,58 +268,6 @@ public final class StrataHttpClient implements AutoCloseable {
             s.append(c);
         }
         return s.toString();
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        Throwable current = t;
-        while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
-    }
-
-    /**
-     * Reads a body to its end, keeping at most {@code limit} bytes as UTF-8 text and discarding
-     * the rest: reading to the end is what lets the JDK reuse the connection.
-     */
-    static final class Snippet implements BodySubscriber<String> {
-        private final byte[] kept;
-        private int size;
-        private final CompletableFuture<String> body = new CompletableFuture<>();
-
-        Snippet(int limit) {
-            this.kept = new byte[limit];
-        }
-
-        @Override
-        public CompletionStage<String> getBody() {
-            return body;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            for (ByteBuffer buffer : items) {
-                int take = Math.min(buffer.remaining(), kept.length - size);
-                buffer.get(kept, size, take);
-                size += take;
-                buffer.position(buffer.limit()); // the rest is discarded
-            }
-        }
-
-        @Override
-        public void onError(Throwable failure) {
-            body.completeExceptionally(failure);
-        }
-
-        @Override
-        public void onComplete() {
-            body.complete(new String(kept, 0, size, StandardCharsets.UTF_8));
-        }
     }
 
     // ------------------------------------------------------------------ builder

@@ -8,26 +8,9 @@ import dev.strata.fault.Fault;
 import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
 import dev.strata.fault.StrataException;
-import dev.strata.observe.BasicEvent;
-import dev.strata.observe.EventBus;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A bounded pool of expensive resources (connections, sessions) made by a {@link ResourceFactory}.
@@ -64,9 +47,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Pool<R> implements AutoCloseable {
 
-    /** Bound on one background creation (warm-up, min-idle refill) when no caller's deadline applies. */
-    static final Duration BACKGROUND_CREATE_BUDGET = Duration.ofSeconds(10);
-
     /** What a borrower does with a resource. */
     @FunctionalInterface
     public interface Work<R, T> {
@@ -76,63 +56,40 @@ public final class Pool<R> implements AutoCloseable {
     private final PoolConfig config;
     private final ResourceFactory<R> factory;
     private final Clock clock;
-    private final EventBus events;
     private final String name;
 
-    // Borrowers that found nothing idle and no room to create wait here, in arrival order.
-    // A returned resource becomes idle and is offered to the longest waiter, which is woken to
-    // claim it. It is not reserved for that waiter: binding every return to a parked thread
-    // costs a context switch per borrow under load (a convoy), and a waiter the scheduler is
-    // slow to run would hold the resource hostage. Once the longest waiter has waited a quarter
-    // of the acquisition timeout, new callers queue behind it (see someoneStarving).
+    // Borrowers that found nothing idle and no room to create wait here, in arrival order. A
+    // returned resource is offered to the longest waiter but not reserved for it (see WaiterLine);
+    // once that waiter has waited a quarter of the acquisition timeout, new callers queue behind it.
     private final WaiterLine line = new WaiterLine();
-    private final Semaphore creationSlots;
-    // Threads of background (min-idle) creations in flight; a borrower short of a slot interrupts one.
-    private final Set<Thread> backgroundCreators = ConcurrentHashMap.newKeySet();
-    // Every open resource, each claimed by a CAS on its state: borrowing and returning allocate
-    // nothing and take no lock. Copied on write; it changes only when a resource opens or closes.
-    private volatile PoolEntry<R>[] entries = newArray(0);
-    private final ReentrantLock entriesLock = new ReentrantLock();
-    // Reserved before a resource is created, so racing creators never exceed maxSize.
-    private final AtomicInteger total = new AtomicInteger();
+    private final PoolEntries<R> entries;
+    private final PoolMetrics metrics;
+    private final PoolEvents events;
+    private final PoolCreator<R> creator;
+    private final PoolHousekeeper<R> housekeeper;
 
     private final long acquisitionTimeoutNanos;
     private final long bypassNanos;
     private final long validationTimeoutNanos;
     private final boolean leakDetection;
     private final long starvationNanos;
-
-    private final LongAdder acquisitions = new LongAdder();
-    private final LongAdder releases = new LongAdder();
-    private final LongAdder timeouts = new LongAdder();
-    private final LongAdder created = new LongAdder();
-    private final LongAdder createFailures = new LongAdder();
-    private final LongAdder staleDetected = new LongAdder();
-    private final LongAdder leaksReported = new LongAdder();
-    private final Map<EvictionReason, LongAdder> closedBy = new EnumMap<>(EvictionReason.class);
-    private final WaitHistogram waits = new WaitHistogram();
-
-    private final ReentrantLock housekeeperLock = new ReentrantLock();
-    private final Condition housekeeperWake = housekeeperLock.newCondition();
-    private final Thread housekeeper;
     private volatile boolean closed;
 
     private Pool(PoolConfig config, ResourceFactory<R> factory) {
         this.config = Objects.requireNonNull(config, "config");
         this.factory = Objects.requireNonNull(factory, "factory");
         this.clock = config.clock();
-        this.events = config.events();
         this.name = config.name();
-        this.creationSlots = new Semaphore(config.creationConcurrency(), true);
+        this.entries = new PoolEntries<>(config.maxSize());
+        this.metrics = new PoolMetrics(config, entries, line);
+        this.events = new PoolEvents(config);
         this.acquisitionTimeoutNanos = config.acquisitionTimeout().toNanos();
         this.bypassNanos = config.validationBypass().toNanos();
         this.validationTimeoutNanos = config.validationTimeout().toNanos();
         this.leakDetection = !config.leakDetectionThreshold().isZero();
         this.starvationNanos = acquisitionTimeoutNanos / 4;
-        for (EvictionReason reason : EvictionReason.values()) {
-            closedBy.put(reason, new LongAdder());
-        }
-        this.housekeeper = Thread.ofVirtual().name("strata-pool-" + name + "-housekeeper").unstarted(this::housekeep);
+        this.creator = new PoolCreator<>(this, config, factory, entries, line, metrics, events);
+        this.housekeeper = new PoolHousekeeper<>(this, config, factory, entries, creator, metrics, events);
     }
 
     /** Opens a pool; its housekeeper starts warming up to {@code minIdle} at once, in the background. */
@@ -174,7 +131,7 @@ public final class Pool<R> implements AutoCloseable {
             throw closedException();
         }
         long start = clock.nanoTime();
-        PoolEntry<R> entry = someoneStarving(start) ? null : claimIdle();
+        PoolEntry<R> entry = someoneStarving(start) ? null : entries.claimIdle();
         Lease<R> lease;
         long waited;
         if (entry != null && readyToLend(entry, start)) {
@@ -184,8 +141,7 @@ public final class Pool<R> implements AutoCloseable {
             lease = lend(start, Deadline.remainingNanosOr(acquisitionTimeoutNanos), entry);
             waited = clock.nanoTime() - start;
         }
-        waits.record(waited);
-        acquisitions.increment();
+        metrics.acquired(waited);
         CallContext context = CallContext.current();
         if (context != null) {
             context.trace().record(Layer.RESOURCE, "pool-wait", waited, "ok");
@@ -236,10 +192,8 @@ public final class Pool<R> implements AutoCloseable {
      * JDBC connection), which is where such a failure is first seen.
      */
     public void staleSlippedThrough(Fault stale, Fault observed) {
-        staleDetected.increment();
-        publish("pool.stale-failed", Level.WARNING, stale,
-                "stale connection reached a caller (" + stale.detail() + ", " + stale.kind().qualifiedName()
-                        + "; seen as " + observed + ")");
+        metrics.staleDetected();
+        events.staleFailed(stale, observed);
     }
 
     /** The fault that names a resource idle for {@code idleNanos} without proof of life as stale (L1). */
@@ -255,11 +209,11 @@ public final class Pool<R> implements AutoCloseable {
     private Lease<R> lend(long start, long budget, PoolEntry<R> claimed) {
         long end = start + budget;
         for (;;) {
-            PoolEntry<R> entry = claimed != null ? claimed : someoneStarving(clock.nanoTime()) ? null : claimIdle();
+            PoolEntry<R> entry = claimed != null ? claimed : someoneStarving(clock.nanoTime()) ? null : entries.claimIdle();
             claimed = null;
             if (entry == null) {
-                if (reserveCreation()) {
-                    return borrow(createForBorrower(start, end), 0L);
+                if (entries.reserveRoom()) {
+                    return borrow(creator.createForBorrower(start, end), 0L);
                 }
                 entry = awaitHandOff(start, end, budget);
                 if (entry == null) {
@@ -276,7 +230,7 @@ public final class Pool<R> implements AutoCloseable {
                 long left = end - now;
                 if (left <= 0) {
                     handOffOrIdle(entry);
-                    throw exhausted(start, budget, "budget spent validating idle resources");
+                    throw metrics.exhausted(start, budget, "budget spent validating idle resources");
                 }
                 long checkStart = clock.nanoTime();
                 long checkBound = Math.min(validationTimeoutNanos, left);
@@ -314,18 +268,18 @@ public final class Pool<R> implements AutoCloseable {
                     }
                 }
                 // While someone starves, only the head of the line takes idle resources unoffered
-                PoolEntry<R> free = line.isHead(waiter) || !someoneStarving(clock.nanoTime()) ? claimIdle() : null;
+                PoolEntry<R> free = line.isHead(waiter) || !someoneStarving(clock.nanoTime()) ? entries.claimIdle() : null;
                 if (free != null) {
                     return free;
                 }
-                if (total.get() < config.maxSize()) {
+                if (entries.hasRoom()) {
                     return null;
                 }
                 long left = end - clock.nanoTime();
                 if (left <= 0) {
                     line.uncount(); // before the message counts who is waiting
                     counted = false;
-                    throw exhausted(start, budget, "no resource became free");
+                    throw metrics.exhausted(start, budget, "no resource became free");
                 }
                 if (Thread.currentThread().isInterrupted()) {
                     throw interrupted("waiting for a resource", null);
@@ -339,7 +293,7 @@ public final class Pool<R> implements AutoCloseable {
             Object unused = line.leave(waiter);
             if (unused instanceof PoolEntry<?> hint && hint.state() == PoolEntry.IDLE) {
                 line.offer(hint); // a hint we did not use: wake the next waiter for it
-            } else if (!line.isEmpty() && total.get() < config.maxSize()) {
+            } else if (!line.isEmpty() && entries.hasRoom()) {
                 // A "room to create" wake-up goes to one waiter only; if it was this one and it is
                 // leaving (timed out, closed, interrupted), the next one must get it or it sleeps
                 // its whole timeout beside free room.
@@ -360,7 +314,7 @@ public final class Pool<R> implements AutoCloseable {
      * Returns a resource to circulation: idle, and offered to the longest waiter without an
      * offer, which is woken to claim it.
      */
-    private void handOffOrIdle(PoolEntry<R> entry) {
+    void handOffOrIdle(PoolEntry<R> entry) {
         entry.makeIdle(); // a full volatile write: ordered against the look at the waiter line
         if (!line.isEmpty() && line.offer(entry)) {
             // Give the woken waiter a moment of CPU before this thread can borrow again; on a
@@ -376,84 +330,6 @@ public final class Pool<R> implements AutoCloseable {
         line.signalRoom();
     }
 
-    /**
-     * Claims an idle resource, or returns null when none is. Each thread starts its scan at its
-     * own slot, so a thread tends to get back the resource it used last (warm caches, and the
-     * others can age out) and concurrent borrowers rarely race for the same one.
-     */
-    private PoolEntry<R> claimIdle() {
-        PoolEntry<R>[] snapshot = entries;
-        int n = snapshot.length;
-        if (n == 0) {
-            return null;
-        }
-        int first = (int) (Thread.currentThread().threadId() % n);
-        for (int i = 0; i < n; i++) {
-            PoolEntry<R> entry = snapshot[(first + i) % n];
-            if (entry.state() == PoolEntry.IDLE && entry.claim(PoolEntry.IDLE, PoolEntry.IN_USE)) {
-                return entry;
-            }
-        }
-        return null;
-    }
-
-    private boolean reserveCreation() {
-        for (;;) {
-            int current = total.get();
-            if (current >= config.maxSize()) {
-                return false;
-            }
-            if (total.compareAndSet(current, current + 1)) {
-                return true;
-            }
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <R> PoolEntry<R>[] newArray(int length) {
-        return (PoolEntry<R>[]) new PoolEntry<?>[length];
-    }
-
-    private void register(PoolEntry<R> entry) {
-        entriesLock.lock();
-        try {
-            PoolEntry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
-            grown[grown.length - 1] = entry;
-            entries = grown;
-        } finally {
-            entriesLock.unlock();
-        }
-    }
-
-    private boolean unregister(PoolEntry<R> entry) {
-        entriesLock.lock();
-        try {
-            PoolEntry<R>[] current = entries;
-            for (int i = 0; i < current.length; i++) {
-                if (current[i] == entry) {
-                    PoolEntry<R>[] shrunk = newArray(current.length - 1);
-                    System.arraycopy(current, 0, shrunk, 0, i);
-                    System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
-                    entries = shrunk;
-                    return true;
-                }
-            }
-            return false;
-        } finally {
-            entriesLock.unlock();
-        }
-    }
-
-    private int idleCount() {
-        int count = 0;
-        for (PoolEntry<R> entry : entries) {
-            if (entry.state() == PoolEntry.IDLE) {
-                count++;
-            }
-        }
-        return count;
-    }
-
     private Lease<R> borrow(PoolEntry<R> entry, long unverifiedIdleNanos) {
         if (leakDetection) {
             entry.borrowedAtNanos = clock.nanoTime();
@@ -464,105 +340,18 @@ public final class Pool<R> implements AutoCloseable {
         return new Lease<>(this, entry, unverifiedIdleNanos);
     }
 
-    private void replaceStale(PoolEntry<R> entry, long idleNanos, String verb, long checkNanos, long checkBoundNanos) {
+    void replaceStale(PoolEntry<R> entry, long idleNanos, String verb, long checkNanos, long checkBoundNanos) {
         Fault stale = staleFault(idleNanos);
         retire(entry, verb.equals("replaced") ? EvictionReason.STALE : EvictionReason.KEEPALIVE_FAILED);
-        staleDetected.increment();
-        // How the check failed tells a reset (the peer said so at once) from a black hole (no
-        // answer until the check's own timeout): the diagnosis reads this to name the L1 cause.
-        publish("pool.stale-" + verb, Level.INFO, stale,
-                verb + " stale connection (" + stale.detail() + ", " + stale.kind().qualifiedName() + "; "
-                        + (checkNanos >= checkBoundNanos * 9 / 10 ? "check got no answer within " + Durations.format(checkBoundNanos)
-                                : "check failed after " + Durations.format(checkNanos)) + ")");
-    }
-
-    private PoolEntry<R> createForBorrower(long start, long end) {
-        long left = end - clock.nanoTime();
-        boolean slot = creationSlots.tryAcquire();
-        try {
-            if (!slot) {
-                preemptBackgroundCreation(); // borrowers come before min-idle refills
-                slot = creationSlots.tryAcquire(Math.max(0L, left), TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException interrupted) {
-            total.decrementAndGet(); // give back the room reserved for this creation, or the pool shrinks for good
-            if (line.waiting() > 0) {
-                signalRoomToCreate();
-            }
-            Thread.currentThread().interrupt();
-            throw interrupted("waiting to create a resource", interrupted);
-        }
-        if (!slot) {
-            total.decrementAndGet();
-            throw exhausted(start, end - start, "too many resources being created at once");
-        }
-        try {
-            return create(Math.max(1L, end - clock.nanoTime()));
-        } catch (RuntimeException | Error failure) {
-            total.decrementAndGet();
-            if (line.waiting() > 0) {
-                signalRoomToCreate(); // the room we reserved is free again
-            }
-            throw failure;
-        } finally {
-            creationSlots.release();
-        }
-    }
-
-    private PoolEntry<R> create(long budgetNanos) {
-        R resource;
-        try {
-            resource = Deadline.after(Duration.ofNanos(budgetNanos), clock).call(factory::create);
-        } catch (Exception failure) {
-            createFailures.increment();
-            Fault fault = factory.classifier().classify(failure);
-            if (failure instanceof StrataException strata && name.equals(strata.dependency())) {
-                throw strata;
-            }
-            throw new StrataException(fault, name, "could not open a new resource: " + failure.getMessage(), failure);
-        }
-        if (resource == null) {
-            createFailures.increment();
-            throw new StrataException(FaultKind.RESOURCE_CLOSED, name, "resource factory returned null");
-        }
-        PoolEntry<R> entry = new PoolEntry<>(resource, clock.nanoTime(), jitteredLifetimeNanos());
-        register(entry);
-        created.increment();
-        return entry;
-    }
-
-    private long jitteredLifetimeNanos() {
-        long lifetime = config.maxLifetime().toNanos();
-        if (lifetime == 0 || config.lifetimeJitter() == 0) {
-            return lifetime;
-        }
-        long jitter = (long) (lifetime * config.lifetimeJitter() * ThreadLocalRandom.current().nextDouble());
-        return lifetime - jitter;
-    }
-
-    private StrataException exhausted(long start, long budget, String why) {
-        timeouts.increment();
-        long waited = clock.nanoTime() - start;
-        waits.record(waited);
-        boolean deadlineBound = budget < acquisitionTimeoutNanos;
-        String message = "pool exhausted: " + why + " within " + Durations.format(waited)
-                + (deadlineBound ? " (bounded by the call deadline; acquisition timeout "
-                        + Durations.format(acquisitionTimeoutNanos) + ")"
-                        : " (acquisition timeout " + Durations.format(acquisitionTimeoutNanos) + ")")
-                + "; size " + total.get() + "/" + config.maxSize() + ", active " + active()
-                + ", idle " + idleCount() + ", waiting " + line.waiting();
-        CallContext context = CallContext.current();
-        if (context != null) {
-            context.trace().record(Layer.RESOURCE, "pool-wait", waited, FaultKind.POOL_EXHAUSTED.qualifiedName());
-        }
-        return new StrataException(Fault.of(FaultKind.POOL_EXHAUSTED, "waited " + Durations.format(waited)), name, message, null);
+        metrics.staleDetected();
+        events.staleFound(verb, stale, checkNanos, checkBoundNanos);
     }
 
     /**
      * The borrower's thread was interrupted: its caller wants to stop. Not a shortage of
      * resources, so never retried (a retry would only be interrupted again).
      */
-    private StrataException interrupted(String doing, Throwable cause) {
+    StrataException interrupted(String doing, Throwable cause) {
         return new StrataException(Fault.of(FaultKind.INTERRUPTED, doing), name, "interrupted while " + doing, cause);
     }
 
@@ -575,7 +364,7 @@ public final class Pool<R> implements AutoCloseable {
     void release(PoolEntry<R> entry, Fault brokenBy) {
         entry.borrowed = false;
         entry.borrowSite = null;
-        releases.increment();
+        metrics.released();
         try {
             if (closed) {
                 retire(entry, EvictionReason.POOL_CLOSED);
@@ -620,17 +409,16 @@ public final class Pool<R> implements AutoCloseable {
      * out loud, because a stream of these means sessions are left dirty or the peer is gone.
      */
     public void resetFailed(Fault fault, Throwable failure) {
-        publish("pool.reset-failed", Level.WARNING, fault, "could not reset a returned resource, closing it instead"
-                + (failure == null ? "" : ": " + failure));
+        events.resetFailed(fault, failure);
     }
 
-    private void retire(PoolEntry<R> entry, EvictionReason reason) {
+    void retire(PoolEntry<R> entry, EvictionReason reason) {
         entry.markRemoved();
-        if (!unregister(entry)) {
+        if (!entries.unregister(entry)) {
             return;
         }
-        total.decrementAndGet();
-        closedBy.get(reason).increment();
+        entries.freeRoom();
+        metrics.closed(reason);
         if (!closed && line.waiting() > 0) {
             signalRoomToCreate();
         }
@@ -641,219 +429,11 @@ public final class Pool<R> implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- housekeeping
-
-    private void housekeep() {
-        // Ping often enough that no idle resource goes much past its keepalive interval unpinged.
-        long keepaliveNanos = config.keepaliveInterval().toNanos();
-        long tickNanos = config.housekeepingInterval().toNanos();
-        if (keepaliveNanos > 0) {
-            tickNanos = Math.max(10_000_000L, Math.min(tickNanos, keepaliveNanos / 2));
-        }
-        while (!closed) {
-            try {
-                fillToMinIdle();
-                retireAndPingIdle();
-                reportLeaks();
-            } catch (RuntimeException unexpected) {
-                publish("pool.housekeeping-failed", Level.WARNING, null, "housekeeping failed: " + unexpected);
-            }
-            housekeeperLock.lock();
-            try {
-                if (!closed) {
-                    housekeeperWake.awaitNanos(tickNanos);
-                }
-            } catch (InterruptedException interrupted) {
-                return;
-            } finally {
-                housekeeperLock.unlock();
-            }
-        }
-    }
-
-    private void fillToMinIdle() {
-        int needed = Math.min(config.minIdle() - idleCount(), config.maxSize() - total.get());
-        if (needed <= 0 || closed) {
-            return;
-        }
-        int workers = Math.min(needed, config.creationConcurrency());
-        AtomicInteger remaining = new AtomicInteger(needed);
-        List<Thread> threads = new ArrayList<>(workers);
-        for (int i = 0; i < workers; i++) {
-            threads.add(Thread.ofVirtual().name("strata-pool-" + name + "-filler").start(() -> fill(remaining)));
-        }
-        for (Thread thread : threads) {
-            try {
-                // each creation is bounded by backgroundCreateBudgetNanos; this join only adds a margin
-                thread.join(Duration.ofNanos(backgroundCreateBudgetNanos()).multipliedBy(needed + 1L));
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /**
-     * One background creation worker. Borrowers come first: a fill never queues for a creation
-     * slot, stops while anyone waits in line, and a borrower short of a slot preempts it (see
-     * {@link #createForBorrower}); each creation is bounded by the acquisition timeout, so after
-     * a network black hole a dead connect holds a slot no longer than a borrower's would.
-     */
-    private void fill(AtomicInteger remaining) {
-        Thread self = Thread.currentThread();
-        while (!closed && remaining.getAndDecrement() > 0) {
-            Thread.interrupted(); // a preemption that arrived after the last creation ended
-            if (line.waiting() > 0 || creationSlots.hasQueuedThreads() || !creationSlots.tryAcquire()) {
-                return;
-            }
-            boolean reserved = false;
-            boolean preempted = false;
-            try {
-                if (closed || !(reserved = reserveCreation())) {
-                    return;
-                }
-                backgroundCreators.add(self);
-                PoolEntry<R> entry;
-                try {
-                    entry = create(backgroundCreateBudgetNanos());
-                } finally {
-                    if (!backgroundCreators.remove(self)) {
-                        preempted = true;
-                        Thread.interrupted(); // maybe after the creation ended
-                    }
-                }
-                reserved = false; // the entry now counts itself
-                handOffOrIdle(entry);
-            } catch (StrataException failure) {
-                if (!preempted) {
-                    publish("pool.create-failed", Level.WARNING, failure.fault(), "could not open a resource for min idle: " + failure.getMessage());
-                }
-                return;
-            } finally {
-                if (reserved) {
-                    total.decrementAndGet();
-                    if (line.waiting() > 0) {
-                        signalRoomToCreate(); // the room this fill reserved is free again
-                    }
-                }
-                creationSlots.release();
-            }
-            if (closed) {
-                drainIdle();
-            }
-        }
-    }
-
-    /** Background creations are speculative: never longer than a borrower would wait. */
-    long backgroundCreateBudgetNanos() {
-        return Math.min(BACKGROUND_CREATE_BUDGET.toNanos(), acquisitionTimeoutNanos);
-    }
-
-    /**
-     * Interrupts one background creation so its creation slot goes to a borrower. Returns
-     * whether there was one. The fill's dead or slow connect is abandoned; the borrower creates
-     * with its own budget instead.
-     */
-    private boolean preemptBackgroundCreation() {
-        for (Thread creator : backgroundCreators) {
-            if (backgroundCreators.remove(creator)) {
-                creator.interrupt();
-                publish("pool.fill-preempted", Level.DEBUG, null, "a background creation gave its slot to a waiting borrower");
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void retireAndPingIdle() {
-        long keepaliveNanos = config.keepaliveInterval().toNanos();
-        long idleTimeoutNanos = config.idleTimeout().toNanos();
-        for (PoolEntry<R> entry : entries) {
-            if (closed) {
-                return;
-            }
-            if (entry.state() != PoolEntry.IDLE) {
-                continue;
-            }
-            long now = clock.nanoTime();
-            EvictionReason retireFor = entry.retirementDue(now) ? EvictionReason.MAX_LIFETIME
-                    : idleTimeoutNanos > 0 && now - entry.lastReturnedNanos > idleTimeoutNanos
-                            && total.get() > config.minIdle() ? EvictionReason.IDLE_TIMEOUT : null;
-            boolean ping = retireFor == null && keepaliveNanos > 0 && now - entry.lastVerifiedNanos >= keepaliveNanos;
-            if ((retireFor == null && !ping) || !entry.claim(PoolEntry.IDLE, PoolEntry.RESERVED)) {
-                continue; // nothing due, or a borrower took it meanwhile
-            }
-            if (retireFor != null) {
-                retire(entry, retireFor);
-            } else if (factory.keepalive(entry.resource, config.validationTimeout())) {
-                entry.lastVerifiedNanos = clock.nanoTime();
-                handOffOrIdle(entry);
-            } else {
-                replaceStale(entry, now - entry.lastVerifiedNanos, "keepalive-failed", clock.nanoTime() - now,
-                        config.validationTimeout().toNanos());
-            }
-        }
-    }
-
-    private void reportLeaks() {
-        long thresholdNanos = config.leakDetectionThreshold().toNanos();
-        if (thresholdNanos == 0) {
-            return;
-        }
-        long now = clock.nanoTime();
-        for (PoolEntry<R> entry : entries) {
-            Throwable site = entry.borrowSite;
-            if (entry.borrowed && !entry.leakReported && site != null && now - entry.borrowedAtNanos > thresholdNanos) {
-                entry.leakReported = true;
-                publish("pool.leak-suspected", Level.WARNING, null,
-                        "resource held for " + Durations.format(now - entry.borrowedAtNanos) + ", longer than the leak threshold "
-                                + Durations.format(thresholdNanos) + "; acquired at" + stackOf(site));
-                leaksReported.increment(); // after the event, so whoever sees the count finds the report
-
-            }
-        }
-    }
-
-    private static String stackOf(Throwable site) {
-        StringBuilder text = new StringBuilder();
-        StackTraceElement[] frames = site.getStackTrace();
-        int first = 0;
-        while (first < frames.length && isPoolFrame(frames[first].getClassName())) {
-            first++; // the pool's own frames say nothing about who leaked
-        }
-        for (int i = first; i < Math.min(frames.length, first + 12); i++) {
-            text.append("\n\tat ").append(frames[i]);
-        }
-        return text.toString();
-    }
-
-    // The JDBC layer wraps this pool and its frames say as little about who leaked, but the pool
-    // must not import it: those two are named, not referenced.
-    private static final String[] OWN_FRAMES = {
-        Pool.class.getName(), Lease.class.getName(), "dev.strata.jdbc.StrataDataSource", "dev.strata.jdbc.PooledConnection"};
-
-    private static boolean isPoolFrame(String className) {
-        for (String own : OWN_FRAMES) {
-            if (className.equals(own) || className.startsWith(own + "$")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     // ---------------------------------------------------------------- observation
 
     /** A snapshot of the pool's gauges and counters. */
     public PoolStats stats() {
-        Map<EvictionReason, Long> closedCounts = new EnumMap<>(EvictionReason.class);
-        closedBy.forEach((reason, count) -> closedCounts.put(reason, count.sum()));
-        return new PoolStats(name, config.maxSize(), total.get(), active(), idleCount(), line.waiting(),
-                acquisitions.sum(), timeouts.sum(), created.sum(), createFailures.sum(), closedCounts,
-                staleDetected.sum(), leaksReported.sum(), waits.percentile(0.50), waits.percentile(0.99), waits.max());
-    }
-
-    private int active() {
-        return (int) Math.max(0L, acquisitions.sum() - releases.sum());
+        return metrics.snapshot();
     }
 
     /**
@@ -864,19 +444,13 @@ public final class Pool<R> implements AutoCloseable {
      */
     public boolean awaitWarm(Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (idleCount() < config.minIdle()) {
+        while (entries.idleCount() < config.minIdle()) {
             if (closed || System.nanoTime() - end >= 0) {
                 return false;
             }
             Thread.sleep(5);
         }
         return true;
-    }
-
-    private void publish(String type, Level level, Fault fault, String message) {
-        if (events.isActive(level)) {
-            events.publish(new BasicEvent(clock.currentTimeMillis(), name, type, Layer.RESOURCE, level, fault, message));
-        }
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -898,18 +472,9 @@ public final class Pool<R> implements AutoCloseable {
         }
         closed = true;
         line.wakeAll(); // each waiter sees the closed flag and fails at once
-        housekeeperLock.lock();
-        try {
-            housekeeperWake.signalAll();
-        } finally {
-            housekeeperLock.unlock();
-        }
+        housekeeper.wakeUp();
         drainIdle();
-        try {
-            housekeeper.join(Duration.ofSeconds(5));
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        housekeeper.awaitStop(Duration.ofSeconds(5));
         drainIdle();
     }
 
@@ -918,8 +483,8 @@ public final class Pool<R> implements AutoCloseable {
         return housekeeper.isAlive();
     }
 
-    private void drainIdle() {
-        for (PoolEntry<R> entry : entries) {
+    void drainIdle() {
+        for (PoolEntry<R> entry : entries.snapshot()) {
             if (entry.claim(PoolEntry.IDLE, PoolEntry.REMOVED)) {
                 retire(entry, EvictionReason.POOL_CLOSED);
             }

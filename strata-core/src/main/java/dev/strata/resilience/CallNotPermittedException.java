@@ -38,7 +38,7 @@ public final class CallNotPermittedException extends StrataException {
     /** {@code [payments] RESILIENCE/circuit-open: circuit OPEN; half-open in 12.3s}, built only when asked for. */
     @Override
     public String getMessage() {
-        return "[" + dependency() + "] " + fault() + ": " + CircuitBreaker.describeRefusal(state, remainingOpenNanos);
+        return "[" + dependency() + "] " + fault() + ": " + BreakerEvents.describeRefusal(state, remainingOpenNanos);
     }
 
     /** The breaker state that refused the call. */

@@ -7,24 +7,19 @@ import dev.strata.internal.Require;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.Layer;
-import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
 import dev.strata.observe.OutcomeListener;
-import dev.strata.observe.OutcomeListeners;
 import dev.strata.observe.StrataEvent;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
@@ -137,7 +132,7 @@ public final class CircuitBreaker {
         /** WARNING when calls start being refused, INFO otherwise. */
         @Override
         public Level level() {
-            return to == State.OPEN || to == State.FORCED_OPEN ? Level.WARNING : Level.INFO;
+            return BreakerEvents.level(to);
         }
 
         @Override
@@ -148,27 +143,21 @@ public final class CircuitBreaker {
     }
 
     // ---------------------------------------------------------------------------------------
-    // configuration (immutable, nanos precomputed so the hot path touches no Duration)
+    // configuration (immutable, nanos precomputed so the hot path touches no Duration). The
+    // window's rate thresholds live in WindowThresholds, the open wait's growth and jitter in
+    // OpenWait, and what the breaker publishes in BreakerEvents.
 
     private final String name;
     private final Mode mode;
     private final int failureThreshold;
-    private final int windowSize;
-    private final int minimumCalls;
-    private final double failureRateThreshold;
     private final long slowCallNanos;
-    private final double slowCallRateThreshold;
     private final int halfOpenPermits;
-    private final long openWaitNanos;
-    private final double openWaitMultiplier;
-    private final long maxOpenWaitNanos;
     private final long maxHalfOpenNanos;
-    private final double openWaitJitter;
     private final Predicate<Fault> recordFault;
     private final Clock clock;
-    private final EventBus events;
-    private final RandomGenerator random;
-    private final ReentrantLock randomLock = new ReentrantLock();
+    private final WindowThresholds thresholds;
+    private final OpenWait openWait;
+    private final BreakerEvents events;
 
     // ---------------------------------------------------------------------------------------
     // state
@@ -182,7 +171,7 @@ public final class CircuitBreaker {
             throw new ExceptionInInitializerError(e);
         }
         // Strata's own modules outside this package (a rate limiter's breaker) use the permit
-        // protocol through dev.strata.internal; it is not API.
+        // protocol through dev.strata.resilience.internal; it is not API.
         BreakerPermits.install(new BreakerPermits.Access() {
             @Override
             public long acquire(CircuitBreaker breaker) {
@@ -223,34 +212,29 @@ public final class CircuitBreaker {
     private final AtomicLong generations = new AtomicLong();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final LongAdder notPermitted = new LongAdder();
-    private final Window window;
-    /** Meters and traces; read only on state changes. */
-    private final OutcomeListeners outcomes = new OutcomeListeners();
+    /** The outcome statistics of the CLOSED state; null in {@link Mode#CONSECUTIVE_FAILURES} mode. */
+    private final SlidingWindow window;
 
     private CircuitBreaker(Builder b) {
         this.name = b.name;
         this.mode = b.mode;
         this.failureThreshold = b.failureThreshold;
-        this.windowSize = b.windowSize;
-        this.minimumCalls = b.minimumCalls;
-        this.failureRateThreshold = b.failureRateThreshold;
         this.slowCallNanos = b.slowCallDuration == null ? Long.MAX_VALUE : b.slowCallDuration.toNanos();
-        this.slowCallRateThreshold = b.slowCallRateThreshold;
         this.halfOpenPermits = b.halfOpenPermits;
-        this.openWaitNanos = b.openWait.toNanos();
-        this.openWaitMultiplier = b.openWaitMultiplier;
         this.maxHalfOpenNanos = b.maxHalfOpenDuration.toNanos();
-        this.maxOpenWaitNanos = b.maxOpenWait == null ? Math.max(openWaitNanos, Duration.ofMinutes(5).toNanos())
-                : b.maxOpenWait.toNanos();
-        this.openWaitJitter = b.openWaitJitter;
         this.recordFault = b.recordFault;
         this.clock = b.clock;
-        this.events = b.events;
-        this.random = b.random != null ? b.random : new SplittableRandom();
+        long openWaitNanos = b.openWait.toNanos();
+        long maxOpenWaitNanos = b.maxOpenWait == null ? Math.max(openWaitNanos, Duration.ofMinutes(5).toNanos())
+                : b.maxOpenWait.toNanos();
+        this.openWait = new OpenWait(openWaitNanos, b.openWaitMultiplier, maxOpenWaitNanos, b.openWaitJitter,
+                b.random != null ? b.random : new SplittableRandom());
+        this.thresholds = new WindowThresholds(b.minimumCalls, b.failureRateThreshold, b.slowCallRateThreshold, slowCallNanos);
+        this.events = new BreakerEvents(name, clock, b.events);
         this.window = switch (mode) {
             case CONSECUTIVE_FAILURES -> null;
-            case COUNT_WINDOW -> new CountWindow(windowSize);
-            case TIME_WINDOW -> new TimeWindow(windowSize, clock);
+            case COUNT_WINDOW -> new CountWindow(b.windowSize, thresholds);
+            case TIME_WINDOW -> new TimeWindow(b.windowSize, clock, thresholds);
         };
         this.phase = newPhase(State.CLOSED, 0L, 0, 0);
     }
@@ -261,7 +245,7 @@ public final class CircuitBreaker {
      * that uses the breaker, not by the breaker.
      */
     public AutoCloseable listen(OutcomeListener listener) {
-        return outcomes.add(listener);
+        return events.listen(listener);
     }
 
     /** A builder for a breaker named after the dependency it protects. */
@@ -338,9 +322,8 @@ public final class CircuitBreaker {
 
     private long refuse(Phase p) {
         notPermitted.increment();
-        if (events.isActive(Level.DEBUG)) {
-            events.publish(new BasicEvent(clock.currentTimeMillis(), name, "breaker.call-not-permitted",
-                    Layer.RESILIENCE, Level.DEBUG, null, "call not permitted: " + describeRefusal(p.state, remaining(p))));
+        if (events.publishesRefusals()) {
+            events.refused(p.state, remaining(p));
         }
         return NOT_PERMITTED;
     }
@@ -534,19 +517,9 @@ public final class CircuitBreaker {
     }
 
     private void openFromClosed(Phase p) {
-        String reason;
-        if (window == null) {
-            reason = consecutiveFailures.get() + " consecutive failures >= " + failureThreshold;
-        } else {
-            Metrics m = window.snapshot(State.CLOSED, 0L, consecutiveFailures.get());
-            if (m.failureRate() >= failureRateThreshold) {
-                reason = "failure rate " + percent(m.failureRate()) + " >= " + percent(failureRateThreshold)
-                        + " over " + m.bufferedCalls() + " calls";
-            } else {
-                reason = "slow-call rate " + percent(m.slowCallRate()) + " >= " + percent(slowCallRateThreshold)
-                        + " (calls >= " + Durations.format(slowCallNanos) + ") over " + m.bufferedCalls() + " calls";
-            }
-        }
+        String reason = window == null
+                ? consecutiveFailures.get() + " consecutive failures >= " + failureThreshold
+                : thresholds.reason(window.snapshot(State.CLOSED, 0L, consecutiveFailures.get()));
         open(p, 1, reason);
     }
 
@@ -558,32 +531,10 @@ public final class CircuitBreaker {
     }
 
     private void open(Phase from, int openings, String reason) {
-        long wait = openWaitFor(openings);
+        long wait = openWait.forOpening(openings);
         Phase opened = newPhase(State.OPEN, clock.nanoTime() + wait, openings, 0);
         opened.openNanos = wait;
         transition(from, opened, reason);
-    }
-
-    /** The wait before the n-th consecutive opening may probe: grown, capped, then jittered down. */
-    long openWaitFor(int openings) {
-        double wait = openWaitNanos;
-        if (openWaitMultiplier > 1.0 && openings > 1) {
-            wait = openWaitNanos * Math.pow(openWaitMultiplier, openings - 1);
-        }
-        long capped = (long) Math.min(wait, (double) maxOpenWaitNanos);
-        if (openWaitJitter > 0.0) {
-            double r;
-            randomLock.lock();
-            try {
-                r = random.nextDouble();
-            } finally {
-                randomLock.unlock();
-            }
-            // Jitter only shortens the wait, so the cap stays a real upper bound and breakers of
-            // many instances that opened together do not all probe at the same moment.
-            capped = (long) (capped * (1.0 - openWaitJitter * r));
-        }
-        return capped;
     }
 
     private boolean transition(Phase from, Phase to, String reason) {
@@ -593,14 +544,7 @@ public final class CircuitBreaker {
         if (to.state == State.CLOSED) {
             consecutiveFailures.set(0);
         }
-        OutcomeListener listener = outcomes.current();
-        if (listener != null && from.state != to.state) {
-            listener.stateChanged(name, from.state.name(), to.state.name());
-        }
-        if (from.state != to.state // a reset of a closed breaker clears counters but is no state change
-                && events.isActive(to.state == State.OPEN || to.state == State.FORCED_OPEN ? Level.WARNING : Level.INFO)) {
-            events.publish(new Transition(clock.currentTimeMillis(), name, from.state, to.state, reason, to.openNanos));
-        }
+        events.stateChanged(from.state, to.state, reason, to.openNanos);
         return true;
     }
 
@@ -720,19 +664,6 @@ public final class CircuitBreaker {
         return slowCallNanos != Long.MAX_VALUE;
     }
 
-    static String describeRefusal(State state, long remainingOpenNanos) {
-        return switch (state) {
-            case OPEN -> "circuit OPEN; half-open in " + Durations.format(remainingOpenNanos);
-            case FORCED_OPEN -> "circuit FORCED_OPEN; refusing calls until reset";
-            case HALF_OPEN -> "circuit HALF_OPEN; every probe permit is in use";
-            default -> "circuit " + state;
-        };
-    }
-
-    private static String percent(double fraction) {
-        return String.format(Locale.ROOT, "%.0f%%", fraction * 100);
-    }
-
     @Override
     public String toString() {
         return "CircuitBreaker[" + name + ", " + phase.state + ", " + mode + "]";
@@ -766,165 +697,6 @@ public final class CircuitBreaker {
             this.permitsLeft = halfOpen ? new AtomicInteger(permits) : null;
             this.probesInFlight = halfOpen ? new AtomicInteger() : null;
             this.probeSuccesses = halfOpen ? new AtomicInteger() : null;
-        }
-    }
-
-    /** Outcome statistics of the CLOSED state; implementations guard their arrays with a short lock. */
-    private abstract class Window {
-        final ReentrantLock lock = new ReentrantLock();
-        int buffered;
-        int failed;
-        int slow;
-
-        /** Adds one outcome; returns true when a threshold is now crossed. */
-        abstract boolean record(boolean failure, boolean slowCall);
-
-        abstract void clear();
-
-        /** Drops outcomes that have aged out; called under the lock. */
-        void expire() {
-        }
-
-        final boolean crossed() {
-            if (buffered < minimumCalls) {
-                return false;
-            }
-            return failed >= failureRateThreshold * buffered
-                    || (slowCallNanos != Long.MAX_VALUE && slow >= slowCallRateThreshold * buffered);
-        }
-
-        final Metrics snapshot(State state, long refused, int inARow) {
-            lock.lock();
-            try {
-                expire();
-                double failureRate = buffered == 0 ? 0.0 : (double) failed / buffered;
-                double slowRate = buffered == 0 ? 0.0 : (double) slow / buffered;
-                return new Metrics(state, failureRate, slowRate, buffered, failed, slow, refused, inARow);
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    private static final byte EMPTY = 0;
-    private static final byte FAILED = 1;
-    private static final byte SLOW = 2;
-    private static final byte RECORDED = 4;
-
-    /** The last {@code size} outcomes in a ring of bytes, with running totals. */
-    private final class CountWindow extends Window {
-        private final byte[] ring;
-        private int head;
-
-        CountWindow(int size) {
-            this.ring = new byte[size];
-        }
-
-        @Override
-        boolean record(boolean failure, boolean slowCall) {
-            byte outcome = (byte) (RECORDED | (failure ? FAILED : 0) | (slowCall ? SLOW : 0));
-            lock.lock();
-            try {
-                int i = head;
-                head = i + 1 == ring.length ? 0 : i + 1;
-                byte old = ring[i];
-                ring[i] = outcome;
-                if (old == EMPTY) {
-                    buffered++;
-                } else {
-                    failed -= old & FAILED;
-                    slow -= (old & SLOW) >> 1;
-                }
-                failed += outcome & FAILED;
-                slow += (outcome & SLOW) >> 1;
-                return crossed();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        void clear() {
-            lock.lock();
-            try {
-                Arrays.fill(ring, EMPTY);
-                head = 0;
-                buffered = failed = slow = 0;
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    /** Per-second buckets over the last {@code seconds} seconds of the clock, with running totals. */
-    private final class TimeWindow extends Window {
-        private static final long SECOND = 1_000_000_000L;
-        private final Clock clock;
-        private final long origin;
-        private final int[] calls;
-        private final int[] failures;
-        private final int[] slows;
-        private long currentSecond;
-
-        TimeWindow(int seconds, Clock clock) {
-            this.clock = clock;
-            this.origin = clock.nanoTime();
-            this.calls = new int[seconds];
-            this.failures = new int[seconds];
-            this.slows = new int[seconds];
-        }
-
-        @Override
-        boolean record(boolean failure, boolean slowCall) {
-            lock.lock();
-            try {
-                expire();
-                int i = (int) (currentSecond % calls.length);
-                calls[i]++;
-                buffered++;
-                if (failure) {
-                    failures[i]++;
-                    failed++;
-                }
-                if (slowCall) {
-                    slows[i]++;
-                    slow++;
-                }
-                return crossed();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        void expire() {
-            long now = (clock.nanoTime() - origin) / SECOND;
-            if (now == currentSecond) {
-                return;
-            }
-            // Empty the buckets of the seconds that went by; at most one full turn of the ring.
-            long steps = Math.min(now - currentSecond, calls.length);
-            for (long s = 1; s <= steps; s++) {
-                int i = (int) ((currentSecond + s) % calls.length);
-                buffered -= calls[i];
-                failed -= failures[i];
-                slow -= slows[i];
-                calls[i] = failures[i] = slows[i] = 0;
-            }
-            currentSecond = now;
-        }
-
-        @Override
-        void clear() {
-            lock.lock();
-            try {
-                Arrays.fill(calls, 0);
-                Arrays.fill(failures, 0);
-                Arrays.fill(slows, 0);
-                buffered = failed = slow = 0;
-            } finally {
-                lock.unlock();
-            }
         }
     }
 
@@ -1032,7 +804,6 @@ public final class CircuitBreaker {
             return this;
         }
 
-        /** Cap of the grown open wait, openWait..24 h; default max(openWait, 5 min). */
         /**
          * How long the breaker may stay half-open while its probes have not all answered, 1ms..1 day
          * (default 60 s). Then the next permission request opens it again (a new open wait, then a
@@ -1043,6 +814,7 @@ public final class CircuitBreaker {
             return this;
         }
 
+        /** Cap of the grown open wait, openWait..24 h; default max(openWait, 5 min). */
         public Builder maxOpenWait(Duration maxOpenWait) {
             this.maxOpenWait = maxOpenWait;
             return this;

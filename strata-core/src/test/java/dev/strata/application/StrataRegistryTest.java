@@ -88,6 +88,17 @@ class StrataRegistryTest {
     }
 
     @Test
+    void aSecondPoolMadeByStartIsReportedAtTheCallerOfStart() {
+        try (Strata strata = builder()
+                .dependency("catalog", d -> d.jdbc(URL, "shop", "pw"))
+                .dependency("reports", d -> d.jdbc(URL, "shop", "pw"))
+                .build().start()) {
+            assertThat(strata.findings()).singleElement().satisfies(f -> assertThat(f.message())
+                    .contains("'reports' at dev.strata.application.StrataRegistryTest.aSecondPoolMadeByStartIsReportedAtTheCallerOfStart"));
+        }
+    }
+
+    @Test
     void strictModeRefusesTheSecondPoolAndShowsTheFirstSiteAsCause() {
         try (Strata first = builder().dependency("catalog", d -> d.jdbc(URL, "shop", "pw")).build();
              Strata second = builder().strict(true).dependency("orders", d -> d.jdbc(URL, "shop", "pw")).build()) {
@@ -145,6 +156,44 @@ class StrataRegistryTest {
         assertThat(strata.state()).isEqualTo(Strata.State.CLOSED);
         assertThatThrownBy(() -> strata.dependency("payments").execute(() -> "late"))
                 .isInstanceOf(ShuttingDownException.class).hasMessageContaining("shutting down");
+    }
+
+    @Test
+    void aFailedAttachmentClosesWhatItsDependencyMadeSoARetryStartsAfresh() {
+        AttachmentKey<Recorder> first = AttachmentKey.of("first", Recorder.class);
+        AttachmentKey<Recorder> second = AttachmentKey.of("second", Recorder.class);
+        List<String> closed = new CopyOnWriteArrayList<>();
+        List<StrataDataSource> pools = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        try (Strata strata = builder().strict(true)
+                .attachEverywhere(first, d -> {
+                    pools.add(d.dataSource); // attachments come after the pool
+                    return new Recorder("first", closed);
+                })
+                .attachEverywhere(second, d -> {
+                    if (attempts.incrementAndGet() == 1) {
+                        throw new java.io.IOException("not yet");
+                    }
+                    return new Recorder("second", closed);
+                })
+                .dependency("catalog", d -> d.jdbc(URL, "shop", "pw"))
+                .build()) {
+            Dependency catalog = strata.dependency("catalog");
+            assertThatThrownBy(catalog::dataSource).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("attachment 'second' could not be created: not yet");
+            assertThat(closed).containsExactly("first");
+            assertThat(pools).singleElement().satisfies(pool -> assertThat(pool.pool().isClosed()).isTrue());
+            assertThat(strata.dataSources()).isEmpty();
+            assertThat(strata.components()).extracting(Strata.Component::kind).doesNotContain("data-source", "first");
+
+            // nothing of the first attempt is left: no second pool to the target, no finding, strict mode passes
+            StrataDataSource ds = catalog.dataSource();
+            assertThat(ds.pool().isClosed()).isFalse();
+            assertThat(pools).hasSize(2).last().isSameAs(ds);
+            assertThat(strata.pools()).containsExactly(ds.pool());
+            assertThat(strata.attachments(Recorder.class)).extracting(r -> r.name).containsExactly("first", "second");
+            assertThat(strata.findings()).isEmpty();
+        }
     }
 
     @Test
@@ -219,7 +268,8 @@ class StrataRegistryTest {
         strata.registerPool("cache", PoolTarget.host("Redis.local", 6379), () -> closed.add("cache"));
         strata.registerPool("sessions", PoolTarget.host("redis.local", 6379), () -> closed.add("sessions"));
         assertThat(strata.findings()).singleElement().satisfies(f -> assertThat(f.message())
-                .startsWith("second pool to redis.local:6379: 'sessions' at ").contains("while 'cache' (this runtime)"));
+                .startsWith("second pool to redis.local:6379: 'sessions' at ").contains("while 'cache' (this runtime)")
+                .contains("StrataRegistryTest.poolsMadeOutsideTheRuntimeAreCheckedByHostAndPortAndClosedWithThePools"));
         strata.close();
         assertThat(closed).containsExactly("sessions", "cache");
     }

@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.stream.Stream;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -103,16 +105,18 @@ class DiagnosisContractTest {
         String docs = Files.readString(root.resolve("docs/diagnosis.md"));
         Pattern id = Pattern.compile("(?:verdict|new Finding)\\(\"([a-z0-9-]+)\"");
         int checked = 0;
-        // every source of the package: the runtime rules live in one class per layer, the audit and triage beside them
-        List<Path> sources;
-        try (var files = Files.list(root.resolve("strata-core/src/main/java/dev/strata/diagnosis"))) {
-            sources = files.filter(f -> f.toString().endsWith(".java")).sorted().toList();
+        // The runtime diagnosis (core) and the operator tools (triage and audit, strata-doctor).
+        List<Path> sources = new ArrayList<>();
+        for (String dir : List.of("strata-core/src/main/java/dev/strata/diagnosis", "strata-doctor/src/main/java/dev/strata/doctor")) {
+            try (Stream<Path> files = Files.walk(root.resolve(dir))) {
+                files.filter(f -> f.toString().endsWith(".java")).forEach(sources::add);
+            }
         }
         for (Path source : sources) {
-            String file = source.getFileName().toString();
             Matcher m = id.matcher(Files.readString(source));
             while (m.find()) {
-                assertThat(docs).as("docs/diagnosis.md documents %s (%s)", m.group(1), file).contains("`" + m.group(1) + "`");
+                assertThat(docs).as("docs/diagnosis.md documents %s (%s)", m.group(1), source.getFileName())
+                        .contains("`" + m.group(1) + "`");
                 checked++;
             }
         }

@@ -1,7 +1,7 @@
 package dev.strata.cli.doctor;
 
-import dev.strata.diagnosis.AuditReport;
-import dev.strata.diagnosis.ConfigAudit;
+import dev.strata.doctor.AuditReport;
+import dev.strata.doctor.ConfigAudit;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;

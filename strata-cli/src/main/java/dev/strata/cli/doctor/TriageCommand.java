@@ -1,7 +1,7 @@
 package dev.strata.cli.doctor;
 
-import dev.strata.diagnosis.PostgresTriage;
-import dev.strata.diagnosis.TriageReport;
+import dev.strata.doctor.PostgresTriage;
+import dev.strata.doctor.TriageReport;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;

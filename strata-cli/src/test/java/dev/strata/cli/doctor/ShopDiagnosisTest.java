@@ -3,7 +3,7 @@ package dev.strata.cli.doctor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.cli.StrataCli;
-import dev.strata.cli.shop.ShopProcess;
+import dev.strata.shop.ShopProcess;
 import dev.strata.diagnosis.Diagnosis;
 import dev.strata.fault.Layer;
 import eu.rekawek.toxiproxy.Proxy;

@@ -1,0 +1,125 @@
+package dev.strata.pool;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The open resources of a {@link Pool} and the count that bounds them (the role of HikariCP's
+ * ConcurrentBag shared list). Every open resource sits in a copy-on-write array and is claimed by a
+ * CAS on its state: borrowing and returning allocate nothing and take no lock here. The array is
+ * copied only when a resource opens or closes.
+ */
+final class PoolEntries<R> {
+
+    private final int maxSize;
+    private volatile PoolEntry<R>[] entries = newArray(0);
+    private final ReentrantLock entriesLock = new ReentrantLock();
+    // Reserved before a resource is created, so racing creators never exceed maxSize.
+    private final AtomicInteger total = new AtomicInteger();
+
+    PoolEntries(int maxSize) {
+        this.maxSize = maxSize;
+    }
+
+    /** The open resources now, whatever their state; for scans that may miss one opened meanwhile. */
+    PoolEntry<R>[] snapshot() {
+        return entries;
+    }
+
+    /**
+     * Claims an idle resource, or returns null when none is. Each thread starts its scan at its
+     * own slot, so a thread tends to get back the resource it used last (warm caches, and the
+     * others can age out) and concurrent borrowers rarely race for the same one.
+     */
+    PoolEntry<R> claimIdle() {
+        PoolEntry<R>[] snapshot = entries;
+        int n = snapshot.length;
+        if (n == 0) {
+            return null;
+        }
+        int first = (int) (Thread.currentThread().threadId() % n);
+        for (int i = 0; i < n; i++) {
+            PoolEntry<R> entry = snapshot[(first + i) % n];
+            if (entry.state() == PoolEntry.IDLE && entry.claim(PoolEntry.IDLE, PoolEntry.IN_USE)) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    int idleCount() {
+        int count = 0;
+        for (PoolEntry<R> entry : entries) {
+            if (entry.state() == PoolEntry.IDLE) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Resources open or being created now. */
+    int total() {
+        return total.get();
+    }
+
+    /** Whether one more resource may be created. */
+    boolean hasRoom() {
+        return total.get() < maxSize;
+    }
+
+    /** Counts a resource about to be created; false when the pool is full. */
+    boolean reserveRoom() {
+        for (;;) {
+            int current = total.get();
+            if (current >= maxSize) {
+                return false;
+            }
+            if (total.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Stops counting a resource: its creation failed, or it was closed. */
+    void freeRoom() {
+        total.decrementAndGet();
+    }
+
+    /** Adds a new resource, already counted by {@link #reserveRoom()}. */
+    void register(PoolEntry<R> entry) {
+        entriesLock.lock();
+        try {
+            PoolEntry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
+            grown[grown.length - 1] = entry;
+            entries = grown;
+        } finally {
+            entriesLock.unlock();
+        }
+    }
+
+    /** Removes a resource; false when it was already removed (two retirements raced). */
+    boolean unregister(PoolEntry<R> entry) {
+        entriesLock.lock();
+        try {
+            PoolEntry<R>[] current = entries;
+            for (int i = 0; i < current.length; i++) {
+                if (current[i] == entry) {
+                    PoolEntry<R>[] shrunk = newArray(current.length - 1);
+                    System.arraycopy(current, 0, shrunk, 0, i);
+                    System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
+                    entries = shrunk;
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            entriesLock.unlock();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R> PoolEntry<R>[] newArray(int length) {
+        return (PoolEntry<R>[]) new PoolEntry<?>[length];
+    }
+}
