@@ -4,16 +4,12 @@ import dev.strata.internal.Require;
 import dev.strata.fault.Layer;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -21,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -45,7 +40,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ChaosProxy implements AutoCloseable {
 
-    private static final ToxicEntry[] NONE = new ToxicEntry[0];
     /** How often the timer checks timeout and idle toxics; their precision. */
     private static final long TICK_NANOS = 5_000_000L;
     private static final long IDLE_TIMER_PARK_NANOS = 1_000_000_000L;
@@ -55,26 +49,16 @@ public final class ChaosProxy implements AutoCloseable {
     private final EventBus events;
     private final ThreadFactory threads;
     private final AtomicInteger liveThreads = new AtomicInteger();
-    /** Accepted clients whose upstream connect is still under way (not yet in {@code connections}). */
-    private final AtomicInteger opening = new AtomicInteger();
-    private final AtomicLong toxicIds = new AtomicLong();
-    private final Set<ProxyConnection> connections = ConcurrentHashMap.newKeySet();
+    private final ProxyListener listener;
 
     /** Guards configuration changes; never held while doing I/O on a connection. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final LinkedHashMap<String, ToxicEntry> toxics = new LinkedHashMap<>();
-    private volatile ToxicEntry[] upstreamChain = NONE;
-    private volatile ToxicEntry[] downstreamChain = NONE;
-    private volatile ToxicEntry[] connectionWideChain = NONE;
-    private volatile ToxicEntry[] timedChain = NONE;
-    private volatile ToxicEntry[] allEntries = NONE;
+    private final ToxicChains toxics = new ToxicChains();
 
     private volatile InetSocketAddress listen;
     private volatile InetSocketAddress upstream;
     private volatile boolean enabled;
     private volatile boolean closed;
-    private ServerSocket serverSocket;
-    private Thread acceptor;
     private final Thread timer;
 
     private ChaosProxy(Builder builder) {
@@ -84,6 +68,7 @@ public final class ChaosProxy implements AutoCloseable {
         this.connectTimeout = builder.connectTimeout;
         this.events = builder.events;
         this.threads = Thread.ofVirtual().name("chaos-" + name + "-", 0).factory();
+        this.listener = new ProxyListener(this, connectTimeout);
         this.timer = Thread.ofVirtual().name("chaos-" + name + "-timer").unstarted(this::runTimer);
     }
 
@@ -124,7 +109,7 @@ public final class ChaosProxy implements AutoCloseable {
 
     /** Connections now open through the proxy. */
     public int connectionCount() {
-        return connections.size();
+        return listener.connections().size();
     }
 
     /** Virtual threads this proxy is running now (pumps, connects, accept loop, timer). */
@@ -144,7 +129,7 @@ public final class ChaosProxy implements AutoCloseable {
             if (enabled) {
                 return;
             }
-            bind();
+            listen = listener.bind(listen);
             enabled = true;
         } finally {
             lock.unlock();
@@ -160,11 +145,11 @@ public final class ChaosProxy implements AutoCloseable {
                 return;
             }
             enabled = false;
-            unbind();
+            listener.unbind();
         } finally {
             lock.unlock();
         }
-        closeAll();
+        listener.closeAll();
         publish("chaos.proxy-disabled", "proxy " + name + " disabled: connections refused and closed");
     }
 
@@ -189,13 +174,13 @@ public final class ChaosProxy implements AutoCloseable {
             ensureOpen();
             InetSocketAddress previous = listen;
             if (enabled) {
-                unbind();
+                listener.unbind();
                 listen = newListen;
                 try {
-                    bind();
+                    listen = listener.bind(listen);
                 } catch (UncheckedIOException e) {
                     listen = previous;
-                    bind();
+                    listen = listener.bind(listen);
                     throw e;
                 }
             } else {
@@ -204,7 +189,7 @@ public final class ChaosProxy implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        closeAll();
+        listener.closeAll();
         publish("chaos.proxy-updated", "proxy " + name + " now listens on " + format(listen));
     }
 
@@ -221,16 +206,14 @@ public final class ChaosProxy implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            if (toxics.containsKey(toxic.name())) {
+            if (toxics.get(toxic.name()) != null) {
                 throw new IllegalStateException("toxic already exists: " + toxic.name());
             }
-            entry = new ToxicEntry(toxicIds.incrementAndGet(), toxic);
-            toxics.put(toxic.name(), entry);
-            rebuildChains();
+            entry = toxics.put(toxic);
         } finally {
             lock.unlock();
         }
-        for (ProxyConnection connection : connections) {
+        for (ProxyConnection connection : listener.connections()) {
             connection.toxicAdded(entry);
         }
         LockSupport.unpark(timer);
@@ -255,13 +238,11 @@ public final class ChaosProxy implements AutoCloseable {
             if (previous == null) {
                 throw new NoSuchElementException("toxic not found: " + toxic.name());
             }
-            entry = new ToxicEntry(toxicIds.incrementAndGet(), toxic);
-            toxics.put(toxic.name(), entry);
-            rebuildChains();
+            entry = toxics.put(toxic);
         } finally {
             lock.unlock();
         }
-        for (ProxyConnection connection : connections) {
+        for (ProxyConnection connection : listener.connections()) {
             connection.toxicRemoved(previous);
             connection.toxicAdded(entry);
         }
@@ -284,11 +265,10 @@ public final class ChaosProxy implements AutoCloseable {
             if (removed == null) {
                 throw new NoSuchElementException("toxic not found: " + toxicName);
             }
-            rebuildChains();
         } finally {
             lock.unlock();
         }
-        for (ProxyConnection connection : connections) {
+        for (ProxyConnection connection : listener.connections()) {
             connection.toxicRemoved(removed);
         }
         publish("chaos.toxic-removed", "proxy " + name + ": toxic removed " + toxicName);
@@ -306,7 +286,7 @@ public final class ChaosProxy implements AutoCloseable {
      * @return how many connections it closed
      */
     public int closeConnections() {
-        int closedNow = closeAll();
+        int closedNow = listener.closeAll();
         publish("chaos.connections-closed", "proxy " + name + ": closed " + closedNow + " open connection"
                 + (closedNow == 1 ? "" : "s") + ", still listening on " + format(listen));
         return closedNow;
@@ -326,7 +306,7 @@ public final class ChaosProxy implements AutoCloseable {
     /** The toxics in the order they were added. */
     public List<Toxic> toxics() {
         List<Toxic> result = new ArrayList<>();
-        for (ToxicEntry entry : allEntries) {
+        for (ToxicEntry entry : toxics.all()) {
             result.add(entry.toxic());
         }
         return result;
@@ -334,7 +314,7 @@ public final class ChaosProxy implements AutoCloseable {
 
     /** The toxic of that name, if present. */
     public Optional<Toxic> toxic(String toxicName) {
-        for (ToxicEntry entry : allEntries) {
+        for (ToxicEntry entry : toxics.all()) {
             if (entry.toxic().name().equals(toxicName)) {
                 return Optional.of(entry.toxic());
             }
@@ -356,18 +336,18 @@ public final class ChaosProxy implements AutoCloseable {
             }
             closed = true;
             enabled = false;
-            unbind();
+            listener.unbind();
         } finally {
             lock.unlock();
         }
-        closeAll();
+        listener.closeAll();
         // A client accepted just before unbind() may still be connecting upstream (it closes itself
         // once it sees the proxy closed), and a connection another thread is closing leaves the set
         // only when that close ends. Wait for both, bounded by the connect timeout, so close()
         // leaves nothing behind.
         long end = System.nanoTime() + connectTimeout.toNanos() + 100_000_000L;
-        while ((opening.get() > 0 || !connections.isEmpty()) && System.nanoTime() - end < 0) {
-            closeAll();
+        while (!listener.isIdle() && System.nanoTime() - end < 0) {
+            listener.closeAll();
             LockSupport.parkNanos(1_000_000L);
         }
         LockSupport.unpark(timer);
@@ -382,21 +362,18 @@ public final class ChaosProxy implements AutoCloseable {
     @Override
     public String toString() {
         return "ChaosProxy[" + name + " " + format(listen) + " -> " + format(upstream) + (enabled ? "" : ", disabled")
-                + ", " + allEntries.length + " toxics, " + connections.size() + " connections]";
+                + ", " + toxics.all().length + " toxics, " + listener.connections().size() + " connections]";
     }
 
     // --- package-private hooks for connections -------------------------------------------
 
-    ToxicEntry[] chain(Direction direction) {
-        return direction == Direction.UPSTREAM ? upstreamChain : downstreamChain;
-    }
-
-    ToxicEntry[] connectionWideChain() {
-        return connectionWideChain;
+    /** The toxics; a connection keeps this and reads its chains per chunk. */
+    ToxicChains chains() {
+        return toxics;
     }
 
     void connectionClosed(ProxyConnection connection) {
-        connections.remove(connection);
+        listener.connectionClosed(connection);
     }
 
     Thread startThread(Runnable task) {
@@ -420,127 +397,6 @@ public final class ChaosProxy implements AutoCloseable {
         }
     }
 
-    private void rebuildChains() {
-        List<ToxicEntry> up = new ArrayList<>();
-        List<ToxicEntry> down = new ArrayList<>();
-        List<ToxicEntry> wide = new ArrayList<>();
-        List<ToxicEntry> timed = new ArrayList<>();
-        for (ToxicEntry entry : toxics.values()) {
-            if (entry.connectionWide()) {
-                wide.add(entry);
-            } else if (entry.toxic().stream() == Direction.UPSTREAM) {
-                up.add(entry);
-            } else {
-                down.add(entry);
-            }
-            if (entry.timed()) {
-                timed.add(entry);
-            }
-        }
-        upstreamChain = up.toArray(NONE);
-        downstreamChain = down.toArray(NONE);
-        connectionWideChain = wide.toArray(NONE);
-        timedChain = timed.toArray(NONE);
-        allEntries = toxics.values().toArray(NONE);
-    }
-
-    /** Binds and starts the accept loop; called with the lock held. */
-    private void bind() {
-        ServerSocket socket = null;
-        try {
-            socket = new ServerSocket();
-            socket.setReuseAddress(true);
-            socket.bind(listen, 1024);
-        } catch (IOException e) {
-            if (socket != null) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // nothing bound, nothing to release
-                }
-            }
-            throw new UncheckedIOException("proxy " + name + ": cannot listen on " + format(listen) + ": " + e.getMessage(), e);
-        }
-        serverSocket = socket;
-        listen = new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
-        ServerSocket accepting = socket;
-        acceptor = startThread(() -> acceptLoop(accepting));
-    }
-
-    /**
-     * Stops accepting; called with the lock held. Waits (boundedly) for the accept loop to end,
-     * because a socket closed while a thread is blocked in accept() releases its port only when
-     * that thread has left, and enable() may want the port back at once.
-     */
-    private void unbind() {
-        if (serverSocket != null) {
-            try {
-                serverSocket.close();
-            } catch (IOException ignored) {
-                // the accept loop ends either way
-            }
-            serverSocket = null;
-            try {
-                acceptor.join(Duration.ofSeconds(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            acceptor = null;
-        }
-    }
-
-    /** Closes every open connection with a FIN; returns how many it closed. */
-    private int closeAll() {
-        int count = 0;
-        for (ProxyConnection connection : connections) {
-            if (!connection.isClosed()) {
-                connection.close(false);
-                count++;
-            }
-        }
-        return count;
-    }
-
-    private void acceptLoop(ServerSocket accepting) {
-        while (true) {
-            Socket client;
-            try {
-                client = accepting.accept();
-            } catch (IOException closedOrFailed) {
-                return; // unbind() closed it
-            }
-            opening.incrementAndGet();
-            startThread(() -> {
-                try {
-                    open(client);
-                } finally {
-                    opening.decrementAndGet();
-                }
-            });
-        }
-    }
-
-    private void open(Socket client) {
-        Socket server = new Socket();
-        try {
-            client.setTcpNoDelay(true);
-            server.setTcpNoDelay(true);
-            server.connect(upstream, (int) connectTimeout.toMillis());
-        } catch (IOException upstreamDown) {
-            // As Toxiproxy does: the client sees its connection closed at once.
-            ProxyConnection.closeQuietly(server);
-            ProxyConnection.closeQuietly(client);
-            return;
-        }
-        ProxyConnection connection = new ProxyConnection(this, client, server);
-        connections.add(connection);
-        if (!enabled || closed) { // disabled while connecting: closeConnections() may have missed it
-            connection.close(false);
-            return;
-        }
-        connection.start(allEntries);
-    }
-
     private void runTimer() {
         LIVE_TIMERS.add(name);
         try {
@@ -552,17 +408,17 @@ public final class ChaosProxy implements AutoCloseable {
     }
 
     /** Names of proxies whose timer thread runs, across the JVM; for leak tests of proxies never returned. */
-    static final java.util.Set<String> LIVE_TIMERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    static final Set<String> LIVE_TIMERS = ConcurrentHashMap.newKeySet();
 
     private void tick() {
         while (!closed) {
-            ToxicEntry[] timed = timedChain;
+            ToxicEntry[] timed = toxics.timed();
             if (timed.length == 0) {
                 LockSupport.parkNanos(this, IDLE_TIMER_PARK_NANOS);
                 continue;
             }
             long now = System.nanoTime();
-            for (ProxyConnection connection : connections) {
+            for (ProxyConnection connection : listener.connections()) {
                 connection.checkTimers(now, timed);
             }
             LockSupport.parkNanos(this, TICK_NANOS);

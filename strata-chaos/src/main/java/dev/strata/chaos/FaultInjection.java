@@ -5,6 +5,7 @@ import dev.strata.call.Clock;
 import dev.strata.call.Deadline;
 import dev.strata.internal.Durations;
 import dev.strata.call.Interceptor;
+import dev.strata.chaos.Draws.Draw;
 import dev.strata.internal.Require;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultKind;
@@ -54,8 +55,6 @@ import java.util.function.Supplier;
  * attempt with {@link FaultKind#DEADLINE_EXCEEDED} when the deadline runs out first.
  */
 public final class FaultInjection implements Interceptor {
-
-    private static final String PREFIX = "STRATA_CHAOS_";
 
     private final boolean enabled;
     private final Rule defaults;
@@ -113,43 +112,7 @@ public final class FaultInjection implements Interceptor {
      * @throws IllegalArgumentException naming the variable when a value is invalid
      */
     public static FaultInjection fromEnvironment(Map<String, String> environment) {
-        Builder builder = new Builder();
-        for (Map.Entry<String, String> entry : environment.entrySet()) {
-            String key = entry.getKey();
-            if (!key.startsWith(PREFIX)) {
-                continue;
-            }
-            String value = entry.getValue().trim();
-            String rest = key.substring(PREFIX.length());
-            switch (rest) {
-                case "ENABLED" -> builder.enabled(parseBoolean(key, value));
-                case "SEED" -> builder.seed(parseLong(key, value));
-                case "DEPENDENCIES" -> {
-                    for (String name : value.split(",")) {
-                        if (!name.isBlank()) {
-                            builder.onlyDependencies.add(normalise(name.trim()));
-                        }
-                    }
-                }
-                default -> {
-                    Setting setting = Setting.match(rest);
-                    if (setting == null) {
-                        throw new IllegalArgumentException(key + ": not a known chaos variable; expected STRATA_CHAOS_"
-                                + "[<DEPENDENCY>_](ENABLED|FAILURE_RATE|FAULT|LATENCY_MS|LATENCY_RATE), SEED or DEPENDENCIES");
-                    }
-                    String dependency = rest.substring(0, rest.length() - setting.suffix.length());
-                    RuleBuilder rule = dependency.isEmpty() ? builder.defaults
-                            : builder.perDependency.computeIfAbsent(dependency.substring(0, dependency.length() - 1),
-                                    d -> new RuleBuilder());
-                    if (dependency.isEmpty() && setting == Setting.ENABLED) {
-                        builder.enabled(parseBoolean(key, value));
-                    } else {
-                        setting.apply(key, value, rule);
-                    }
-                }
-            }
-        }
-        return builder.build();
+        return ChaosEnvironment.read(environment).build();
     }
 
     /** Whether this policy injects anything at all. */
@@ -203,7 +166,7 @@ public final class FaultInjection implements Interceptor {
     }
 
     private Lane laneFor(String dependency) {
-        return new Lane(ruleFor(dependency), streamKey(seed, dependency));
+        return new Lane(ruleFor(dependency), Draws.streamKey(seed, dependency));
     }
 
     private Rule ruleFor(String dependency) {
@@ -214,25 +177,6 @@ public final class FaultInjection implements Interceptor {
         return perDependency.getOrDefault(key, defaults);
     }
 
-    /**
-     * The key of a dependency's stream: the seed mixed with a 64-bit hash (FNV-1a) of the exact
-     * name, so streams of different dependencies are unrelated and stable across JVMs.
-     */
-    static long streamKey(long seed, String dependency) {
-        long hash = 0xcbf29ce484222325L;
-        for (int i = 0; i < dependency.length(); i++) {
-            hash = (hash ^ dependency.charAt(i)) * 0x100000001b3L;
-        }
-        return mix(seed ^ mix(hash));
-    }
-
-    /** A 64-bit finaliser (SplitMix64's): every input bit affects every output bit. */
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
-
     /** One dependency's rule and call counter. Lock-free: a call only takes the next number. */
     private record Lane(Rule rule, long key, AtomicLong calls) {
         Lane(Rule rule, long key) {
@@ -241,30 +185,6 @@ public final class FaultInjection implements Interceptor {
 
         Draws nextCall() {
             return new Draws(key, calls.getAndIncrement());
-        }
-    }
-
-    /** The draws a call may make; each has its own slot, so skipping one does not shift the others. */
-    private enum Draw { LATENCY_ROLL, LATENCY_VALUE, FAILURE_ROLL, RESULT_ROLL }
-
-    /**
-     * The random values of one call, computed from (stream key, call number, draw) by hashing,
-     * as a counter-based generator does: no shared state, so threads and other dependencies
-     * cannot shift them.
-     */
-    private record Draws(long key, long call) {
-        private long bits(Draw draw) {
-            return mix(key + mix(call * Draw.values().length + draw.ordinal() + 1) * 0x9e3779b97f4a7c15L);
-        }
-
-        /** True with probability {@code rate}; 0 never, 1 always. */
-        boolean roll(Draw draw, double rate) {
-            return rate >= 1.0 || (rate > 0.0 && (bits(draw) >>> 11) * 0x1.0p-53 < rate);
-        }
-
-        /** Uniform in {@code 0..bound-1}, for a positive bound. */
-        long below(Draw draw, long bound) {
-            return Math.floorMod(bits(draw), bound); // bound is at most an hour in nanos: the bias is below 1e-6
         }
     }
 
@@ -493,84 +413,19 @@ public final class FaultInjection implements Interceptor {
         public FaultInjection build() {
             return new FaultInjection(this);
         }
-    }
 
-    /** The per-rule environment settings, by variable suffix. */
-    private enum Setting {
-        FAILURE_RATE("FAILURE_RATE"),
-        FAULT("FAULT"),
-        LATENCY_MS("LATENCY_MS"),
-        LATENCY_RATE("LATENCY_RATE"),
-        ENABLED("ENABLED");
+        // For ChaosEnvironment, which keys rules by the variable's spelling, not normalised.
 
-        final String suffix;
-
-        Setting(String suffix) {
-            this.suffix = suffix;
+        RuleBuilder defaultRule() {
+            return defaults;
         }
 
-        static Setting match(String rest) {
-            for (Setting setting : values()) {
-                if (rest.equals(setting.suffix) || rest.endsWith("_" + setting.suffix)) {
-                    return setting;
-                }
-            }
-            return null;
+        RuleBuilder ruleForKey(String key) {
+            return perDependency.computeIfAbsent(key, d -> new RuleBuilder());
         }
 
-        void apply(String key, String value, RuleBuilder rule) {
-            switch (this) {
-                case FAILURE_RATE -> rule.failures(parseRate(key, value));
-                case FAULT -> rule.faultKind(parseKind(key, value));
-                case LATENCY_MS -> {
-                    int dash = value.indexOf('-');
-                    long min = parseLong(key, dash < 0 ? value : value.substring(0, dash).trim());
-                    long max = dash < 0 ? min : parseLong(key, value.substring(dash + 1).trim());
-                    if (min < 0 || max < min || max > 3_600_000) {
-                        throw new IllegalArgumentException(key + ": '" + value + "' is out of range; allowed 0..3600000 ms, as N or MIN-MAX");
-                    }
-                    rule.latency(Duration.ofMillis(min), Duration.ofMillis(max));
-                }
-                case LATENCY_RATE -> rule.latencyRate(parseRate(key, value));
-                case ENABLED -> rule.active(parseBoolean(key, value));
-            }
+        void onlyDependencyKey(String key) {
+            onlyDependencies.add(key);
         }
-    }
-
-    private static double parseRate(String key, String value) {
-        try {
-            return Require.between(key, Double.parseDouble(value), 0.0, 1.0);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": '" + value + "' is not a number; allowed 0..1");
-        }
-    }
-
-    private static long parseLong(String key, String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": '" + value + "' is not a whole number");
-        }
-    }
-
-    private static boolean parseBoolean(String key, String value) {
-        if (value.equalsIgnoreCase("true") || value.equals("1")) {
-            return true;
-        }
-        if (value.equalsIgnoreCase("false") || value.equals("0") || value.isEmpty()) {
-            return false;
-        }
-        throw new IllegalArgumentException(key + ": '" + value + "' is not allowed; allowed true, false");
-    }
-
-    private static FaultKind parseKind(String key, String value) {
-        for (FaultKind kind : FaultKind.values()) {
-            if (kind.name().equalsIgnoreCase(value) || kind.code().equalsIgnoreCase(value)
-                    || kind.qualifiedName().equalsIgnoreCase(value)) {
-                return kind;
-            }
-        }
-        throw new IllegalArgumentException(key + ": '" + value + "' is not a fault kind; allowed e.g. injected, connection-reset, "
-                + "read-timeout, server-error (any FaultKind name or code)");
     }
 }

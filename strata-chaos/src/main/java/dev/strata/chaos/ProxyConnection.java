@@ -36,6 +36,8 @@ final class ProxyConnection {
     }
 
     private final ChaosProxy proxy;
+    /** Held directly: each chunk finds its chain with one volatile read, not through the proxy. */
+    private final ToxicChains toxics;
     private final Socket client;
     private final Socket server;
     private final ConcurrentHashMap<Long, ToxicState> states = new ConcurrentHashMap<>();
@@ -47,6 +49,7 @@ final class ProxyConnection {
 
     ProxyConnection(ChaosProxy proxy, Socket client, Socket server) {
         this.proxy = proxy;
+        this.toxics = proxy.chains();
         this.client = client;
         this.server = server;
     }
@@ -175,7 +178,7 @@ final class ProxyConnection {
      */
     private boolean admit(long arrived) {
         long idle = arrived - lastActivityNanos;
-        for (ToxicEntry entry : proxy.connectionWideChain()) {
+        for (ToxicEntry entry : toxics.connectionWide()) {
             ToxicState state = state(entry);
             if (!state.active || idle < entry.millisNanos("timeout")) {
                 continue;
@@ -207,7 +210,7 @@ final class ProxyConnection {
         long sliceDelayNanos = 0;
         long rate = 0;
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        for (ToxicEntry entry : proxy.chain(direction)) {
+        for (ToxicEntry entry : toxics.chain(direction)) {
             ToxicState state = state(entry);
             if (!state.active) {
                 continue;
@@ -387,7 +390,7 @@ final class ProxyConnection {
     }
 
     private void endOfStream(Direction direction, Socket to) {
-        for (ToxicEntry entry : proxy.chain(direction)) {
+        for (ToxicEntry entry : toxics.chain(direction)) {
             if (entry.toxic().type() == ToxicType.SLOW_CLOSE && state(entry).active
                     && awaitClosed(entry.millisNanos("delay"))) {
                 return;
