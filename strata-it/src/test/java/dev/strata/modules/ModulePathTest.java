@@ -33,7 +33,8 @@ import redis.embedded.RedisServer;
  * javac on the same module path), which loads YAML and properties through strata-config, limits
  * through strata-redis against a real Redis, and starts the shop's L4 runtime from
  * {@code examples/shop.yaml} with its embedded PostgreSQL, answering HTTP. Its output is asserted
- * line by line.
+ * line by line. A second child runs the CLI ({@code strata doctor audit}) from strata-cli's
+ * classes, which a shaded jar cannot show.
  *
  * <p>The module path is this test's own class path less the test tooling and test classes: the
  * Strata modules (jars under {@code verify}, {@code target/classes} under {@code test}) and every
@@ -45,6 +46,8 @@ class ModulePathTest {
     /** Test tooling on this class path that the application has no business seeing. */
     private static final Set<String> TOOLING = Set.of("org.junit", "org.opentest4j", "org.apiguardian", "org.assertj",
             "net.bytebuddy", "com.tngtech.archunit", "embedded.redis");
+
+    private static final Path OUTPUT = Path.of(System.getProperty("strata.it.modulepath.output", "target/modulepath"));
 
     private static RedisServer redis;
     private static int redisPort;
@@ -69,20 +72,44 @@ class ModulePathTest {
 
     @Test
     void configRedisAndTheShopRunOnTheModulePath(@TempDir Path scratch) throws Exception {
-        Path output = Path.of(System.getProperty("strata.it.modulepath.output", "target/modulepath"));
         List<Path> modulePath = modulePath();
         Path classes = compile(Path.of(System.getProperty("strata.it.modulepath.sources", "src/test/modulepath")),
-                output.resolve("classes"), modulePath);
-
+                OUTPUT.resolve("classes"), modulePath);
         List<Path> launchPath = new ArrayList<>();
         launchPath.add(classes.resolve(MAIN_MODULE));
         launchPath.addAll(modulePath);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "--module-path", join(launchPath),
-                "-m", MAIN_MODULE + "/" + MAIN_MODULE + ".ModulePathMain",
+
+        String out = run("application", 0, launchPath, MAIN_MODULE + "/" + MAIN_MODULE + ".ModulePathMain",
                 String.valueOf(redisPort), scratch.toString());
+        assertThat(out.lines().filter(line -> line.startsWith("ok ")).map(line -> line.substring(3, line.indexOf(':'))))
+                .as(out).containsExactly("modules", "config", "redis", "shop");
+        assertThat(out).contains("module path: all checks passed");
+    }
+
+    /**
+     * The CLI's descriptor: picocli reaches its commands through the {@code opens}, and
+     * {@code strata doctor audit} reads a config file through strata-config and strata-doctor.
+     */
+    @Test
+    void theCliAuditsTheShopsConfigOnTheModulePath() throws Exception {
+        List<Path> launchPath = new ArrayList<>();
+        launchPath.add(Path.of(System.getProperty("strata.cli.classes", "../strata-cli/target/classes")));
+        launchPath.addAll(modulePath());
+        String shopYaml = Path.of(System.getProperty("strata.examples", "../examples"), "shop.yaml").toString();
+
+        String out = run("cli", 1, launchPath, "dev.strata.cli/dev.strata.cli.StrataCli", "doctor", "audit", shopYaml);
+        // examples/shop.yaml's retries outlast some deadlines on purpose: the audit exits 1 and says so.
+        assertThat(out).contains("retries-exceed-deadline", "error(s)");
+    }
+
+    /** Runs {@code -m module/main args} on {@code modulePath} in a child JVM; its output, once it exits as expected. */
+    private static String run(String name, int exitCode, List<Path> modulePath, String main, String... args)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "--module-path", join(modulePath), "-m", main));
+        command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("STRATA_") || name.startsWith("SHOP_"));
+        builder.environment().keySet().removeIf(variable -> variable.startsWith("STRATA_") || variable.startsWith("SHOP_"));
         Process child = builder.start();
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         Thread reader = Thread.ofVirtual().start(() -> {
@@ -98,13 +125,12 @@ class ModulePathTest {
         }
         reader.join(TimeUnit.SECONDS.toMillis(10));
         String out = seen.toString(StandardCharsets.UTF_8);
-        Files.writeString(output.resolve("child-output.txt"), String.join(" ", command) + "\n\n" + out);
-
-        assertThat(exited).as("the module-path run ended within 4 minutes:%n%s", out).isTrue();
-        assertThat(child.exitValue()).as("exit code of%n%s%n%s", String.join(" ", command), out).isZero();
-        assertThat(out.lines().filter(line -> line.startsWith("ok ")).map(line -> line.substring(3, line.indexOf(':'))))
-                .as(out).containsExactly("modules", "config", "redis", "shop");
-        assertThat(out).contains("module path: all checks passed");
+        Files.createDirectories(OUTPUT);
+        Files.writeString(OUTPUT.resolve(name + "-output.txt"), String.join(" ", command) + "\n\n" + out);
+        assertThat(exited).as("%s ended within 4 minutes:%n%s", name, out).isTrue();
+        assertThat(out).as("%s%n%s", String.join(" ", command), out).doesNotContain("Exception in thread", "Error: ");
+        assertThat(child.exitValue()).as("exit code of%n%s%n%s", String.join(" ", command), out).isEqualTo(exitCode);
+        return out;
     }
 
     /**
