@@ -19,6 +19,10 @@ import java.time.Duration;
  */
 public final class DependencyRateLimitConfig implements ConfigExtension {
 
+    /** For {@link java.util.ServiceLoader}, which finds this extension; see {@link ConfigExtension}. */
+    public DependencyRateLimitConfig() {
+    }
+
     @Override
     public void extend(ConfigSchema schema) {
         schema.dependency().section("rate_limit", "Client-side throttling: permits per window for calls to this dependency", r -> r

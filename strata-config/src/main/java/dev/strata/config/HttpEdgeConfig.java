@@ -34,6 +34,10 @@ public final class HttpEdgeConfig implements ConfigExtension {
         return text.trim();
     });
 
+    /** For {@link java.util.ServiceLoader}, which finds this extension; see {@link ConfigExtension}. */
+    public HttpEdgeConfig() {
+    }
+
     @Override
     public void extend(ConfigSchema schema) {
         schema.root().section("http", "The HTTP edge on the server side (dev.strata.http)", http -> http

@@ -1,12 +1,13 @@
 package dev.strata.config;
 
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -16,6 +17,8 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /** Reads YAML and properties text into {@link RawEntry}s with their locations. */
 final class Sources {
@@ -29,7 +32,10 @@ final class Sources {
                 .setMaxAliasesForCollections(10).setCodePointLimit(4 * 1024 * 1024).build();
         Optional<Node> root;
         try {
-            root = new Compose(settings).composeString(text);
+            // What snakeyaml's lowlevel.Compose#composeString does, spelled out: the module does not
+            // export its lowlevel package, so it cannot be used on the module path.
+            root = new Composer(settings, new ParserImpl(settings, new StreamReader(settings, new StringReader(text))))
+                    .getSingleNode();
         } catch (MarkedYamlEngineException syntax) {
             Mark mark = syntax.getProblemMark().or(syntax::getContextMark).orElse(null);
             problems.add(new ConfigProblem(mark == null ? new ConfigLocation(name, 0, 0) : location(name, mark), "(yaml)",

@@ -49,6 +49,17 @@ class ModuleDescriptorTest {
         });
     }
 
+    /**
+     * Only what other modules use crosses the module boundary: call.internal and jdbc.internal
+     * stay inside core. (strata-it's ModuleDescriptorsTest checks the targets against the module map.)
+     */
+    @Test
+    void onlyTheSharedInternalsAreExported() throws Exception {
+        assertThat(descriptor().exports()).filteredOn(e -> internal(e.source()))
+                .extracting(ModuleDescriptor.Exports::source)
+                .containsExactlyInAnyOrder("dev.strata.internal", "dev.strata.resilience.internal");
+    }
+
     @Test
     void coreRequiresOnlyTheJdk() throws Exception {
         assertThat(descriptor().requires()).allSatisfy(r ->

@@ -26,6 +26,10 @@ public final class AuditDeclarations implements ConfigExtension {
         return rate;
     });
 
+    /** For {@link java.util.ServiceLoader}, which finds this extension; see {@link ConfigExtension}. */
+    public AuditDeclarations() {
+    }
+
     @Override
     public void extend(ConfigSchema schema) {
         Duration ms = Duration.ofMillis(1);

@@ -105,6 +105,10 @@ public final class RedisRateLimitConfig implements ConfigExtension {
     // captured by the runtime binder, which the loader runs before them for each runtime it binds.
     private volatile ConfigValues root;
 
+    /** For {@link java.util.ServiceLoader}, which finds this extension; see {@link ConfigExtension}. */
+    public RedisRateLimitConfig() {
+    }
+
     @Override
     public void extend(ConfigSchema schema) {
         schema.root().section("redis", "The Redis server shared rate limits use (strata-redis)", r -> r
