@@ -33,7 +33,7 @@ final class ResourceRules implements VerdictRule {
                     EventWindow.SIGNALS + EventWindow.FAULTS + FaultKind.TOO_MANY_CONNECTIONS.ordinal()));
             out.add(in.verdict("server-connection-limit", Layer.RESOURCE, dep,
                     tooMany + " new connection(s) were refused by the server: it is at its connection limit",
-                    ev, t.firstSeen(FaultKind.TOO_MANY_CONNECTIONS),
+                    ev, t.firstSeen(FaultKind.TOO_MANY_CONNECTIONS), t.lastSeen(FaultKind.TOO_MANY_CONNECTIONS),
                     "count the pools and processes connected to this server (strata doctor triage); budget connections"
                             + " across every service with headroom; raise the limit only after that",
                     "pool-starvation", "retries-masking-lower-layer"));
@@ -45,7 +45,7 @@ final class ResourceRules implements VerdictRule {
             out.add(in.verdict("connection-leak", Layer.RESOURCE, dep,
                     t.count(Signal.LEAK) + " connection(s) held past the leak threshold; the borrowing stack is in"
                             + " the evidence",
-                    ev, t.firstOf(Signal.LEAK),
+                    ev, t.firstOf(Signal.LEAK), t.lastOf(Signal.LEAK),
                     "return the connection on every path (try-with-resources) at the code path in borrowedAt; never"
                             + " keep a connection across a remote call or a sleep",
                     "pool-starvation", "timeout-too-tight", "retries-masking-lower-layer"));
@@ -67,7 +67,7 @@ final class ResourceRules implements VerdictRule {
                     PoolTrack.Starvation s = track.starvation(now - windowMillis, view.pool().config());
                     if (s != null) {
                         out.add(in.verdict("pool-starvation", Layer.RESOURCE, view.dependency(), s.summary(), s.evidence(),
-                                s.sinceMillis(), s.fix(), "timeout-too-tight", "retry-storm", "breaker-flapping",
+                                s.sinceMillis(), s.lastMillis(), s.fix(), "timeout-too-tight", "retry-storm", "breaker-flapping",
                                 "retries-masking-lower-layer"));
                     }
                     if (totals.get(view.dependency()) == null || totals.get(view.dependency()).count(Signal.LEAK) == 0) {
@@ -76,7 +76,7 @@ final class ResourceRules implements VerdictRule {
                             out.add(in.verdict("connection-leak", Layer.RESOURCE, view.dependency(),
                                     leaks + " connection(s) held past the leak threshold (the pool's counter; the event"
                                             + " with the stack was not seen by this diagnoser)",
-                                    Map.of("leaksReported", leaks), track.firstLeakMillis(),
+                                    Map.of("leaksReported", leaks), track.firstLeakMillis(), track.lastLeakMillis(),
                                     "return the connection on every path (try-with-resources)", "pool-starvation"));
                         }
                     }

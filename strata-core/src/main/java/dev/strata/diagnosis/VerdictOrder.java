@@ -46,8 +46,18 @@ final class VerdictOrder {
         }
     }
 
-    /** {@code found} in diagnosis order, each {@code explains} narrowed to the related verdicts present. */
+    /**
+     * {@code found} in diagnosis order: the active verdicts first, then the recovering ones, each
+     * group in cause-first order with its {@code explains} narrowed to the related verdicts of the
+     * same group (what is broken now is explained by what is broken now).
+     */
     List<Verdict> order(List<Verdict> found) {
+        List<Verdict> out = new ArrayList<>(orderGroup(found.stream().filter(Verdict::active).toList()));
+        out.addAll(orderGroup(found.stream().filter(v -> !v.active()).toList()));
+        return out;
+    }
+
+    private List<Verdict> orderGroup(List<Verdict> found) {
         List<Verdict> base = new ArrayList<>(found);
         base.sort(BOTTOM_UP);
         List<Verdict> resolved = new ArrayList<>();
@@ -66,7 +76,7 @@ final class VerdictOrder {
                     explainers.computeIfAbsent(other, k -> new ArrayList<>()).add(v);
                 }
             }
-            resolved.add(new Verdict(v.id(), v.layer(), v.dependency(), v.summary(), v.evidence(), kept, v.fix(), v.since()));
+            resolved.add(v.withExplains(kept));
         }
         Map<Verdict, Verdict> replaced = new IdentityHashMap<>();
         for (int i = 0; i < base.size(); i++) {
