@@ -88,7 +88,7 @@ final class NetworkRules implements VerdictRule {
                     ev, t.firstSeen(FaultKind.DNS_FAILURE), t.lastSeen(FaultKind.DNS_FAILURE),
                     "check the name and the resolver from inside the runtime; keep a cached answer's TTL short"
                             + " but non-zero so a resolver outage does not stop every new connection",
-                    "retries-masking-lower-layer", "breaker-flapping", "pool-starvation"));
+                    "retries-masking-lower-layer", "retry-storm", "breaker-flapping", "pool-starvation"));
         }
         if (t.count(Signal.DNS_SLOW) > 0) {
             Map<String, Object> ev = new LinkedHashMap<>();
@@ -121,7 +121,7 @@ final class NetworkRules implements VerdictRule {
                     refused ? "check the dependency is up and the address and port are right (service discovery, DNS"
                             + " answer, port)" : "check security groups and firewalls on the path and the dependency's"
                             + " accept backlog; keep the connect timeout short so callers fail fast",
-                    "retries-masking-lower-layer", "breaker-flapping", "dependency-failing", "pool-starvation"));
+                    "retries-masking-lower-layer", "retry-storm", "breaker-flapping", "dependency-failing", "pool-starvation"));
         }
     }
 }

@@ -4,6 +4,7 @@ import static dev.strata.diagnosis.VerdictRule.seconds;
 
 import dev.strata.diagnosis.EventWindow.Signal;
 import dev.strata.diagnosis.EventWindow.Totals;
+import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
 import dev.strata.resilience.CircuitBreaker;
 import java.util.LinkedHashMap;
@@ -122,16 +123,24 @@ final class ResilienceRules implements VerdictRule {
                     "raise the failure-rate threshold above the normal rate, widen the window / minimum calls, and"
                             + " grow the open wait after each failed probe (openWaitMultiplier)"));
         }
-        long timeouts = t.count(Signal.TIMEOUT_FIRED) + t.count(Signal.DEADLINE_FIRED);
+        // A timeout is seen as the timer firing or, when the client's own timeout won the race, as
+        // the attempt's failure: count whichever saw more.
+        long attemptTimeouts = Math.max(t.count(Signal.TIMEOUT_FIRED), t.calls(FaultKind.ATTEMPT_TIMEOUT));
+        long deadlines = Math.max(t.count(Signal.DEADLINE_FIRED), t.calls(FaultKind.DEADLINE_EXCEEDED));
+        long timeouts = attemptTimeouts + deadlines;
+        long lastTimeout = Math.max(t.lastOf(Signal.TIMEOUT_FIRED, Signal.DEADLINE_FIRED),
+                Math.max(t.lastSeen(FaultKind.ATTEMPT_TIMEOUT), t.lastSeen(FaultKind.DEADLINE_EXCEEDED)));
+        long firstTimeout = Math.min(Math.min(t.firstOf(Signal.TIMEOUT_FIRED), t.firstOf(Signal.DEADLINE_FIRED)),
+                Math.min(t.firstSeen(FaultKind.ATTEMPT_TIMEOUT), t.firstSeen(FaultKind.DEADLINE_EXCEEDED)));
         if (timeouts >= 5) { // a couple of timeouts in a burst are not a pattern
             long[] measured = in.latency(dep);
             long bound = t.maxOf(Signal.TIMEOUT_FIRED);
             boolean fastOperation = measured != null && bound > 0 && measured[0] < bound;
             boolean completesLater = succeededLater > 0;
             boolean tooTight = measured == null ? completesLater : fastOperation;
-            if (!tooTight && t.count(Signal.TIMEOUT_FIRED) >= 5) {
+            if (!tooTight && attemptTimeouts >= 5) {
                 Map<String, Object> ev = new LinkedHashMap<>();
-                ev.put("timeoutsFired", t.count(Signal.TIMEOUT_FIRED));
+                ev.put("timeoutsFired", attemptTimeouts);
                 ev.put("attemptTimeoutMillis", bound);
                 ev.put("measuredP50Millis", measured == null ? "not measured (no latency probe on this dependency)" : measured[0]);
                 ev.put("retriesSucceeded", succeededLater);
@@ -139,19 +148,19 @@ final class ResilienceRules implements VerdictRule {
                 ev.putAll(breakerEvidence);
                 ev.put("events", t.lines(4, Signal.TIMEOUT_FIRED.ordinal(), Signal.GAVE_UP.ordinal()));
                 out.add(in.verdict("dependency-slow", Layer.REMOTE, dep,
-                        "the dependency answers too slowly: " + t.count(Signal.TIMEOUT_FIRED) + " attempt(s) ran into the "
+                        "the dependency answers too slowly: " + attemptTimeouts + " attempt(s) ran into the "
                                 + (bound < 0 ? "" : bound + " ms ") + "timeout"
                                 + (measured == null ? " and retrying did not help" : " while measured calls take "
                                 + measured[0] + " ms (p50)") + "; the timeout is protecting the caller, not causing this",
-                        ev, t.firstOf(Signal.TIMEOUT_FIRED), t.lastOf(Signal.TIMEOUT_FIRED, Signal.DEADLINE_FIRED),
+                        ev, firstTimeout, lastTimeout,
                         "look at the dependency's latency (its load, its own dependencies); keep the timeout and serve"
                                 + " the fallback; let the breaker open on slow calls (slow_call_duration)",
                         "retry-storm", "breaker-flapping"));
             }
             if (tooTight) {
                 Map<String, Object> ev = new LinkedHashMap<>();
-                ev.put("timeoutsFired", t.count(Signal.TIMEOUT_FIRED));
-                ev.put("deadlinesFired", t.count(Signal.DEADLINE_FIRED));
+                ev.put("timeoutsFired", attemptTimeouts);
+                ev.put("deadlinesFired", deadlines);
                 ev.put("attemptTimeoutMillis", bound);
                 ev.put("measuredP50Millis", measured == null ? "not measured (no latency probe on this dependency)" : measured[0]);
                 ev.put("measuredP99Millis", measured == null ? "unknown" : measured[1]);
@@ -163,8 +172,7 @@ final class ResilienceRules implements VerdictRule {
                                 + " operation that "
                                 + (measured == null ? "succeeds when retried" : "usually takes " + measured[0] + " ms (p99 "
                                 + measured[1] + " ms)") + ": the timeout cuts normal calls, not hung ones",
-                        ev, Math.min(t.firstOf(Signal.TIMEOUT_FIRED), t.firstOf(Signal.DEADLINE_FIRED)),
-                        t.lastOf(Signal.TIMEOUT_FIRED, Signal.DEADLINE_FIRED),
+                        ev, firstTimeout, lastTimeout,
                         "set the attempt timeout above the measured p99"
                                 + (measured == null ? "" : " (" + measured[1] + " ms), e.g. " + Math.max(measured[1] * 2, bound + 1) + " ms")
                                 + " and keep the total deadline to cover attempts plus backoff"));
