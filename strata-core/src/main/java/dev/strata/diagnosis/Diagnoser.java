@@ -37,8 +37,9 @@ public final class Diagnoser implements AutoCloseable {
 
     /**
      * A verdict is {@link Verdict.State#ACTIVE active} while its latest evidence is at most this old
-     * (or while the dependency's breaker, opened on that evidence, stays open): {@link Diagnosis#healthy()}
-     * within this time of the last bad sample once a fault is gone.
+     * (or while the open wait of the dependency's breaker, opened on that evidence, runs):
+     * {@link Diagnosis#healthy()} within this time of the last bad sample (or of that open wait's
+     * end) once a fault is gone.
      */
     public static final Duration ACTIVE_FOR = Duration.ofSeconds(5);
     /** A verdict leaves {@link Diagnosis#verdicts()} for {@link Diagnosis#recent()} when its latest evidence is this old. */
@@ -131,7 +132,8 @@ public final class Diagnoser implements AutoCloseable {
 
     /**
      * While a dependency's breaker stays open, no call reaches it and no new evidence comes: the
-     * verdicts whose evidence made it open are still about now, so their latest evidence is now.
+     * verdicts whose evidence made it open are still about now, so their latest evidence is now,
+     * until the open wait ends (the next call probes the dependency and brings evidence again).
      */
     private static List<Verdict> heldOpen(Evidence in, List<Verdict> found, long now) {
         List<Verdict> out = new ArrayList<>(found.size());
@@ -140,7 +142,7 @@ public final class Diagnoser implements AutoCloseable {
             EventWindow.Totals t = in.totals().get(v.dependency());
             long opened = t == null ? Long.MIN_VALUE : t.lastOf(EventWindow.Signal.BREAKER_OPENED);
             if (breaker != null && opened != Long.MIN_VALUE && v.until() != null
-                    && breaker.metrics().state() == dev.strata.resilience.CircuitBreaker.State.OPEN
+                    && breaker.state() == dev.strata.resilience.CircuitBreaker.State.OPEN && breaker.remainingOpenNanos() > 0
                     && v.until().toEpochMilli() >= opened - ACTIVE_FOR.toMillis()) {
                 v = new Verdict(v.id(), v.layer(), v.dependency(), v.summary(), v.evidence(), v.explains(), v.fix(),
                         v.since(), Verdict.State.ACTIVE, Instant.ofEpochMilli(now));
