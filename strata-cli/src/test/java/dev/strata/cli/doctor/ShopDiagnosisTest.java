@@ -62,7 +62,7 @@ class ShopDiagnosisTest {
                 "STRATA_DEFAULTS_BREAKER_MAX_OPEN_WAIT", "4s"));
              ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
             AtomicBoolean running = new AtomicBoolean(true);
-            for (String path : new String[] {"/checkout", "/checkout", "/catalog"}) {
+            for (String path : new String[] {"/checkout", "/checkout", "/checkout", "/checkout", "/catalog"}) {
                 load.submit(() -> {
                     while (running.get()) {
                         if (path.equals("/checkout")) {
