@@ -126,8 +126,10 @@ public final class Diagnoser implements AutoCloseable {
             rule.evaluate(in, found);
         }
         VerdictHistory.Stamped stamped = history.stamp(heldOpen(in, found, now), now);
-        return new Diagnosis(Instant.ofEpochMilli(now), new VerdictOrder(source.pools()).order(stamped.listed()),
-                stamped.recent());
+        VerdictOrder order = new VerdictOrder(source.pools());
+        List<Verdict> recent = new ArrayList<>(order.order(stamped.recent())); // explains narrowed among them
+        recent.sort(java.util.Comparator.comparing(Verdict::until).reversed()); // the latest to recover first
+        return new Diagnosis(Instant.ofEpochMilli(now), order.order(stamped.listed()), recent);
     }
 
     /**

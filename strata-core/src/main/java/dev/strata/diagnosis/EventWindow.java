@@ -159,6 +159,9 @@ final class EventWindow {
                 max[slot][index] = Math.max(max[slot][index], value);
                 min[slot][index] = Math.min(min[slot][index], value);
             }
+            if (index == Signal.BREAKER_REJECTED.ordinal() || index == Signal.BULKHEAD_FULL.ordinal()) {
+                return; // one per refused call: counted, but their lines would push out the lines of the cause
+            }
             // One event may count under a signal and under its fault kind: keep its line once,
             // tagged with both, so evidence lists each event once.
             int last = (nextLine + LINES - 1) % LINES;

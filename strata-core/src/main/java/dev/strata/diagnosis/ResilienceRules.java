@@ -146,7 +146,7 @@ final class ResilienceRules implements VerdictRule {
                 ev.put("retriesSucceeded", succeededLater);
                 ev.put("callsGaveUp", t.count(Signal.GAVE_UP));
                 ev.putAll(breakerEvidence);
-                ev.put("events", t.lines(4, Signal.TIMEOUT_FIRED.ordinal(), Signal.GAVE_UP.ordinal()));
+                ev.put("events", t.lines(4, Signal.TIMEOUT_FIRED.ordinal(), Signal.ATTEMPT_FAILED.ordinal(), Signal.GAVE_UP.ordinal()));
                 out.add(in.verdict("dependency-slow", Layer.REMOTE, dep,
                         "the dependency answers too slowly: " + attemptTimeouts + " attempt(s) ran into the "
                                 + (bound < 0 ? "" : bound + " ms ") + "timeout"
