@@ -4,6 +4,7 @@ import dev.strata.observe.EventBus;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.RetryBudget;
+import dev.strata.ratelimit.RateLimiter;
 import dev.strata.pool.Pool;
 import dev.strata.jdbc.StrataDataSource;
 import java.util.ArrayList;
@@ -41,6 +42,11 @@ public interface DiagnosisSource {
      * retry storm, since the budget bounds its retries by construction.
      */
     default List<RetryBudget> retryBudgets() {
+        return List.of();
+    }
+
+    /** Rate limiters, each publishing its refusals under its policy's name (the dependency's, when the runtime made it). */
+    default List<RateLimiter> limiters() {
         return List.of();
     }
 
@@ -125,6 +131,7 @@ public interface DiagnosisSource {
         private final List<Bulkhead> bulkheads = new ArrayList<>();
         private final List<ConnectionLimit> limits = new ArrayList<>();
         private final List<RetryBudget> retryBudgets = new ArrayList<>();
+        private final List<RateLimiter> limiters = new ArrayList<>();
 
         private Builder(EventBus events) {
             this.events = Objects.requireNonNull(events, "events");
@@ -156,6 +163,12 @@ public interface DiagnosisSource {
             return this;
         }
 
+        /** A rate limiter; its refusals are filed under its policy's name. */
+        public Builder limiter(RateLimiter limiter) {
+            limiters.add(Objects.requireNonNull(limiter, "limiter"));
+            return this;
+        }
+
         public Builder connectionLimit(String target, int maxConnections) {
             limits.add(new ConnectionLimit(target, maxConnections));
             return this;
@@ -167,6 +180,7 @@ public interface DiagnosisSource {
             List<Bulkhead> h = List.copyOf(bulkheads);
             List<ConnectionLimit> l = List.copyOf(limits);
             List<RetryBudget> r = List.copyOf(retryBudgets);
+            List<RateLimiter> rl = List.copyOf(limiters);
             EventBus bus = events;
             return new DiagnosisSource() {
                 @Override
@@ -197,6 +211,11 @@ public interface DiagnosisSource {
                 @Override
                 public List<RetryBudget> retryBudgets() {
                     return r;
+                }
+
+                @Override
+                public List<RateLimiter> limiters() {
+                    return rl;
                 }
             };
         }

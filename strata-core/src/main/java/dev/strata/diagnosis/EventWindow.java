@@ -94,6 +94,7 @@ final class EventWindow {
                     record(event, SIGNALS + FAULTS + fault.kind().ordinal(), -1);
                 }
             }
+            case "ratelimit.rejected" -> record(event, SIGNALS + FAULTS + FaultKind.RATE_LIMITED.ordinal(), -1);
             case "dns.slow" -> record(event, Signal.DNS_SLOW.ordinal(), firstDurationMillis(message));
             case "retry.attempt-failed" -> {
                 record(event, Signal.ATTEMPT_FAILED.ordinal(), attemptNumber(message));

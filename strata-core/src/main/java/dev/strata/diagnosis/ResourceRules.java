@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * L2 from each dependency's events ({@code server-connection-limit}, {@code connection-leak} with
- * the borrowing stack) and from the pools' stats samples ({@code pool-starvation}, and
+ * the borrowing stack, {@code rate-limited}) and from the pools' stats samples ({@code pool-starvation}, and
  * {@code connection-leak} from the pool's counter when no leak event was seen).
  */
 final class ResourceRules implements VerdictRule {
@@ -37,6 +37,28 @@ final class ResourceRules implements VerdictRule {
                     "count the pools and processes connected to this server (strata doctor triage); budget connections"
                             + " across every service with headroom; raise the limit only after that",
                     "pool-starvation", "retries-masking-lower-layer"));
+        }
+        long limited = t.seen(FaultKind.RATE_LIMITED);
+        if (limited >= 5) { // one refusal is a burst meeting its limit; a pattern is several
+            dev.strata.ratelimit.RateLimiter limiter = in.source().limiters().stream()
+                    .filter(l -> l.policy().name().equals(dep) || l.name().equals(dep)).findFirst().orElse(null);
+            Map<String, Object> ev = new LinkedHashMap<>();
+            ev.put("refusals", limited);
+            if (limiter != null) {
+                ev.put("limit", limiter.policy().limit());
+                ev.put("windowMillis", limiter.policy().window().toMillis());
+                ev.put("algorithm", limiter.policy().algorithm().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            ev.put("events", t.lines(4, EventWindow.SIGNALS + EventWindow.FAULTS + FaultKind.RATE_LIMITED.ordinal(),
+                    EventWindow.SIGNALS + FaultKind.RATE_LIMITED.ordinal()));
+            out.add(in.verdict("rate-limited", Layer.RESOURCE, dep,
+                    limited + " call(s) were refused by " + dep + "'s own rate limiter"
+                            + (limiter == null ? "" : " (" + limiter.policy().limit() + " per "
+                            + VerdictRule.seconds(limiter.policy().window().toMillis()) + ")")
+                            + ": the service asks more of it than the limit allows",
+                    ev, t.firstSeen(FaultKind.RATE_LIMITED), t.lastSeen(FaultKind.RATE_LIMITED),
+                    "shed or queue the excess before the limiter (or fail it fast upstream); raise the limit only"
+                            + " if the dependency's own quota allows it"));
         }
         if (t.count(Signal.LEAK) > 0) {
             Map<String, Object> ev = new LinkedHashMap<>();

@@ -69,6 +69,11 @@ final class RuntimeSource implements DiagnosisSource {
     }
 
     @Override
+    public List<dev.strata.ratelimit.RateLimiter> limiters() {
+        return strata.limiters();
+    }
+
+    @Override
     public List<RetryBudget> retryBudgets() {
         return strata.retryBudgets();
     }

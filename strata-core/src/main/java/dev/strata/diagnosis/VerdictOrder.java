@@ -26,7 +26,7 @@ final class VerdictOrder {
             Layer.APPLICATION);
     /** Within a layer: causes before their usual consequences. */
     private static final List<String> ID_RANK = List.of("dead-flows-blackhole", "stale-connections-after-idle",
-            "dns-failing", "dns-slow", "connect-refused", "connect-timeout", "connection-leak", "server-connection-limit",
+            "dns-failing", "dns-slow", "connect-refused", "connect-timeout", "connection-leak", "server-connection-limit", "rate-limited",
             "pool-starvation", "dependency-failing", "dependency-slow", "retry-storm", "breaker-flapping", "timeout-too-tight",
             "duplicate-pools", "connection-budget-exceeded", "configuration-drift");
     private static final Comparator<Verdict> BOTTOM_UP = Comparator.<Verdict>comparingInt(v -> RANK.indexOf(v.layer()))

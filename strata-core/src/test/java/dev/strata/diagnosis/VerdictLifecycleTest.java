@@ -186,4 +186,27 @@ class VerdictLifecycleTest {
             assertThat(d.first().state()).isEqualTo(Verdict.State.ACTIVE);
         }
     }
+
+    @Test
+    void aLimiterRefusingCallsIsRateLimitedAndClearsWhenTheRefusalsStop() {
+        dev.strata.ratelimit.LocalRateLimiter limiter = dev.strata.ratelimit.LocalRateLimiter.builder("search")
+                .limit(2, Duration.ofSeconds(1)).clock(clock).events(bus).build();
+        try (Diagnoser diagnoser = Diagnoser.builder(DiagnosisSource.builder(bus).limiter(limiter).build())
+                .clock(clock).start()) {
+            int refused = 0;
+            for (int i = 0; i < 10; i++) {
+                refused += limiter.tryAcquire("search", 1) ? 0 : 1;
+            }
+            assertThat(refused).isEqualTo(8);
+            clock.advance(Duration.ofMillis(500));
+            Diagnosis d = diagnoser.diagnose();
+            assertThat(d.first().id()).as(d.toText()).isEqualTo("rate-limited");
+            assertThat(d.first().layer()).isEqualTo(Layer.RESOURCE);
+            assertThat(d.first().evidence()).containsEntry("refusals", 8L).containsEntry("limit", 2L)
+                    .containsEntry("windowMillis", 1000L);
+
+            clock.advance(Diagnoser.ACTIVE_FOR); // no refusal since
+            assertThat(diagnoser.diagnose().healthy()).isTrue();
+        }
+    }
 }
