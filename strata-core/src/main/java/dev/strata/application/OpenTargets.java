@@ -33,6 +33,8 @@ final class OpenTargets {
     private final Strata runtime;
     private final Map<PoolTarget, Claim> myClaims = new ConcurrentHashMap<>();
     private final List<Finding> findings = new CopyOnWriteArrayList<>();
+    /** For each finding, whether it is still true now (the first pool, the other runtime still open). */
+    private final Map<Finding, java.util.function.BooleanSupplier> stillTrue = new ConcurrentHashMap<>();
 
     OpenTargets(Strata runtime) {
         this.runtime = runtime;
@@ -43,7 +45,16 @@ final class OpenTargets {
         return Collections.unmodifiableList(findings);
     }
 
-    private void report(Finding finding) {
+    /**
+     * The findings that are still true: a duplicate pool while the first pool to its target is
+     * still open, a second runtime while another is still open.
+     */
+    List<Finding> currentFindings() {
+        return findings.stream().filter(f -> stillTrue.getOrDefault(f, () -> true).getAsBoolean()).toList();
+    }
+
+    private void report(Finding finding, java.util.function.BooleanSupplier whileTrue) {
+        stillTrue.put(finding, whileTrue);
         findings.add(finding);
         runtime.events().publish(finding);
     }
@@ -54,7 +65,8 @@ final class OpenTargets {
             Strata other = OPEN_RUNTIMES.iterator().next();
             report(new Finding(runtime.clock().currentTimeMillis(), Strata.RUNTIME, "registry.second-runtime",
                     "a second Strata runtime was built while another is open (" + other.dependencies().keySet()
-                            + "); one runtime per process shares pools and breakers, two split them", List.of()));
+                            + "); one runtime per process shares pools and breakers, two split them", List.of()),
+                    () -> OPEN_RUNTIMES.stream().anyMatch(r -> r != runtime));
         }
         OPEN_RUNTIMES.add(runtime);
     }
@@ -85,7 +97,7 @@ final class OpenTargets {
                         + existing.dependency + "' (" + where + ") already has one, created at "
                         + firstUserFrame(existing.site) + "; each pool holds its own connections: share one dependency",
                 List.of(Arrays.asList(existing.site), Arrays.asList(site)));
-        report(finding);
+        report(finding, () -> OPEN_TARGETS.get(target) == existing);
         if (runtime.strict()) {
             throw new DuplicatePoolException(finding, new DuplicatePoolException.CreationSite(
                     "first pool to " + target + " created here, for '" + existing.dependency + "'", existing.site));

@@ -240,9 +240,18 @@ public final class Strata implements AutoCloseable {
         return lifecycle.state();
     }
 
-    /** L4 findings noticed so far (duplicate pools, a second runtime). */
+    /** L4 findings noticed so far (duplicate pools, a second runtime), in order, whether or not still true. */
     public List<Finding> findings() {
         return openTargets.findings();
+    }
+
+    /**
+     * The findings of {@link #findings()} that are still true now: a duplicate pool while the first
+     * pool to its target is open (closing the runtime that held it, as a config reload does, ends
+     * it), a second runtime while another runtime is open. What a diagnosis reads.
+     */
+    public List<Finding> currentFindings() {
+        return openTargets.currentFindings();
     }
 
     /** Everything this runtime made or owns, in creation order (a read-only snapshot). */

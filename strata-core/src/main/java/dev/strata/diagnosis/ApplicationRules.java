@@ -49,7 +49,7 @@ final class ApplicationRules implements VerdictRule {
                     views.size() + " pools to " + e.getKey() + " (" + String.join(", ", views.stream()
                             .map(DiagnosisSource.PoolView::dependency).distinct().toList()) + "), holding " + open
                             + " connections where one pool would do: the one-pool-per-target singleton is broken",
-                    ev, now, "get the pool from the one registry (strata.dependency(name)) everywhere; close pools"
+                    ev, now, now, "get the pool from the one registry (strata.dependency(name)) everywhere; close pools"
                             + " created by hot reload or a DI scope",
                     "server-connection-limit", "connection-budget-exceeded", "pool-starvation"));
         }
@@ -58,7 +58,7 @@ final class ApplicationRules implements VerdictRule {
                 Map<String, Object> ev = new LinkedHashMap<>();
                 ev.put("target", d.target());
                 ev.put("noticedBy", d.message());
-                out.add(in.verdict("duplicate-pools", Layer.APPLICATION, d.dependency(), d.message(), ev, now,
+                out.add(in.verdict("duplicate-pools", Layer.APPLICATION, d.dependency(), d.message(), ev, now, now,
                         "get the pool from the one registry (strata.dependency(name)) everywhere",
                         "server-connection-limit", "connection-budget-exceeded", "pool-starvation"));
             }
@@ -86,7 +86,7 @@ final class ApplicationRules implements VerdictRule {
                 out.add(in.verdict("connection-budget-exceeded", Layer.APPLICATION, limit.getKey(),
                         "the pools to " + limit.getKey() + " may open " + maxTotal + " connections (" + open + " open now),"
                                 + " over its budget of " + limit.getValue(),
-                        ev, now, "divide the budget between the dependencies of this server (leave 20% headroom for"
+                        ev, now, now, "divide the budget between the dependencies of this server (leave 20% headroom for"
                                 + " admin and deployments) and size each pool within its share",
                         "server-connection-limit", "pool-starvation"));
             }
@@ -105,7 +105,7 @@ final class ApplicationRules implements VerdictRule {
                 out.add(in.verdict("configuration-drift", Layer.APPLICATION, e.getKey(),
                         views.size() + " pools to the server " + e.getKey() + " disagree on "
                                 + String.join(", ", drift.keySet()) + ": one server, treated by different rules",
-                        ev, now, "take the settings that follow the server (idle timeout, keepalive, validation,"
+                        ev, now, now, "take the settings that follow the server (idle timeout, keepalive, validation,"
                                 + " lifetime) from one place, the server's defaults in the config file",
                         "stale-connections-after-idle", "dead-flows-blackhole"));
             }

@@ -35,6 +35,16 @@ public final class Diagnoser implements AutoCloseable {
     /** Where events of dependencies beyond {@link #MAX_DEPENDENCIES} go. */
     public static final String OTHER = "(other)";
 
+    /**
+     * A verdict is {@link Verdict.State#ACTIVE active} while its latest evidence is at most this old
+     * (or while the open wait of the dependency's breaker, opened on that evidence, runs):
+     * {@link Diagnosis#healthy()} within this time of the last bad sample (or of that open wait's
+     * end) once a fault is gone.
+     */
+    public static final Duration ACTIVE_FOR = Duration.ofSeconds(5);
+    /** A verdict leaves {@link Diagnosis#verdicts()} for {@link Diagnosis#recent()} when its latest evidence is this old. */
+    public static final Duration RECOVERING_FOR = Duration.ofSeconds(15);
+
     /** Lowest layer first; {@link VerdictOrder}, not this list, decides the order of a diagnosis. */
     private static final List<VerdictRule> RULES = List.of(new NetworkRules(), new ResourceRules(), new ResilienceRules(),
             new ApplicationRules());
@@ -43,13 +53,14 @@ public final class Diagnoser implements AutoCloseable {
     private final Clock clock;
     private final long windowMillis;
     private final Intake intake;
-    private final VerdictHistory history = new VerdictHistory();
+    private final VerdictHistory history;
 
     private Diagnoser(Builder b) {
         this.source = b.source;
         this.clock = b.clock;
         this.windowMillis = b.window.toMillis();
         this.intake = new Intake(source, clock, windowMillis, b.pollInterval.toMillis());
+        this.history = new VerdictHistory(ACTIVE_FOR.toMillis(), RECOVERING_FOR.toMillis(), windowMillis);
     }
 
     /**
@@ -101,7 +112,11 @@ public final class Diagnoser implements AutoCloseable {
         return intake.trackedDependencies();
     }
 
-    /** The current diagnosis: verdicts about the last window, most likely root cause first. */
+    /**
+     * The current diagnosis: what is broken now (active verdicts, most likely root cause first),
+     * then what stopped less than {@link #RECOVERING_FOR} ago, and what recovered earlier in the
+     * window under {@link Diagnosis#recent()}.
+     */
     public Diagnosis diagnose() {
         poll();
         long now = clock.currentTimeMillis();
@@ -110,8 +125,33 @@ public final class Diagnoser implements AutoCloseable {
         for (VerdictRule rule : RULES) {
             rule.evaluate(in, found);
         }
-        List<Verdict> stamped = history.stamp(found);
-        return new Diagnosis(Instant.ofEpochMilli(now), new VerdictOrder(source.pools()).order(stamped));
+        VerdictHistory.Stamped stamped = history.stamp(heldOpen(in, found, now), now);
+        VerdictOrder order = new VerdictOrder(source.pools());
+        List<Verdict> recent = new ArrayList<>(order.order(stamped.recent())); // explains narrowed among them
+        recent.sort(java.util.Comparator.comparing(Verdict::until).reversed()); // the latest to recover first
+        return new Diagnosis(Instant.ofEpochMilli(now), order.order(stamped.listed()), recent);
+    }
+
+    /**
+     * While a dependency's breaker stays open, no call reaches it and no new evidence comes: the
+     * verdicts whose evidence made it open are still about now, so their latest evidence is now,
+     * until the open wait ends (the next call probes the dependency and brings evidence again).
+     */
+    private static List<Verdict> heldOpen(Evidence in, List<Verdict> found, long now) {
+        List<Verdict> out = new ArrayList<>(found.size());
+        for (Verdict v : found) {
+            dev.strata.resilience.CircuitBreaker breaker = in.breaker(v.dependency());
+            EventWindow.Totals t = in.totals().get(v.dependency());
+            long opened = t == null ? Long.MIN_VALUE : t.lastOf(EventWindow.Signal.BREAKER_OPENED);
+            if (breaker != null && opened != Long.MIN_VALUE && v.until() != null
+                    && breaker.state() == dev.strata.resilience.CircuitBreaker.State.OPEN && breaker.remainingOpenNanos() > 0
+                    && v.until().toEpochMilli() >= opened - ACTIVE_FOR.toMillis()) {
+                v = new Verdict(v.id(), v.layer(), v.dependency(), v.summary(), v.evidence(), v.explains(), v.fix(),
+                        v.since(), Verdict.State.ACTIVE, Instant.ofEpochMilli(now));
+            }
+            out.add(v);
+        }
+        return out;
     }
 
     /** {@code host:port} of a target {@code host:port/database[@user]}. */

@@ -3,6 +3,8 @@ package dev.strata.diagnosis;
 import dev.strata.observe.EventBus;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
+import dev.strata.resilience.RetryBudget;
+import dev.strata.ratelimit.RateLimiter;
 import dev.strata.pool.Pool;
 import dev.strata.jdbc.StrataDataSource;
 import java.util.ArrayList;
@@ -35,14 +37,28 @@ public interface DiagnosisSource {
         return List.of();
     }
 
+    /**
+     * Retry budgets, each named after the dependency it caps: a dependency with one cannot have a
+     * retry storm, since the budget bounds its retries by construction.
+     */
+    default List<RetryBudget> retryBudgets() {
+        return List.of();
+    }
+
+    /** Rate limiters, each publishing its refusals under its policy's name (the dependency's, when the runtime made it). */
+    default List<RateLimiter> limiters() {
+        return List.of();
+    }
+
     /** Connection budgets: the most connections all pools to one target may hold together. */
     default List<ConnectionLimit> connectionLimits() {
         return List.of();
     }
 
     /**
-     * Second pools the source itself noticed (the L4 registry records one when a pool is created
-     * for a target that already has one, with both creation sites).
+     * Second pools the source itself noticed and that are still there (the L4 registry records one
+     * when a pool is created for a target that already has one, with both creation sites; it ends
+     * when the first pool closes).
      */
     default List<Duplicate> duplicates() {
         return List.of();
@@ -114,6 +130,8 @@ public interface DiagnosisSource {
         private final List<CircuitBreaker> breakers = new ArrayList<>();
         private final List<Bulkhead> bulkheads = new ArrayList<>();
         private final List<ConnectionLimit> limits = new ArrayList<>();
+        private final List<RetryBudget> retryBudgets = new ArrayList<>();
+        private final List<RateLimiter> limiters = new ArrayList<>();
 
         private Builder(EventBus events) {
             this.events = Objects.requireNonNull(events, "events");
@@ -139,6 +157,18 @@ public interface DiagnosisSource {
             return this;
         }
 
+        /** A retry budget, named after the dependency whose retries it caps ({@link RetryBudget.Builder#name}). */
+        public Builder retryBudget(RetryBudget budget) {
+            retryBudgets.add(Objects.requireNonNull(budget, "budget"));
+            return this;
+        }
+
+        /** A rate limiter; its refusals are filed under its policy's name. */
+        public Builder limiter(RateLimiter limiter) {
+            limiters.add(Objects.requireNonNull(limiter, "limiter"));
+            return this;
+        }
+
         public Builder connectionLimit(String target, int maxConnections) {
             limits.add(new ConnectionLimit(target, maxConnections));
             return this;
@@ -149,6 +179,8 @@ public interface DiagnosisSource {
             List<CircuitBreaker> b = List.copyOf(breakers);
             List<Bulkhead> h = List.copyOf(bulkheads);
             List<ConnectionLimit> l = List.copyOf(limits);
+            List<RetryBudget> r = List.copyOf(retryBudgets);
+            List<RateLimiter> rl = List.copyOf(limiters);
             EventBus bus = events;
             return new DiagnosisSource() {
                 @Override
@@ -174,6 +206,16 @@ public interface DiagnosisSource {
                 @Override
                 public List<ConnectionLimit> connectionLimits() {
                     return l;
+                }
+
+                @Override
+                public List<RetryBudget> retryBudgets() {
+                    return r;
+                }
+
+                @Override
+                public List<RateLimiter> limiters() {
+                    return rl;
                 }
             };
         }

@@ -41,6 +41,7 @@ final class EventWindow {
     private final long[] stamps;
     private final long[][] counts;
     private final long[][] first;
+    private final long[][] last;
     private final long[][] max;
     private final long[][] min;
     private final String[] lines = new String[LINES];
@@ -59,6 +60,7 @@ final class EventWindow {
         Arrays.fill(stamps, Long.MIN_VALUE);
         this.counts = new long[slots][WIDTH];
         this.first = new long[slots][WIDTH];
+        this.last = new long[slots][WIDTH];
         this.max = new long[slots][WIDTH];
         this.min = new long[slots][WIDTH];
     }
@@ -92,6 +94,7 @@ final class EventWindow {
                     record(event, SIGNALS + FAULTS + fault.kind().ordinal(), -1);
                 }
             }
+            case "ratelimit.rejected" -> record(event, SIGNALS + FAULTS + FaultKind.RATE_LIMITED.ordinal(), -1);
             case "dns.slow" -> record(event, Signal.DNS_SLOW.ordinal(), firstDurationMillis(message));
             case "retry.attempt-failed" -> {
                 record(event, Signal.ATTEMPT_FAILED.ordinal(), attemptNumber(message));
@@ -146,14 +149,19 @@ final class EventWindow {
                 stamps[slot] = second;
                 Arrays.fill(counts[slot], 0);
                 Arrays.fill(first[slot], Long.MAX_VALUE);
+                Arrays.fill(last[slot], Long.MIN_VALUE);
                 Arrays.fill(max[slot], Long.MIN_VALUE);
                 Arrays.fill(min[slot], Long.MAX_VALUE);
             }
             counts[slot][index]++;
             first[slot][index] = Math.min(first[slot][index], millis);
+            last[slot][index] = Math.max(last[slot][index], millis);
             if (value >= 0) {
                 max[slot][index] = Math.max(max[slot][index], value);
                 min[slot][index] = Math.min(min[slot][index], value);
+            }
+            if (index == Signal.BREAKER_REJECTED.ordinal() || index == Signal.BULKHEAD_FULL.ordinal()) {
+                return; // one per refused call: counted, but their lines would push out the lines of the cause
             }
             // One event may count under a signal and under its fault kind: keep its line once,
             // tagged with both, so evidence lists each event once.
@@ -189,6 +197,7 @@ final class EventWindow {
                     }
                     t.counts[i] += counts[slot][i];
                     t.first[i] = Math.min(t.first[i], first[slot][i]);
+                    t.last[i] = Math.max(t.last[i], last[slot][i]);
                     t.max[i] = Math.max(t.max[i], max[slot][i]);
                     t.min[i] = Math.min(t.min[i], min[slot][i]);
                 }
@@ -213,6 +222,7 @@ final class EventWindow {
     static final class Totals {
         final long[] counts = new long[WIDTH];
         final long[] first = new long[WIDTH];
+        final long[] last = new long[WIDTH];
         final long[] max = new long[WIDTH];
         final long[] min = new long[WIDTH];
         final List<Line> lines = new ArrayList<>();
@@ -220,6 +230,7 @@ final class EventWindow {
 
         Totals() {
             Arrays.fill(first, Long.MAX_VALUE);
+            Arrays.fill(last, Long.MIN_VALUE);
             Arrays.fill(max, -1);
             Arrays.fill(min, Long.MAX_VALUE);
         }
@@ -238,6 +249,31 @@ final class EventWindow {
 
         long firstOf(Signal s) {
             return first[s.ordinal()];
+        }
+
+        /** When the latest of these signals was seen, or {@code Long.MIN_VALUE}: how current a verdict's evidence is. */
+        long lastOf(Signal... signals) {
+            long l = Long.MIN_VALUE;
+            for (Signal s : signals) {
+                l = Math.max(l, last[s.ordinal()]);
+            }
+            return l;
+        }
+
+        /** When a call, a pool or a connector last saw this fault kind, or {@code Long.MIN_VALUE}. */
+        long lastSeen(FaultKind kind) {
+            return Math.max(last[SIGNALS + kind.ordinal()], last[SIGNALS + FAULTS + kind.ordinal()]);
+        }
+
+        /** When an attempt (pipeline events) last failed with a fault of this layer, or {@code Long.MIN_VALUE}. */
+        long lastIn(Layer layer) {
+            long l = Long.MIN_VALUE;
+            for (FaultKind k : FaultKind.values()) {
+                if (k.layer() == layer) {
+                    l = Math.max(l, last[SIGNALS + k.ordinal()]);
+                }
+            }
+            return l;
         }
 
         /** Attempts of calls that failed with this fault kind (pipeline events). */

@@ -5,6 +5,7 @@ import dev.strata.diagnosis.EventWindow.Totals;
 import dev.strata.fault.Layer;
 import dev.strata.pool.Pool;
 import dev.strata.resilience.CircuitBreaker;
+import dev.strata.resilience.RetryBudget;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,6 +29,7 @@ final class Evidence {
     private final Intake intake;
     private final Map<String, Totals> totals;
     private final Map<String, CircuitBreaker> breakers = new HashMap<>();
+    private final Map<String, RetryBudget> retryBudgets = new HashMap<>();
     private final Map<String, List<DiagnosisSource.PoolView>> poolsByDependency = new LinkedHashMap<>();
 
     /** Gathers the totals of the window ending at {@code now}, then the source's breakers, then its pools. */
@@ -40,6 +42,9 @@ final class Evidence {
         this.totals = Collections.unmodifiableMap(intake.totals(now));
         for (CircuitBreaker b : source.breakers()) {
             breakers.put(b.name(), b);
+        }
+        for (RetryBudget r : source.retryBudgets()) {
+            retryBudgets.put(r.name(), r);
         }
         for (DiagnosisSource.PoolView v : source.pools()) {
             poolsByDependency.computeIfAbsent(v.dependency(), d -> new ArrayList<>()).add(v);
@@ -71,6 +76,11 @@ final class Evidence {
         return breakers.get(dependency);
     }
 
+    /** The retry budget named after the dependency, or null. */
+    RetryBudget retryBudget(String dependency) {
+        return retryBudgets.get(dependency);
+    }
+
     /** The pools of each dependency that has one. */
     Map<String, List<DiagnosisSource.PoolView>> poolsByDependency() {
         return Collections.unmodifiableMap(poolsByDependency);
@@ -99,12 +109,17 @@ final class Evidence {
 
     /**
      * A verdict since {@code sinceMillis}, or since now when that is unknown ({@code Long.MAX_VALUE}
-     * or not positive). {@code mayExplain} holds every id it may explain; {@link VerdictOrder}
-     * keeps those that are present.
+     * or not positive), whose latest evidence was seen at {@code lastMillis} (now when unknown:
+     * {@code Long.MIN_VALUE} or not positive). The latest evidence travels in {@link Verdict#until()}
+     * of this raw, active verdict; {@link VerdictHistory} turns it into the verdict's state.
+     * {@code mayExplain} holds every id it may explain; {@link VerdictOrder} keeps those that are present.
      */
     Verdict verdict(String id, Layer layer, String dependency, String summary, Map<String, Object> evidence,
-                    long sinceMillis, String fix, String... mayExplain) {
-        long when = sinceMillis == Long.MAX_VALUE || sinceMillis <= 0 ? clock.currentTimeMillis() : sinceMillis;
-        return new Verdict(id, layer, dependency, summary, evidence, List.of(mayExplain), fix, Instant.ofEpochMilli(when));
+                    long sinceMillis, long lastMillis, String fix, String... mayExplain) {
+        long nowMillis = clock.currentTimeMillis();
+        long when = sinceMillis == Long.MAX_VALUE || sinceMillis <= 0 ? nowMillis : sinceMillis;
+        long last = lastMillis == Long.MIN_VALUE || lastMillis <= 0 ? nowMillis : Math.max(lastMillis, when);
+        return new Verdict(id, layer, dependency, summary, evidence, List.of(mayExplain), fix, Instant.ofEpochMilli(when),
+                Verdict.State.ACTIVE, Instant.ofEpochMilli(last));
     }
 }

@@ -45,7 +45,7 @@ final class NetworkRules implements VerdictRule {
                     hung + " pooled connection(s) idle for " + seconds(limit) + " or more got no answer at all: a NAT,"
                             + " firewall or load balancer on the path forgot the flow; keepalive "
                             + (keepalive <= 0 ? "is off" : "every " + seconds(keepalive)) + " is not below the path's idle limit",
-                    ev, t.firstOf(Signal.STALE_HUNG),
+                    ev, t.firstOf(Signal.STALE_HUNG), t.lastOf(Signal.STALE_HUNG),
                     "send keepalives below the path's idle limit (now at most " + seconds(limit) + "): pool keepalive"
                             + " interval and TCP keepalive (KeepaliveOptions) at about half of it; keep validation on so"
                             + " dead flows are replaced, not lent",
@@ -73,6 +73,7 @@ final class NetworkRules implements VerdictRule {
                             + " of them handed to a caller" : "") + ": the server or the path closes idle connections"
                             + " sooner than the pool retires them",
                     ev, Math.min(t.firstOf(Signal.STALE_FAST), t.firstSeen(FaultKind.STALE_CONNECTION)),
+                    Math.max(t.lastOf(Signal.STALE_FAST), t.lastSeen(FaultKind.STALE_CONNECTION)),
                     "set the pool's idle timeout below the server's (or path's) idle timeout, now at most " + seconds(idle)
                             + "; validate connections idle longer than a few seconds; keepalive below that limit",
                     "retries-masking-lower-layer"));
@@ -84,10 +85,10 @@ final class NetworkRules implements VerdictRule {
                     EventWindow.SIGNALS + EventWindow.FAULTS + FaultKind.DNS_FAILURE.ordinal()));
             out.add(in.verdict("dns-failing", Layer.NETWORK, dep,
                     t.seen(FaultKind.DNS_FAILURE) + " connection attempt(s) could not resolve the host name",
-                    ev, t.firstSeen(FaultKind.DNS_FAILURE),
+                    ev, t.firstSeen(FaultKind.DNS_FAILURE), t.lastSeen(FaultKind.DNS_FAILURE),
                     "check the name and the resolver from inside the runtime; keep a cached answer's TTL short"
                             + " but non-zero so a resolver outage does not stop every new connection",
-                    "retries-masking-lower-layer", "breaker-flapping", "pool-starvation"));
+                    "retries-masking-lower-layer", "retry-storm", "breaker-flapping", "pool-starvation"));
         }
         if (t.count(Signal.DNS_SLOW) > 0) {
             Map<String, Object> ev = new LinkedHashMap<>();
@@ -97,7 +98,7 @@ final class NetworkRules implements VerdictRule {
             out.add(in.verdict("dns-slow", Layer.NETWORK, dep,
                     t.count(Signal.DNS_SLOW) + " lookup(s) took up to " + seconds(t.maxOf(Signal.DNS_SLOW))
                             + ", spent from the connect budget before TCP even started",
-                    ev, t.firstOf(Signal.DNS_SLOW),
+                    ev, t.firstOf(Signal.DNS_SLOW), t.lastOf(Signal.DNS_SLOW),
                     "fix or cache the resolver; keep DNS under the one connect deadline (Connector does) and the"
                             + " deadline sized for it",
                     "timeout-too-tight", "retries-masking-lower-layer"));
@@ -116,11 +117,11 @@ final class NetworkRules implements VerdictRule {
             out.add(in.verdict(refused ? "connect-refused" : "connect-timeout", Layer.NETWORK, dep,
                     n + " connection attempt(s) " + (refused ? "were refused: nothing listens at the address"
                             : "got no answer to the TCP handshake within the connect budget"),
-                    ev, t.firstSeen(kind),
+                    ev, t.firstSeen(kind), t.lastSeen(kind),
                     refused ? "check the dependency is up and the address and port are right (service discovery, DNS"
                             + " answer, port)" : "check security groups and firewalls on the path and the dependency's"
                             + " accept backlog; keep the connect timeout short so callers fail fast",
-                    "retries-masking-lower-layer", "breaker-flapping", "dependency-failing", "pool-starvation"));
+                    "retries-masking-lower-layer", "retry-storm", "breaker-flapping", "dependency-failing", "pool-starvation"));
         }
     }
 }

@@ -20,7 +20,7 @@ final class PoolTrack {
     }
 
     /** What {@link #starvation} found: the verdict's text, numbers and start. */
-    record Starvation(String summary, Map<String, Object> evidence, long sinceMillis, String fix) {
+    record Starvation(String summary, Map<String, Object> evidence, long sinceMillis, long lastMillis, String fix) {
     }
 
     private final Sample[] ring = new Sample[POOL_SAMPLES];
@@ -29,6 +29,7 @@ final class PoolTrack {
     /** Mean time a connection is held per acquisition, measured while the pool was not saturated (EWMA). */
     private double healthyHoldMillis = -1;
     private long firstLeakMillis = Long.MAX_VALUE;
+    private long lastLeakMillis = Long.MIN_VALUE;
 
     void sample(long now, PoolStats s) {
         Sample previous = size == 0 ? null : ring[(next + POOL_SAMPLES - 1) % POOL_SAMPLES];
@@ -37,8 +38,9 @@ final class PoolTrack {
         ring[next] = current;
         next = (next + 1) % POOL_SAMPLES;
         size = Math.min(size + 1, POOL_SAMPLES);
-        if (previous != null && s.leaksReported() > previous.leaks() && firstLeakMillis == Long.MAX_VALUE) {
-            firstLeakMillis = now;
+        if (previous != null && s.leaksReported() > previous.leaks()) {
+            firstLeakMillis = Math.min(firstLeakMillis, now);
+            lastLeakMillis = now;
         }
         if (previous != null && current.millis() > previous.millis()) {
             long served = current.acquisitions() - previous.acquisitions();
@@ -82,6 +84,7 @@ final class PoolTrack {
         long timeouts = last.timeouts() - first.timeouts();
         int maxWaiting = 0;
         long starvedSince = Long.MAX_VALUE;
+        long starvedLast = Long.MIN_VALUE;
         int starvedSamples = 0;
         long busySum = 0;
         for (int i = 0; i < w.size(); i++) {
@@ -91,6 +94,7 @@ final class PoolTrack {
             if (starved) {
                 starvedSamples++;
                 starvedSince = Math.min(starvedSince, s.millis());
+                starvedLast = s.millis();
             }
             busySum += s.active();
         }
@@ -153,7 +157,14 @@ final class PoolTrack {
             fix = "size the pool to rate x hold time x 1.5 (" + needed + ") within the server's connection budget,"
                     + " or shed load before the pool; keep the acquisition timeout short so waiters fail fast";
         }
-        return new Starvation(summary, ev, starvedSince == Long.MAX_VALUE ? last.millis() : starvedSince, fix);
+        // A pool that still has waiters, or refused in its last sample, is starving now.
+        return new Starvation(summary, ev, starvedSince == Long.MAX_VALUE ? last.millis() : starvedSince,
+                starvedLast == Long.MIN_VALUE ? first.millis() : starvedLast, fix);
+    }
+
+    /** When the pool's leak counter last rose, or {@code Long.MIN_VALUE}. */
+    long lastLeakMillis() {
+        return lastLeakMillis;
     }
 
     /** When the pool's leak counter first rose, or {@code Long.MAX_VALUE}. */

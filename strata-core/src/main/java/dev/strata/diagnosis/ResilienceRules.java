@@ -4,6 +4,7 @@ import static dev.strata.diagnosis.VerdictRule.seconds;
 
 import dev.strata.diagnosis.EventWindow.Signal;
 import dev.strata.diagnosis.EventWindow.Totals;
+import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
 import dev.strata.resilience.CircuitBreaker;
 import java.util.LinkedHashMap;
@@ -40,6 +41,10 @@ final class ResilienceRules implements VerdictRule {
         breakerEvidence.put("breakerOpened", t.count(Signal.BREAKER_OPENED));
         breakerEvidence.put("breakerClosed", t.count(Signal.BREAKER_CLOSED));
         breakerEvidence.put("breakerRejected", t.count(Signal.BREAKER_REJECTED));
+        if (t.count(Signal.BUDGET_EXHAUSTED) > 0) {
+            // the budget at work: retries were refused, so they did not add to the load
+            breakerEvidence.put("retryBudgetExhausted", t.count(Signal.BUDGET_EXHAUSTED));
+        }
 
         boolean breakerSaysFailing = m != null && (m.state() == CircuitBreaker.State.OPEN
                 || m.state() == CircuitBreaker.State.HALF_OPEN || (m.bufferedCalls() > 0 && m.failureRate() >= 0.5));
@@ -57,30 +62,33 @@ final class ResilienceRules implements VerdictRule {
                     "the dependency itself fails: " + remoteAttempts + " attempt(s) got server errors"
                             + (m == null ? "" : ", breaker " + m.state() + " at " + breakerEvidence.get("breakerFailureRate")
                             + "% failures") + "; retries and the breaker are reacting, not causing it",
-                    ev, t.firstIn(Layer.REMOTE),
+                    ev, t.firstIn(Layer.REMOTE), Math.max(t.lastIn(Layer.REMOTE), t.lastOf(Signal.BREAKER_OPENED)),
                     "look at the dependency (its logs, its own dependencies); keep the breaker open and serve the"
                             + " fallback meanwhile; do not raise retries",
                     "retry-storm", "breaker-flapping", "timeout-too-tight"));
         }
         long budgetRefused = t.count(Signal.BUDGET_EXHAUSTED);
+        boolean budgeted = in.retryBudget(dep) != null || budgetRefused > 0;
         long logicalTroubled = t.count(Signal.GAVE_UP) + succeededLater;
         double amplification = logicalTroubled == 0 ? 0 : (double) attemptFailures / logicalTroubled;
-        // A few refusals are the budget doing its job; a storm is many, or retries multiplying attempts.
-        if (budgetRefused >= 5 || (attemptFailures >= 20 && amplification >= 2.0)) {
+        // A retry budget bounds retries to its promise (a share of calls plus a floor) by
+        // construction, and its refusals are it keeping that promise: the cause is whatever made
+        // the attempts fail, reported as its own verdict. A storm is retries multiplying the
+        // attempts of failing calls with nothing to cap them.
+        if (!budgeted && attemptFailures >= 20 && amplification >= 2.0) {
             Map<String, Object> ev = new LinkedHashMap<>();
             ev.put("failedAttempts", attemptFailures);
             ev.put("callsThatRetried", logicalTroubled);
             ev.put("attemptsPerTroubledCall", Math.round(amplification * 100) / 100.0);
-            ev.put("budgetRefusals", budgetRefused);
+            ev.put("retryBudget", "none");
             ev.put("highestAttempt", Math.max(t.maxOf(Signal.ATTEMPT_FAILED), t.maxOf(Signal.GAVE_UP)));
             ev.put("failuresByKind", t.callFaults());
             ev.putAll(breakerEvidence);
-            ev.put("events", t.lines(4, Signal.BUDGET_EXHAUSTED.ordinal(), Signal.ATTEMPT_FAILED.ordinal()));
+            ev.put("events", t.lines(4, Signal.ATTEMPT_FAILED.ordinal(), Signal.GAVE_UP.ordinal()));
             out.add(in.verdict("retry-storm", Layer.RESILIENCE, dep,
                     "retries multiply the load: " + ev.get("attemptsPerTroubledCall") + " failed attempts per call that"
-                            + " needed a retry" + (budgetRefused > 0 ? ", and the retry budget refused " + budgetRefused
-                            + " retries" : ""),
-                    ev, Math.min(t.firstOf(Signal.BUDGET_EXHAUSTED), t.firstOf(Signal.ATTEMPT_FAILED)),
+                            + " needed a retry, and no retry budget caps them",
+                    ev, t.firstOf(Signal.ATTEMPT_FAILED), t.lastOf(Signal.ATTEMPT_FAILED, Signal.GAVE_UP),
                     "cap retries with a retry budget (about 10% of calls), fewer attempts, exponential backoff with"
                             + " full jitter; let the breaker stop them when the dependency is down"));
         }
@@ -98,7 +106,7 @@ final class ResilienceRules implements VerdictRule {
                     succeededLater + " call(s) succeeded only on a later attempt after " + masked.label() + " failures ("
                             + String.join(", ", lowerKinds) + "): retries hide a " + masked.label()
                             + " problem, they do not fix it",
-                    ev, Math.min(t.firstIn(masked), t.firstOf(Signal.RETRY_SUCCEEDED)),
+                    ev, Math.min(t.firstIn(masked), t.firstOf(Signal.RETRY_SUCCEEDED)), t.lastIn(masked),
                     "fix the " + masked.label() + " cause named in failuresByKind; retries should rarely be needed"
                             + " (under 5% of calls)"));
         }
@@ -111,42 +119,50 @@ final class ResilienceRules implements VerdictRule {
                             + " times in " + seconds(in.windowMillis()) + ": its threshold sits inside the dependency's"
                             + " normal failure rate"
                             + (m == null ? "" : " (" + breakerEvidence.get("breakerFailureRate") + "% now)"),
-                    ev, t.firstOf(Signal.BREAKER_OPENED),
+                    ev, t.firstOf(Signal.BREAKER_OPENED), t.lastOf(Signal.BREAKER_OPENED, Signal.BREAKER_CLOSED),
                     "raise the failure-rate threshold above the normal rate, widen the window / minimum calls, and"
                             + " grow the open wait after each failed probe (openWaitMultiplier)"));
         }
-        long timeouts = t.count(Signal.TIMEOUT_FIRED) + t.count(Signal.DEADLINE_FIRED);
+        // A timeout is seen as the timer firing or, when the client's own timeout won the race, as
+        // the attempt's failure: count whichever saw more.
+        long attemptTimeouts = Math.max(t.count(Signal.TIMEOUT_FIRED), t.calls(FaultKind.ATTEMPT_TIMEOUT));
+        long deadlines = Math.max(t.count(Signal.DEADLINE_FIRED), t.calls(FaultKind.DEADLINE_EXCEEDED));
+        long timeouts = attemptTimeouts + deadlines;
+        long lastTimeout = Math.max(t.lastOf(Signal.TIMEOUT_FIRED, Signal.DEADLINE_FIRED),
+                Math.max(t.lastSeen(FaultKind.ATTEMPT_TIMEOUT), t.lastSeen(FaultKind.DEADLINE_EXCEEDED)));
+        long firstTimeout = Math.min(Math.min(t.firstOf(Signal.TIMEOUT_FIRED), t.firstOf(Signal.DEADLINE_FIRED)),
+                Math.min(t.firstSeen(FaultKind.ATTEMPT_TIMEOUT), t.firstSeen(FaultKind.DEADLINE_EXCEEDED)));
         if (timeouts >= 5) { // a couple of timeouts in a burst are not a pattern
             long[] measured = in.latency(dep);
             long bound = t.maxOf(Signal.TIMEOUT_FIRED);
             boolean fastOperation = measured != null && bound > 0 && measured[0] < bound;
             boolean completesLater = succeededLater > 0;
             boolean tooTight = measured == null ? completesLater : fastOperation;
-            if (!tooTight && t.count(Signal.TIMEOUT_FIRED) >= 5) {
+            if (!tooTight && attemptTimeouts >= 5) {
                 Map<String, Object> ev = new LinkedHashMap<>();
-                ev.put("timeoutsFired", t.count(Signal.TIMEOUT_FIRED));
+                ev.put("timeoutsFired", attemptTimeouts);
                 ev.put("attemptTimeoutMillis", bound);
-                ev.put("measuredP50Millis", measured == null ? "unknown (add Diagnoser.latencyProbe)" : measured[0]);
+                ev.put("measuredP50Millis", measured == null ? "not measured (no latency probe on this dependency)" : measured[0]);
                 ev.put("retriesSucceeded", succeededLater);
                 ev.put("callsGaveUp", t.count(Signal.GAVE_UP));
                 ev.putAll(breakerEvidence);
-                ev.put("events", t.lines(4, Signal.TIMEOUT_FIRED.ordinal(), Signal.GAVE_UP.ordinal()));
+                ev.put("events", t.lines(4, Signal.TIMEOUT_FIRED.ordinal(), Signal.ATTEMPT_FAILED.ordinal(), Signal.GAVE_UP.ordinal()));
                 out.add(in.verdict("dependency-slow", Layer.REMOTE, dep,
-                        "the dependency answers too slowly: " + t.count(Signal.TIMEOUT_FIRED) + " attempt(s) ran into the "
+                        "the dependency answers too slowly: " + attemptTimeouts + " attempt(s) ran into the "
                                 + (bound < 0 ? "" : bound + " ms ") + "timeout"
                                 + (measured == null ? " and retrying did not help" : " while measured calls take "
                                 + measured[0] + " ms (p50)") + "; the timeout is protecting the caller, not causing this",
-                        ev, t.firstOf(Signal.TIMEOUT_FIRED),
+                        ev, firstTimeout, lastTimeout,
                         "look at the dependency's latency (its load, its own dependencies); keep the timeout and serve"
                                 + " the fallback; let the breaker open on slow calls (slow_call_duration)",
                         "retry-storm", "breaker-flapping"));
             }
             if (tooTight) {
                 Map<String, Object> ev = new LinkedHashMap<>();
-                ev.put("timeoutsFired", t.count(Signal.TIMEOUT_FIRED));
-                ev.put("deadlinesFired", t.count(Signal.DEADLINE_FIRED));
+                ev.put("timeoutsFired", attemptTimeouts);
+                ev.put("deadlinesFired", deadlines);
                 ev.put("attemptTimeoutMillis", bound);
-                ev.put("measuredP50Millis", measured == null ? "unknown (add Diagnoser.latencyProbe)" : measured[0]);
+                ev.put("measuredP50Millis", measured == null ? "not measured (no latency probe on this dependency)" : measured[0]);
                 ev.put("measuredP99Millis", measured == null ? "unknown" : measured[1]);
                 ev.put("measuredSamples", measured == null ? 0 : measured[2]);
                 ev.put("retriesSucceeded", succeededLater);
@@ -156,7 +172,7 @@ final class ResilienceRules implements VerdictRule {
                                 + " operation that "
                                 + (measured == null ? "succeeds when retried" : "usually takes " + measured[0] + " ms (p99 "
                                 + measured[1] + " ms)") + ": the timeout cuts normal calls, not hung ones",
-                        ev, Math.min(t.firstOf(Signal.TIMEOUT_FIRED), t.firstOf(Signal.DEADLINE_FIRED)),
+                        ev, firstTimeout, lastTimeout,
                         "set the attempt timeout above the measured p99"
                                 + (measured == null ? "" : " (" + measured[1] + " ms), e.g. " + Math.max(measured[1] * 2, bound + 1) + " ms")
                                 + " and keep the total deadline to cover attempts plus backoff"));

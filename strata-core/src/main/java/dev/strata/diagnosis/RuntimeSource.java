@@ -8,6 +8,7 @@ import dev.strata.application.Strata;
 import dev.strata.observe.EventBus;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
+import dev.strata.resilience.RetryBudget;
 import dev.strata.pool.Pool;
 import dev.strata.jdbc.StrataDataSource;
 import java.util.ArrayList;
@@ -68,6 +69,16 @@ final class RuntimeSource implements DiagnosisSource {
     }
 
     @Override
+    public List<dev.strata.ratelimit.RateLimiter> limiters() {
+        return strata.limiters();
+    }
+
+    @Override
+    public List<RetryBudget> retryBudgets() {
+        return strata.retryBudgets();
+    }
+
+    @Override
     public List<ConnectionLimit> connectionLimits() {
         List<ConnectionLimit> limits = new ArrayList<>();
         for (ConnectionBudget.Check check : strata.connectionBudgetChecks()) {
@@ -81,7 +92,7 @@ final class RuntimeSource implements DiagnosisSource {
     @Override
     public List<Duplicate> duplicates() {
         List<Duplicate> out = new ArrayList<>();
-        for (Finding f : strata.findings()) {
+        for (Finding f : strata.currentFindings()) {
             if (f.type().equals("registry.duplicate-pool")) {
                 out.add(new Duplicate(f.dependency(), target(f.dependency()), f.message()));
             }

@@ -26,7 +26,7 @@ final class VerdictOrder {
             Layer.APPLICATION);
     /** Within a layer: causes before their usual consequences. */
     private static final List<String> ID_RANK = List.of("dead-flows-blackhole", "stale-connections-after-idle",
-            "dns-failing", "dns-slow", "connect-refused", "connect-timeout", "connection-leak", "server-connection-limit",
+            "dns-failing", "dns-slow", "connect-refused", "connect-timeout", "connection-leak", "server-connection-limit", "rate-limited",
             "pool-starvation", "dependency-failing", "dependency-slow", "retry-storm", "breaker-flapping", "timeout-too-tight",
             "duplicate-pools", "connection-budget-exceeded", "configuration-drift");
     private static final Comparator<Verdict> BOTTOM_UP = Comparator.<Verdict>comparingInt(v -> RANK.indexOf(v.layer()))
@@ -46,8 +46,18 @@ final class VerdictOrder {
         }
     }
 
-    /** {@code found} in diagnosis order, each {@code explains} narrowed to the related verdicts present. */
+    /**
+     * {@code found} in diagnosis order: the active verdicts first, then the recovering ones, each
+     * group in cause-first order with its {@code explains} narrowed to the related verdicts of the
+     * same group (what is broken now is explained by what is broken now).
+     */
     List<Verdict> order(List<Verdict> found) {
+        List<Verdict> out = new ArrayList<>(orderGroup(found.stream().filter(Verdict::active).toList()));
+        out.addAll(orderGroup(found.stream().filter(v -> !v.active()).toList()));
+        return out;
+    }
+
+    private List<Verdict> orderGroup(List<Verdict> found) {
         List<Verdict> base = new ArrayList<>(found);
         base.sort(BOTTOM_UP);
         List<Verdict> resolved = new ArrayList<>();
@@ -66,7 +76,7 @@ final class VerdictOrder {
                     explainers.computeIfAbsent(other, k -> new ArrayList<>()).add(v);
                 }
             }
-            resolved.add(new Verdict(v.id(), v.layer(), v.dependency(), v.summary(), v.evidence(), kept, v.fix(), v.since()));
+            resolved.add(v.withExplains(kept));
         }
         Map<Verdict, Verdict> replaced = new IdentityHashMap<>();
         for (int i = 0; i < base.size(); i++) {

@@ -95,6 +95,11 @@ public final class RetryBudget {
         return false;
     }
 
+    /** The name it publishes under: the dependency it budgets, when the runtime made it. */
+    public String name() {
+        return name;
+    }
+
     /** Retries (whole or fractional tokens) that could be withdrawn now. */
     public double available() {
         long second = currentSecond();

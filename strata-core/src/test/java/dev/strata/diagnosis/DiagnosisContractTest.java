@@ -30,7 +30,7 @@ class DiagnosisContractTest {
         try (Diagnoser diagnoser = Diagnoser.builder(DiagnosisSource.builder(EventBus.detached()).build()).start()) {
             Diagnosis d = diagnoser.diagnose();
             assertThat(d.healthy()).isTrue();
-            assertThat(d.toJson()).matches("\\{\"generatedAt\":\"[0-9T:.\\-]+Z\",\"healthy\":true,\"verdicts\":\\[\\]}");
+            assertThat(d.toJson()).matches("\\{\"generatedAt\":\"[0-9T:.\\-]+Z\",\"healthy\":true,\"verdicts\":\\[\\],\"recent\":\\[\\]}");
         }
     }
 

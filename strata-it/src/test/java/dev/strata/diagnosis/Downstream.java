@@ -51,6 +51,11 @@ final class Downstream implements AutoCloseable {
         server.start();
     }
 
+    /** The port it listens on, on 127.0.0.1. */
+    int port() {
+        return server.getAddress().getPort();
+    }
+
     long requests() {
         return requests.get();
     }

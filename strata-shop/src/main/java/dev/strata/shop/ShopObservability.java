@@ -55,7 +55,7 @@ public final class ShopObservability implements ShopPlugin {
         shop.routes().stream("GET", Dashboard.PATH + "/*", dashboard::handle);
     }
 
-    /** The diagnosis's current verdicts as the dashboard shows them; none while there is no diagnoser. */
+    /** The diagnosis's verdicts (active, then recovering) as the dashboard shows them; none while there is no diagnoser. */
     public static List<Map<String, Object>> verdicts(dev.strata.diagnosis.Diagnoser diagnoser) {
         if (diagnoser == null) {
             return List.of();
@@ -65,7 +65,9 @@ public final class ShopObservability implements ShopPlugin {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("layer", v.layer().label());
             row.put("dependency", v.dependency());
-            row.put("text", v.summary());
+            row.put("state", v.state().label());
+            // what stopped is still shown, but marked, so the top line is read as what is broken now
+            row.put("text", (v.active() ? "" : "recovering, last seen " + v.until() + ": ") + v.summary());
             row.put("fix", v.fix());
             out.add(row);
         }

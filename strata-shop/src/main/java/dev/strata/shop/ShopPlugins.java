@@ -26,15 +26,14 @@ final class ShopPlugins {
         return all;
     }
 
-    /** Issue 10 (diag): {@code GET /strata/diagnosis}, the runtime diagnoser over the shop's events, pool and breakers. */
+    /**
+     * Issue 10 (diag): {@code GET /strata/diagnosis}, the runtime's own diagnoser: every dependency,
+     * pool, breaker, bulkhead, retry budget, connection budget and registry finding of the shop's
+     * runtime, as any service mounts it. The runtime closes it at shutdown.
+     */
     private static List<ShopPlugin> diagnosis(java.util.function.Consumer<dev.strata.diagnosis.Diagnoser> started) {
         return List.of(ShopPlugin.named("diagnosis", shop -> {
-            dev.strata.diagnosis.DiagnosisSource.Builder source = dev.strata.diagnosis.DiagnosisSource.builder(shop.events())
-                    .dataSource(shop.database().pool().name(), shop.database());
-            shop.breakers().values().forEach(source::breaker);
-            shop.bulkheads().values().forEach(source::bulkhead);
-            dev.strata.diagnosis.Diagnoser diagnoser = dev.strata.diagnosis.Diagnoser.builder(source.build()).start();
-            shop.onClose(diagnoser);
+            dev.strata.diagnosis.Diagnoser diagnoser = dev.strata.diagnosis.Diagnoser.of(shop.runtime());
             started.accept(diagnoser);
             shop.routes().get("/strata/diagnosis", request -> Response.json(200, diagnoser.diagnose().toJson()));
         }));

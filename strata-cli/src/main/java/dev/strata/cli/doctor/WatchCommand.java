@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code strata doctor watch}: polls a running service's {@code /strata/diagnosis} and prints
- * each change: a verdict that appears ({@code +}), one that goes away ({@code -}), and a return to
+ * each change of what is broken now: a verdict that becomes active ({@code +}), one that stops ({@code -}), and a return to
  * healthy. Runs until interrupted, or for {@code --count} polls.
  */
 @Command(name = "watch", mixinStandardHelpOptions = true,
@@ -91,11 +91,11 @@ final class WatchCommand implements Callable<Integer> {
                 }
                 reachable = true;
                 Map<String, Verdict> next = new LinkedHashMap<>();
-                for (Verdict v : d.verdicts()) {
+                for (Verdict v : d.active()) { // what is broken now; one that stops is reported once, as resolved
                     next.put(v.id() + "|" + v.dependency(), v);
                 }
                 if (current == null) {
-                    out.println(d.generatedAt() + (d.healthy() ? " healthy" : " " + d.verdicts().size() + " verdict(s), first: "
+                    out.println(d.generatedAt() + (d.healthy() ? " healthy" : " " + d.active().size() + " active verdict(s), first: "
                             + d.first().layer().label() + " " + d.first().id()));
                     next.values().forEach(v -> out.println("  + " + v.toText()));
                 } else if (!next.keySet().equals(current.keySet())) {
@@ -108,7 +108,7 @@ final class WatchCommand implements Callable<Integer> {
                     for (Map.Entry<String, Verdict> e : current.entrySet()) {
                         if (!next.containsKey(e.getKey())) {
                             out.println(d.generatedAt() + " - resolved: " + e.getValue().layer().label() + " "
-                                    + e.getValue().id() + " [" + e.getValue().dependency() + "]");
+                                    + e.getValue().id() + " [" + e.getValue().dependency() + "]" + lastSeen(d, e.getKey()));
                         }
                     }
                     out.println(d.generatedAt() + (d.healthy() ? " healthy" : " first: " + d.first().layer().label() + " "
@@ -119,5 +119,12 @@ final class WatchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** {@code  (last evidence at ...)} when the diagnosis still lists the verdict as recovering or recent. */
+    private static String lastSeen(Diagnosis d, String key) {
+        return java.util.stream.Stream.concat(d.verdicts().stream(), d.recent().stream())
+                .filter(v -> (v.id() + "|" + v.dependency()).equals(key) && v.until() != null)
+                .findFirst().map(v -> " (last evidence at " + v.until() + ")").orElse("");
     }
 }

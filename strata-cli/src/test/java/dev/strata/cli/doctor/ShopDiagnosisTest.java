@@ -11,15 +11,127 @@ import eu.rekawek.toxiproxy.ToxiproxyClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpResponse;
+import dev.strata.diagnosis.Verdict;
+import eu.rekawek.toxiproxy.model.ToxicDirection;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * The running shop (a child JVM) answers {@code GET /strata/diagnosis} with the contract, and
- * names the layer when its payments dependency is cut off through its chaos API.
+ * The running shop (a child JVM) answers {@code GET /strata/diagnosis} with the contract, names the
+ * layer when its payments dependency is cut off through its chaos API, puts the cause before its
+ * symptoms, lets a recovered fault leave the top within seconds, and sees the whole runtime.
  */
 class ShopDiagnosisTest {
+
+    /** The issue's bounds: a fault's verdict within 10 s of it, healthy within 15 s of its end. */
+    private static final Duration VERDICT_WITHIN = Duration.ofSeconds(10);
+    private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(15);
+
+    /** Asks the shop until {@code until} holds, at most {@code bound} after {@code fromNanos}, while {@code load} runs. */
+    private static Diagnosis await(ShopProcess shop, Predicate<Diagnosis> until, long fromNanos, Duration bound)
+            throws Exception {
+        Diagnosis d = Diagnosis.parse(shop.get("/strata/diagnosis").body());
+        while (!until.test(d) && System.nanoTime() - fromNanos < bound.toNanos()) {
+            Thread.sleep(250);
+            d = Diagnosis.parse(shop.get("/strata/diagnosis").body());
+        }
+        assertThat(until.test(d)).as("within %s: %s", bound, d.toText()).isTrue();
+        System.out.printf("shop diagnosis: %s after %d ms%n", d.healthy() ? "healthy" : "first " + d.first().id() + " ["
+                + d.first().dependency() + "]", (System.nanoTime() - fromNanos) / 1_000_000);
+        return d;
+    }
+
+    private static Predicate<Diagnosis> firstActive(String id, String dependency) {
+        return d -> d.first() != null && d.first().active() && d.first().id().equals(id)
+                && d.first().dependency().equals(dependency);
+    }
+
+    @Test
+    void slowPaymentsThenABrokenDatabaseEachHeadTheDiagnosisAndLeaveItWhenGone() throws Exception {
+        // the breaker's open wait is shortened so a recovery shows within the bound (see docs/diagnosis.md)
+        try (ShopProcess shop = ShopProcess.start(Map.of("STRATA_HTTP_RATE_LIMIT_LIMIT", "0", "STRATA_DEFAULTS_BREAKER_OPEN_WAIT", "2s",
+                "STRATA_DEFAULTS_BREAKER_MAX_OPEN_WAIT", "4s"));
+             ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            for (String path : new String[] {"/checkout", "/checkout", "/checkout", "/checkout", "/catalog"}) {
+                load.submit(() -> {
+                    while (running.get()) {
+                        if (path.equals("/checkout")) {
+                            shop.post(path);
+                        } else {
+                            shop.get(path);
+                        }
+                        Thread.sleep(300);
+                    }
+                    return null;
+                });
+            }
+            ToxiproxyClient toxiproxy = new ToxiproxyClient("127.0.0.1", shop.chaosPort());
+            try {
+                assertThat(Diagnosis.parse(shop.get("/strata/diagnosis").body()).healthy()).isTrue();
+
+                // payments answers in 3 s; its attempts time out at 2 s and the retry budget holds
+                Proxy payments = toxiproxy.getProxy("payments");
+                payments.toxics().latency("slow-payments", ToxicDirection.DOWNSTREAM, 3_000);
+                long slowAt = System.nanoTime();
+                Diagnosis slow = await(shop, firstActive("dependency-slow", "payments"), slowAt, VERDICT_WITHIN);
+                assertThat(slow.first().layer()).isEqualTo(Layer.REMOTE);
+                assertThat(slow.active()).as(slow.toText()).noneMatch(v -> v.id().equals("retry-storm"));
+                assertThat(slow.first().evidence().get("measuredP50Millis").toString()).doesNotContain("Diagnoser");
+
+                payments.toxics().get("slow-payments").remove();
+                Diagnosis recovered = await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
+                assertThat(recovered.verdicts()).as(recovered.toText()).allMatch(v -> !v.active());
+
+                // within payments' 60 s window, the database stops answering
+                Proxy db = toxiproxy.getProxy("orders-db");
+                db.disable();
+                long dbAt = System.nanoTime();
+                Diagnosis broken = await(shop, d -> d.first() != null && d.first().active()
+                        && d.first().dependency().equals("orders-db"), dbAt, VERDICT_WITHIN);
+                assertThat(broken.active()).extracting(Verdict::dependency).as(broken.toText()).doesNotContain("payments");
+
+                db.enable();
+                await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
+            } finally {
+                running.set(false);
+                load.shutdown();
+                assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aSecondPoolToTheShopsDatabaseReachesItsDiagnosis(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // the shop's own example, not strict, with a second dependency on orders-db's JDBC URL
+        String example = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("examples/shop.yaml"));
+        String config = example.replace("strict: true", "strict: false") + """
+                  reports-db:
+                    jdbc:
+                      url: "jdbc:postgresql://127.0.0.1:${SHOP_ORDERS_DB_PORT}/postgres"
+                      user: postgres
+                      password: ${SHOP_DB_PASSWORD:-postgres}
+                    pool: {max_size: 2}
+                """;
+        Path file = dir.resolve("shop.yaml");
+        Files.writeString(file, config);
+        try (ShopProcess shop = ShopProcess.start("--config", file.toString())) {
+            assertThat(shop.output()).contains("second pool to");
+            Diagnosis d = await(shop, x -> x.active().stream().anyMatch(v -> v.id().equals("duplicate-pools")),
+                    System.nanoTime(), VERDICT_WITHIN);
+            assertThat(d.first().id()).as(d.toText()).isEqualTo("duplicate-pools");
+            assertThat(d.first().layer()).isEqualTo(Layer.APPLICATION);
+        }
+    }
 
     @Test
     void theShopServesItsDiagnosisAndNamesARefusedDependency() throws Exception {
