@@ -39,8 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@link #close()} is the runtime's graceful shutdown: readiness turns 503, requests are still
  * served for the pause (when readiness was probed), then refused with 503, in-flight requests get
  * the rest of the shutdown budget, then the pools close, then the plug-ins' resources, the HTTP
- * server, the chaos API and its proxies, the downstreams and the database, each step printed with
- * its time.
+ * server, the chaos API and its proxies, the downstreams and the database, each step logged once
+ * by the runtime with its time; the shop then prints {@code shop: stopped in N ms}.
  */
 public final class Shop implements AutoCloseable {
 
@@ -332,7 +332,8 @@ public final class Shop implements AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully through the runtime, as the class describes, and prints each step;
+     * Shuts down gracefully through the runtime, as the class describes (the runtime logs each
+     * step), and prints {@code shop: stopped in N ms};
      * idempotent, bounded by the shutdown budget plus each resource's own close bound.
      */
     @Override
