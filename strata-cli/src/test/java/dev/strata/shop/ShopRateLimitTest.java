@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 class ShopRateLimitTest {
 
-    private static final int BURST = 300;
+    /** With the 10 forged requests, below the shop's accept backlog (256): none waits on a dropped SYN. */
+    private static final int BURST = 240;
 
     @Test
     void aBurstOfCheckoutsFromOneClientIsLimitedWith429sAndTheDraftHeaders() throws Exception {
@@ -59,8 +60,8 @@ class ShopRateLimitTest {
             List<HttpResponse<String>> served = answers.stream().filter(a -> a.statusCode() == 200).toList();
             assertThat(limited.size() + served.size()).isEqualTo(BURST);
             // 60 at once, then six a second while the burst lasts: most of the burst is refused
-            assertThat(served.size()).isBetween(60, 150);
-            assertThat(limited.size()).isGreaterThanOrEqualTo(BURST - 150);
+            assertThat(served.size()).isBetween(60, 120);
+            assertThat(limited.size()).isGreaterThanOrEqualTo(BURST - 120);
 
             HttpResponse<String> refused = limited.getFirst();
             assertThat(refused.headers().firstValue("Retry-After").map(Long::parseLong)).hasValueSatisfying(s -> assertThat(s).isPositive());
@@ -72,6 +73,9 @@ class ShopRateLimitTest {
             List<HttpResponse<String>> spoofedLimited = spoofed.stream().filter(a -> a.statusCode() == 429).toList();
             assertThat(spoofedLimited).as("forged X-Forwarded-For sent with the burst, refused").hasSizeGreaterThanOrEqualTo(5)
                     .allSatisfy(a -> assertThat(a.body()).contains("from 127.0.0.1")); // the TCP peer, not the forged address
+            System.out.printf("per-client limit: a burst of %d checkouts from one client: %d served, %d answered 429;"
+                    + " %d of 10 with a forged X-Forwarded-For answered 429%n", BURST, served.size(), limited.size(),
+                    spoofedLimited.size());
             // Only /checkout is limited.
             assertThat(shop.get("/catalog").statusCode()).isEqualTo(200);
         }
