@@ -105,6 +105,7 @@ public final class StaleCache<K, V> {
      *
      * @throws RuntimeException the load's failure as the pipeline reports it, when no value young
      *         enough can stand in
+     * @throws Error what the loader threw, to the caller that ran the load (the key is released first)
      */
     public CacheResult<V> get(K key) {
         Objects.requireNonNull(key, "key");
