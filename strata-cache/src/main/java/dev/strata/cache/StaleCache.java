@@ -37,6 +37,10 @@ import java.util.concurrent.atomic.LongAdder;
  *       last good value is served if it is at most {@code maxStaleness} old, marked
  *       {@link CacheResult.Source#STALE} with its age and the fault; older values are never served
  *       and the failure is thrown.</li>
+ *   <li><b>No poisoned keys</b>: whatever a load throws, an {@link Error} included, its in-flight
+ *       entry completes exactly once and is removed, so joined callers wake at once and the next
+ *       {@code get} loads again. An {@code Error} is rethrown to the loading caller (joined callers
+ *       get an {@code IllegalStateException} caused by it) and is never answered with a stale value.</li>
  * </ul>
  *
  * <p>Storage is a size-bounded Caffeine cache whose entries expire {@code maxStaleness} after they
@@ -101,6 +105,7 @@ public final class StaleCache<K, V> {
      *
      * @throws RuntimeException the load's failure as the pipeline reports it, when no value young
      *         enough can stand in
+     * @throws Error what the loader threw, to the caller that ran the load (the key is released first)
      */
     public CacheResult<V> get(K key) {
         Objects.requireNonNull(key, "key");
@@ -127,14 +132,24 @@ public final class StaleCache<K, V> {
         Entry<V> loaded;
         try {
             loaded = load(key);
-        } catch (RuntimeException failure) {
+        } catch (Throwable failure) {
+            // Whatever the loader threw (an Error too), the in-flight entry is removed and completed
+            // exactly once, so joiners wake now and the next get loads again instead of joining a dead load.
             inFlight.remove(key, mine);
             mine.completeExceptionally(failure);
-            return staleOrThrow(key, cached, failure);
+            if (failure instanceof RuntimeException r) {
+                return staleOrThrow(key, cached, r);
+            }
+            throw sneaky(failure); // an Error (or a checked exception thrown sneakily) is not a dependency fault: no stale serve
         }
         inFlight.remove(key, mine);
         mine.complete(loaded);
         return new CacheResult<>(loaded.value, CacheResult.Source.LOADED, Duration.ZERO, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(Throwable t) throws T {
+        throw (T) t;
     }
 
     private Entry<V> load(K key) {
@@ -157,8 +172,12 @@ public final class StaleCache<K, V> {
             Entry<V> loaded = running.get(wait, TimeUnit.NANOSECONDS);
             return new CacheResult<>(loaded.value, CacheResult.Source.LOADED, Duration.ofNanos(clock.nanoTime() - loaded.loadedAt), null);
         } catch (ExecutionException e) {
-            RuntimeException failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-            return staleOrThrow(key, cached, failure);
+            if (e.getCause() instanceof RuntimeException r) {
+                return staleOrThrow(key, cached, r);
+            }
+            // the leader's load ended with an Error: each joiner gets its own exception, caused by it
+            throw new IllegalStateException("cache " + name + ": the load of " + key + " started by another caller failed with "
+                    + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             return staleOrThrow(key, cached, new dev.strata.fault.StrataException(dev.strata.fault.FaultKind.DEADLINE_EXCEEDED, name,
                     "waited " + format(wait) + " for the load of " + key + " started by another caller"));
@@ -192,10 +211,10 @@ public final class StaleCache<K, V> {
             return; // a load or refresh is already on its way
         }
         refreshes.increment();
-        Thread.ofVirtual().name("strata-cache-refresh-" + name).start(() -> {
+        Runnable refresh = () -> {
             try {
                 mine.complete(load(key));
-            } catch (RuntimeException | Error failure) {
+            } catch (Throwable failure) {
                 mine.completeExceptionally(failure);
                 publish(Level.WARNING, "cache.refresh-failed", FaultClassifier.DEFAULT.classify(failure),
                         "refresh ahead of '" + key + "' failed (" + FaultClassifier.DEFAULT.classify(failure)
@@ -203,7 +222,14 @@ public final class StaleCache<K, V> {
             } finally {
                 inFlight.remove(key, mine);
             }
-        });
+        };
+        try {
+            Thread.ofVirtual().name("strata-cache-refresh-" + name).start(refresh);
+        } catch (Throwable notStarted) {
+            // no thread, no refresh: release the key so a later get loads it, and keep serving the cached value
+            inFlight.remove(key, mine);
+            mine.completeExceptionally(notStarted);
+        }
     }
 
     private void publish(Level level, String type, Fault fault, String message) {

@@ -157,6 +157,68 @@ class StaleCacheTest {
     }
 
     @Test
+    void anErrorThrownByTheLoaderDoesNotPoisonItsKey() {
+        AtomicInteger attempts = new AtomicInteger();
+        StaleCache<String, String> prices = cache().maxJoinWait(Duration.ofSeconds(30)).build(sku -> {
+            if (attempts.incrementAndGet() == 1) {
+                throw new StackOverflowError("deep recursion in the price mapper");
+            }
+            return sku + "@v" + attempts.get();
+        });
+        assertThatThrownBy(() -> prices.get("sku-1")).isInstanceOf(StackOverflowError.class);
+        assertThat(prices.isLoading("sku-1")).as("the in-flight entry is removed").isFalse();
+
+        CacheResult<String> next = prices.get("sku-1"); // loads again at once, no join wait on a dead load
+        assertThat(next.source()).isEqualTo(CacheResult.Source.LOADED);
+        assertThat(next.value()).isEqualTo("sku-1@v2");
+        assertThat(attempts).hasValue(2);
+    }
+
+    @Test
+    void aCallerJoiningALoadThatThrowsAnErrorFailsAtOnceInsteadOfWaitingOutMaxJoinWait() throws Exception {
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger attempts = new AtomicInteger();
+        StaleCache<String, String> prices = StaleCache.builder("prices").events(bus).maxJoinWait(Duration.ofMinutes(5))
+                .build(sku -> {
+                    if (attempts.incrementAndGet() == 1) {
+                        loading.countDown();
+                        assertThat(release.await(20, TimeUnit.SECONDS)).isTrue();
+                        throw new NoClassDefFoundError("com/example/PriceMapper");
+                    }
+                    return sku + "@v" + attempts.get();
+                });
+        List<Throwable> thrown = new CopyOnWriteArrayList<>();
+        Thread leader = Thread.ofVirtual().start(() -> {
+            try {
+                prices.get("sku-1");
+            } catch (Throwable t) {
+                thrown.add(t);
+            }
+        });
+        assertThat(loading.await(20, TimeUnit.SECONDS)).isTrue();
+        Thread joiner = Thread.ofVirtual().start(() -> {
+            try {
+                prices.get("sku-1");
+            } catch (Throwable t) {
+                thrown.add(t);
+            }
+        });
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (joiner.getState() != Thread.State.WAITING && joiner.getState() != Thread.State.TIMED_WAITING) {
+            assertThat(System.nanoTime()).isLessThan(until);
+            Thread.sleep(1);
+        }
+        release.countDown();
+        assertThat(leader.join(Duration.ofSeconds(20))).isTrue();
+        assertThat(joiner.join(Duration.ofSeconds(20))).as("the joiner is woken by the failed load").isTrue();
+        assertThat(thrown).hasSize(2).allSatisfy(t -> assertThat(t).satisfiesAnyOf(e -> assertThat(e).isInstanceOf(NoClassDefFoundError.class),
+                        e -> assertThat(e).hasCauseInstanceOf(NoClassDefFoundError.class)));
+        assertThat(prices.isLoading("sku-1")).isFalse();
+        assertThat(prices.get("sku-1").value()).isEqualTo("sku-1@v2");
+    }
+
+    @Test
     void badConfigurationIsRefused() {
         assertThatThrownBy(() -> cache().maxStaleness(Duration.ofSeconds(10)).build(this::price))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maxStaleness: 10.0s is out of range; allowed 30.0s..10080m00s");

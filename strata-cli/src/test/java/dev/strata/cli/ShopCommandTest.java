@@ -237,7 +237,8 @@ class ShopCommandTest {
         }
         assertThat(Duration.ofNanos(exitNanos)).as("SIGTERM to exit")
                 .isLessThanOrEqualTo(DRAIN_PAUSE.plus(SHUTDOWN_BUDGET).plus(SLACK));
-        assertThat(printed).contains("shop: shutdown +", "in flight finished", "close owned:database", "shop: stopped")
+        assertThat(printed).contains("shutdown: refuse new work; wait for in-flight", "in flight finished", "close owned:database",
+                        "shop: stopped in ")
                 .doesNotContain("forced");
 
         for (ProcessHandle process : postgres) {
@@ -251,7 +252,7 @@ class ShopCommandTest {
         System.out.printf("shop SIGTERM under load: %d requests before the signal (%d in flight at it, 0 failed),"
                         + " %d after; exited %d ms after SIGTERM%n",
                 before.size(), inFlight.size(), outcomes.size() - before.size(), TimeUnit.NANOSECONDS.toMillis(exitNanos));
-        printed.lines().filter(line -> line.startsWith("shop: shutdown") || line.startsWith("strata shop:"))
+        printed.lines().filter(line -> line.contains("shutdown") || line.startsWith("strata shop:") || line.startsWith("shop: stopped"))
                 .forEach(System.out::println);
     }
 

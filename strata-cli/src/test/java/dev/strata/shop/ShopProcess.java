@@ -103,6 +103,30 @@ public final class ShopProcess implements AutoCloseable {
         }
     }
 
+    /** How a shop that was not expected to keep running ended: its exit code and everything it printed. */
+    public record Exit(int code, String output) {
+    }
+
+    /**
+     * Runs {@code strata shop} with exactly {@code args} (no port defaults added) until it exits,
+     * at most {@code timeout}, for a start that must fail; a process still alive then is killed and
+     * reported as an {@link IllegalStateException} with its output.
+     */
+    public static Exit runToExit(Duration timeout, String... args) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "-XX:TieredStopAtLevel=1", "-Xss1m", "dev.strata.cli.StrataCli", "shop"));
+        command.addAll(List.of(args));
+        try (ShopProcess shop = new ShopProcess(new ProcessBuilder(command).redirectErrorStream(true).start())) {
+            if (!shop.awaitExit(timeout)) {
+                throw new IllegalStateException("strata shop " + String.join(" ", args) + " still ran after "
+                        + timeout.toSeconds() + " s; printed:\n" + shop.output());
+            }
+            return new Exit(shop.process.exitValue(), shop.output());
+        }
+    }
+
     private void awaitStarted(Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (uri == null) {

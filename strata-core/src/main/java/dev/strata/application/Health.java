@@ -30,7 +30,7 @@ import java.util.function.BooleanSupplier;
 public final class Health {
 
     /** Health bodies: compact; fractions with four decimals, whole numbers without, NaN as null. */
-    private static final Json.Style JSON = new Json.Style(Json.wholeOr("%.4f"), false, false);
+    private static final Json.Style JSON = new Json.Style(Json.decimals(4), false, false);
 
     /**
      * A probe's answer.

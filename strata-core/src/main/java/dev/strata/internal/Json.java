@@ -288,6 +288,19 @@ public final class Json {
                 : String.format(Locale.ROOT, format, d);
     }
 
+    /**
+     * A double format for values people read: whole numbers without a fraction, others rounded to
+     * at most {@code maxDecimals} places with trailing zeros dropped ({@code 1.1}, {@code 0.3333},
+     * never {@code 1.1000}), in plain notation.
+     */
+    public static DoubleFunction<String> decimals(int maxDecimals) {
+        if (maxDecimals < 0 || maxDecimals > 15) {
+            throw new IllegalArgumentException("maxDecimals: " + maxDecimals + " is out of range; allowed 0..15");
+        }
+        return d -> new java.math.BigDecimal(d).setScale(maxDecimals, java.math.RoundingMode.HALF_EVEN)
+                .stripTrailingZeros().toPlainString();
+    }
+
     /** Writes maps, iterables, strings, numbers, booleans and null as compact JSON ({@link Style#STRICT}). */
     public static String write(Object value) {
         return write(value, Style.STRICT);

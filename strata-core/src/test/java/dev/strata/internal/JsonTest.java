@@ -71,6 +71,15 @@ class JsonTest {
     }
 
     @Test
+    void decimalsWritesWhatPeopleReadWithoutPaddedZeros() {
+        Json.Style health = new Json.Style(Json.decimals(4), false, false);
+        List<Object> values = Arrays.asList(1.1, 1.0, 0.8, 1.0 / 3, 123.456789, 0.00001, 1e20, -2.5, Double.NaN);
+        assertThat(Json.write(values, health)).isEqualTo("[1.1,1,0.8,0.3333,123.4568,0,100000000000000000000,-2.5,null]");
+        assertThatThrownBy(() -> Json.decimals(16)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxDecimals: 16 is out of range; allowed 0..15");
+    }
+
+    @Test
     void indentedStyleWritesOneValuePerLine() {
         Json.Style pretty = new Json.Style(d -> Double.toString(d), true, false);
         Map<String, Object> value = new LinkedHashMap<>();

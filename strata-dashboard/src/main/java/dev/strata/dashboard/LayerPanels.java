@@ -137,7 +137,7 @@ final class LayerPanels {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Map.Entry<String, Map<String, Object>> e : rows.entrySet()) {
             String dep = e.getKey();
-            double c = rate(cur, then, s, "strata.pool.connections.created", dep, null);
+            double c = rate(cur, then, s, "strata.pool.connections.opened", dep, null);
             double f = rate(cur, then, s, "strata.pool.connections.create.failures", dep, null)
                     + rate(cur, then, s, "strata.faults", dep, "connection_refused")
                     + rate(cur, then, s, "strata.faults", dep, "connect_timeout")

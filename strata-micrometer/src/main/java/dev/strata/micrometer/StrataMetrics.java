@@ -216,7 +216,7 @@ public final class StrataMetrics implements AutoCloseable {
         gauge("strata.pool.connections.max", l2, stats, s -> s.maxSize(), "configured maximum pool size");
         counter("strata.pool.connections.acquired", l2, stats, s -> s.acquisitions(), "successful acquisitions");
         counter("strata.pool.connections.timeout", l2, stats, s -> s.timeouts(), "acquisitions that gave up waiting");
-        counter("strata.pool.connections.created", l2, stats, s -> s.created(), "connections opened");
+        counter("strata.pool.connections.opened", l2, stats, s -> s.created(), "connections opened");
         counter("strata.pool.connections.create.failures", l2, stats, s -> s.createFailures(), "connection attempts that failed");
         counter("strata.pool.connections.leaks", l2, stats, s -> s.leaksReported(), "connections reported as held too long");
         for (EvictionReason reason : EvictionReason.values()) {

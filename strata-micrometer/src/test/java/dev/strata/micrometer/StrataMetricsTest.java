@@ -238,7 +238,7 @@ class StrataMetricsTest {
             assertThat(poolGauge("strata.pool.connections.active")).isZero();
             assertThat(poolGauge("strata.pool.connections.idle")).isEqualTo(2);
             assertThat(registry.get("strata.pool.connections.timeout").functionCounter().count()).isEqualTo(1);
-            assertThat(registry.get("strata.pool.connections.created").functionCounter().count()).isEqualTo(opened.get());
+            assertThat(registry.get("strata.pool.connections.opened").functionCounter().count()).isEqualTo(opened.get());
             assertThat(registry.get("strata.pool.connections.stale").tag("layer", "L1").functionCounter().count()).isZero();
             assertThat(registry.get("strata.pool.connections.wait").tag("quantile", "max").timeGauge().value(TimeUnit.MILLISECONDS))
                     .isGreaterThanOrEqualTo(0);

@@ -39,8 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@link #close()} is the runtime's graceful shutdown: readiness turns 503, requests are still
  * served for the pause (when readiness was probed), then refused with 503, in-flight requests get
  * the rest of the shutdown budget, then the pools close, then the plug-ins' resources, the HTTP
- * server, the chaos API and its proxies, the downstreams and the database, each step printed with
- * its time.
+ * server, the chaos API and its proxies, the downstreams and the database, each step logged once
+ * by the runtime with its time; the shop then prints {@code shop: stopped in N ms}.
  */
 public final class Shop implements AutoCloseable {
 
@@ -99,6 +99,13 @@ public final class Shop implements AutoCloseable {
 
     private void startAll(List<ShopPlugin> extraPlugins) throws Exception {
         InetAddress loopback = InetAddress.getLoopbackAddress();
+        // The chaos API first: a taken port (a Toxiproxy or another shop on 8474) ends the start
+        // before PostgreSQL and the downstreams are started for nothing.
+        EventBus chaosEvents = EventBus.detached();
+        chaos = listen("the chaos API", "--chaos-port", config.chaosPort(),
+                () -> ChaosServer.start(new InetSocketAddress(loopback, config.chaosPort()), chaosEvents));
+        Named chaosNamed = new Named("chaos API and its proxies", chaos);
+        started.add(chaosNamed);
         database = track("database", ShopDatabase.start(config.databaseIdleSessionTimeout()));
         out.println("shop: database PostgreSQL on 127.0.0.1:" + database.port() + " (postgres pid " + database.pid() + ")");
         Map<String, Integer> upstreams = new LinkedHashMap<>();
@@ -112,10 +119,10 @@ public final class Shop implements AutoCloseable {
 
         // The chaos server publishes on a bus of its own, which does not log, until the runtime's bus
         // exists; its proxy events (toxics added and removed) then reach the runtime's bus, and the log,
-        // through the subscription below.
-        EventBus chaosEvents = EventBus.detached();
-        chaos = track("chaos API and its proxies", ChaosServer.start(new InetSocketAddress(loopback, config.chaosPort()),
-                chaosEvents));
+        // through the subscription below. It closes where it always did: after the HTTP server, before
+        // the downstreams and the database.
+        started.remove(chaosNamed);
+        started.add(chaosNamed);
         Map<String, Integer> through = new LinkedHashMap<>();
         for (Map.Entry<String, Integer> upstream : upstreams.entrySet()) {
             ChaosProxy proxy = chaos.createProxy(upstream.getKey(), "127.0.0.1:0", "127.0.0.1:" + upstream.getValue(), true);
@@ -153,9 +160,10 @@ public final class Shop implements AutoCloseable {
         Routes routes = new Routes();
         mountHealth(routes);
         mountOrders(routes, service);
-        server = runtime.own("HTTP server", new ShopServer(new InetSocketAddress(loopback, config.port()), routes, runtime,
-                List.of(HealthHandlers.PREFIX + "/")));
-        ShopContext context = new ShopContext(routes, runtime, service, chaos, config, loaded.root());
+        server = runtime.own("HTTP server", listen("the shop", "--port", config.port(),
+                () -> new ShopServer(new InetSocketAddress(loopback, config.port()), routes, runtime,
+                        List.of(HealthHandlers.PREFIX + "/"))));
+        ShopContext context = new ShopContext(routes, runtime, service, chaos, config, loaded.root(), server.uri());
         List<ShopPlugin> plugins = new ArrayList<>(ShopPlugins.installed());
         plugins.addAll(extraPlugins);
         try {
@@ -172,6 +180,9 @@ public final class Shop implements AutoCloseable {
         }
         for (String route : routes.describe()) {
             out.println("shop: route " + route);
+        }
+        for (String line : context.announcements()) {
+            out.println("shop: " + line);
         }
         server.start();
         out.println("shop listening on " + server.uri());
@@ -191,6 +202,23 @@ public final class Shop implements AutoCloseable {
     /** The dependency's per-attempt timeout, or the checkout budget when it has none. */
     private Duration attemptTimeout(LoadedConfig loaded, String dependency) {
         return loaded.dependencies().get(dependency).find("timeout", Duration.class).orElse(config.checkoutBudget());
+    }
+
+    /**
+     * Opens a listening server; a taken port fails with a message that names the port and the
+     * option that picks a free one, instead of a bare "Address already in use".
+     */
+    private static <T> T listen(String what, String option, int port, java.util.function.Supplier<T> open) {
+        try {
+            return open.get();
+        } catch (java.io.UncheckedIOException e) {
+            if (!(e.getCause() instanceof java.net.BindException)) {
+                throw e;
+            }
+            throw new java.io.UncheckedIOException(what + " cannot listen on 127.0.0.1:" + port + " ("
+                    + e.getCause().getMessage() + "; another strata shop" + (option.equals("--chaos-port") ? " or a Toxiproxy" : "")
+                    + " may be running): use " + option + " 0 for a free port, or " + option + " N", (java.io.IOException) e.getCause());
+        }
     }
 
     private <T extends AutoCloseable> T track(String name, T resource) {
@@ -304,7 +332,8 @@ public final class Shop implements AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully through the runtime, as the class describes, and prints each step;
+     * Shuts down gracefully through the runtime, as the class describes (the runtime logs each
+     * step), and prints {@code shop: stopped in N ms};
      * idempotent, bounded by the shutdown budget plus each resource's own close bound.
      */
     @Override
@@ -313,14 +342,11 @@ public final class Shop implements AutoCloseable {
             abort();
             return;
         }
+        // The runtime logs each step as it happens (one line each, with its time); printing them
+        // again here would show every step twice.
         Strata.ShutdownReport report = runtime.shutdown();
-        long at = 0;
-        for (Strata.ShutdownStep step : report.steps()) {
-            at += step.nanos();
-            out.printf("shop: shutdown +%d ms: %s%s%n", TimeUnit.NANOSECONDS.toMillis(at), step.step(),
-                    step.detail().isEmpty() ? "" : " (" + step.detail() + ")");
-        }
-        out.println("shop: stopped" + (report.forced() ? " (forced: " + report.unfinished() + " requests unfinished)" : ""));
+        out.println("shop: stopped in " + TimeUnit.NANOSECONDS.toMillis(report.totalNanos()) + " ms"
+                + (report.forced() ? " (forced: " + report.unfinished() + " requests unfinished)" : ""));
         out.flush();
     }
 

@@ -29,10 +29,13 @@ public final class ShopContext {
     private final ShopConfig config;
     private final ConfigValues configRoot;
     private final List<Map.Entry<String, AutoCloseable>> closeables = new ArrayList<>();
+    private final List<String> announcements = new ArrayList<>();
+    private final java.net.URI uri;
     private String owner = "shop";
 
     ShopContext(Routes routes, Strata runtime, ShopService service, ChaosServer chaos, ShopConfig config,
-                ConfigValues configRoot) {
+                ConfigValues configRoot, java.net.URI uri) {
+        this.uri = uri;
         this.configRoot = configRoot;
         this.routes = routes;
         this.runtime = runtime;
@@ -115,6 +118,24 @@ public final class ShopContext {
     public void onClose(AutoCloseable resource) {
         closeables.add(Map.entry("plug-in " + owner + ": " + Args.nonNull("resource", resource).getClass().getSimpleName(),
                 resource));
+    }
+
+    /** The shop's base URL, {@code http://127.0.0.1:PORT} (it listens once every plug-in is installed). */
+    public java.net.URI uri() {
+        return uri;
+    }
+
+    /**
+     * A line for the user, printed at start as {@code shop: LINE} after the routes and before
+     * {@code shop listening on ...}: where to look, what a setting means for them.
+     */
+    public void announce(String line) {
+        announcements.add(Args.nonNull("line", line));
+    }
+
+    /** What plug-ins announced, in order. */
+    List<String> announcements() {
+        return List.copyOf(announcements);
     }
 
     /** The plug-in installing now, for the shutdown log. */

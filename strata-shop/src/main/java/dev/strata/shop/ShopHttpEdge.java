@@ -4,6 +4,7 @@ import dev.strata.config.HttpEdgeConfig;
 import dev.strata.http.ClientIdentity;
 import dev.strata.http.HttpRateLimit;
 import dev.strata.http.TrustProxy;
+import dev.strata.ratelimit.RateLimitPolicy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +31,46 @@ final class ShopHttpEdge {
     static void install(ShopContext shop) {
         TrustProxy trust = HttpEdgeConfig.trustProxy(shop.configRoot());
         Optional<HttpRateLimit> limit = HttpEdgeConfig.rateLimit(shop.configRoot(), "checkout");
-        limit.ifPresent(l -> shop.routes().filter(CHECKOUT, limitPerClient(l, trust)));
+        limit.ifPresent(l -> {
+            shop.routes().filter(CHECKOUT, limitPerClient(l, trust));
+            shop.announce(describe(l.limiter().policy(), trust));
+        });
+    }
+
+    /**
+     * The limit as one client meets it, for the start-up lines: {@code per-client limit on POST
+     * /checkout: a burst of 60, then 6 per second (token_bucket, 60 per 10s); clients are told apart
+     * by the TCP peer address (no proxy trusted)}.
+     */
+    static String describe(RateLimitPolicy policy, TrustProxy trust) {
+        double perSecond = policy.limit() * 1e9 / policy.window().toNanos();
+        String rate = perSecond >= 1 ? number(perSecond) + " per second" : number(perSecond * 60) + " per minute";
+        String shape = switch (policy.algorithm()) {
+            case TOKEN_BUCKET, GCRA -> "a burst of " + policy.burst() + ", then " + rate;
+            default -> policy.limit() + " per " + window(policy.window()) + ", " + rate + " on average";
+        };
+        String who = trust.trustsAnyone()
+                ? "clients are told apart by " + trust + " (X-Forwarded-For and the like read from trusted proxies only)"
+                : "clients are told apart by the TCP peer address (no proxy trusted)";
+        return "per-client limit on POST " + CHECKOUT + ": " + shape + " (" + policy.algorithm().name().toLowerCase(Locale.ROOT)
+                + ", " + policy.limit() + " per " + window(policy.window()) + "); " + who;
+    }
+
+    /** {@code 6}, {@code 1.5}, {@code 0.33}: at most two decimals, none when whole. */
+    private static String number(double d) {
+        return new java.math.BigDecimal(d).setScale(2, java.math.RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
+    }
+
+    /** {@code 10s}, {@code 1m}, {@code 1h}, {@code 250ms}: the window as the file writes it. */
+    private static String window(java.time.Duration window) {
+        long ms = window.toMillis();
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     /**

@@ -53,6 +53,8 @@ public final class ShopObservability implements ShopPlugin {
         Dashboard dashboard = new Dashboard(feed);
         shop.routes().stream("GET", Dashboard.PATH, dashboard::handle);
         shop.routes().stream("GET", Dashboard.PATH + "/*", dashboard::handle);
+        shop.announce("dashboard " + shop.uri().resolve(Dashboard.PATH) + " (open it in a browser)");
+        shop.announce("metrics " + shop.uri().resolve("/metrics") + " (Prometheus text)");
     }
 
     /** The diagnosis's verdicts (active, then recovering) as the dashboard shows them; none while there is no diagnoser. */
