@@ -35,9 +35,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>else, when the window used at least half the limit, the limit grows by sqrt(limit);
  *       an idle limit does not grow, so it cannot run to the maximum while latency is hidden.</li>
  * </ul>
- * The window right after a cut is not judged (calls admitted before the cut finish in it). The
- * baseline is the lowest latency seen, and it follows the dependency when the dependency itself
- * got slower: when a cut did not bring the latency down (the window after is within 10 %),
+ * After a cut only calls admitted since the cut are samples, and the first window of them is not
+ * judged (they may still queue behind older ones). The baseline is the lowest latency seen, and
+ * it follows the dependency when the dependency itself got slower: when a cut did not move the
+ * latency (the window after is within -10 %..+25 % of the latency that caused the cut),
  * the latency is not ours, and the baseline moves to it. So the limit neither creeps down after a
  * permanent slow-down nor creeps up with queueing delay, and it never pins concurrency to the
  * minimum to re-measure (the 503s Envoy's filter causes while it measures its minimum RTT).
@@ -96,6 +97,8 @@ public final class AdaptiveLimit {
     private final AtomicInteger windowPeak = new AtomicInteger();
     private final AtomicBoolean updating = new AtomicBoolean();
     private volatile long windowStart;
+    /** Only calls admitted at or after this time are latency samples (moved to the time of each cut). */
+    private volatile long sampleFrom = Long.MIN_VALUE / 2;
 
     // Written only by the caller holding `updating`.
     private double exactLimit;
@@ -165,8 +168,10 @@ public final class AdaptiveLimit {
     public void onSuccess(Criticality criticality, long start) {
         long now = clock.nanoTime();
         release(criticality);
-        samples.incrementAndGet();
-        rttSum.addAndGet(now - start);
+        if (start - sampleFrom >= 0) { // a call admitted before the last cut says nothing about the new limit
+            samples.incrementAndGet();
+            rttSum.addAndGet(now - start);
+        }
         maybeUpdate(now);
     }
 
@@ -237,7 +242,8 @@ public final class AdaptiveLimit {
             double base = baselineNanos;
             if (windowsSinceCut == 1) {
                 hold = true; // calls admitted before the cut still finish in this window: judge the next one
-            } else if (base == 0 || rtt < base || (windowsSinceCut == 2 && rtt >= cutRttNanos * 0.9)) {
+            } else if (base == 0 || rtt < base
+                    || (windowsSinceCut == 2 && rtt >= cutRttNanos * 0.9 && rtt <= cutRttNanos * 1.25)) {
                 base = rtt; // lower than ever, or a cut did not lower it: the dependency's own latency
                 baselineNanos = base;
             }
@@ -252,6 +258,7 @@ public final class AdaptiveLimit {
         if (cut) {
             windowsSinceCut = 1;
             cutRttNanos = rtt;
+            sampleFrom = now;
         } else if (windowsSinceCut > 0) {
             windowsSinceCut = windowsSinceCut >= 2 ? 0 : windowsSinceCut + 1;
         }
