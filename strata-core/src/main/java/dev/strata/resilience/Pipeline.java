@@ -190,6 +190,16 @@ public final class Pipeline {
         return outcomes.add(listener);
     }
 
+    /** The adaptive concurrency limit calls are admitted by, if any. */
+    public java.util.Optional<AdaptiveLimit> adaptiveLimit() {
+        return java.util.Optional.ofNullable(adaptiveLimit);
+    }
+
+    /** The client-side adaptive throttle, if any. */
+    public java.util.Optional<AdaptiveThrottle> throttle() {
+        return java.util.Optional.ofNullable(throttle);
+    }
+
     /** Attempts running on their own thread now, including timed-out ones that have not ended yet. */
     public int inFlightAttempts() {
         return inFlight.get();
