@@ -53,7 +53,11 @@ public final class LoadShedding {
 
     /** The criticality of a request: its valid header, else the route's. */
     public static Criticality criticalityOf(HttpExchange exchange, Criticality route) {
-        String header = exchange.getRequestHeaders().getFirst(Criticality.HEADER);
+        return criticalityOf(exchange.getRequestHeaders().getFirst(Criticality.HEADER), route);
+    }
+
+    /** The criticality of a request whose {@value Criticality#HEADER} header is {@code header} (may be null). */
+    public static Criticality criticalityOf(String header, Criticality route) {
         if (header == null) {
             return route;
         }
@@ -93,10 +97,37 @@ public final class LoadShedding {
         };
     }
 
+    /**
+     * For servers other than the JDK's: admits a request of criticality {@code c} or returns
+     * {@link AdaptiveLimit#NOT_ADMITTED}; an admitted request must be ended with {@link #completed}.
+     */
+    public long tryAdmit(Criticality c) {
+        return limit.tryAcquire(c);
+    }
+
+    /** Ends a request {@link #tryAdmit} admitted, with the status it was answered with (5xx counts as a drop). */
+    public void completed(Criticality c, long start, int status) {
+        if (status >= 500) {
+            limit.onDropped(c, start);
+        } else {
+            limit.onSuccess(c, start);
+        }
+    }
+
+    /** The {@code Retry-After} value sent with a refusal, in whole seconds. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    /** The JSON body of a refusal of a request of criticality {@code c}. */
+    public String refusalJson(Criticality c) {
+        return "{\"status\":503,\"error\":\"overloaded\",\"criticality\":\"" + c.code()
+                + "\",\"retry_after_seconds\":" + retryAfterSeconds + "}";
+    }
+
     private void refuse(HttpExchange exchange, Criticality c) throws IOException {
         try (exchange) {
-            byte[] body = ("{\"status\":503,\"error\":\"overloaded\",\"criticality\":\"" + c.code()
-                    + "\",\"retry_after_seconds\":" + retryAfterSeconds + "}").getBytes(StandardCharsets.UTF_8);
+            byte[] body = refusalJson(c).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(503, body.length);
