@@ -80,7 +80,9 @@ class ShopObservabilityTest {
         assertThat(value(samples, "strata_circuitbreaker_state", "dependency", "payments", "state", "closed")).isEqualTo(1);
         assertThat(value(samples, "strata_pool_connections_max", "dependency", "orders-db", "layer", "L2")).isEqualTo(8);
         assertThat(value(samples, "strata_pool_connections_idle", "dependency", "orders-db")).isGreaterThanOrEqualTo(0);
-        assertThat(value(samples, "strata_bulkhead_max", "dependency", "payments")).isEqualTo(20);
+        assertThat(value(samples, "strata_adaptive_limit", "dependency", "payments")).isBetween(1.0, 200.0); // sizes itself
+        assertThat(samples).anySatisfy(s -> assertThat(s.name()).isEqualTo("strata_adaptive_limit_rejected_total"));
+        assertThat(samples).anySatisfy(s -> assertThat(s.name()).isEqualTo("strata_throttle_probability_ratio"));
         assertThat(samples).anySatisfy(s -> assertThat(s.name()).isEqualTo("strata_pool_connections_stale_total"));
         assertThat(scrape.body()).contains("# TYPE strata_calls_seconds summary", "# HELP strata_calls_seconds ");
     }

@@ -4,6 +4,8 @@ import dev.strata.call.CallContext;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultKind;
 import dev.strata.observe.EventBus;
+import dev.strata.resilience.AdaptiveLimit;
+import dev.strata.resilience.AdaptiveThrottle;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Fallback;
@@ -97,6 +99,16 @@ public final class Dependency {
 
     public Optional<Bulkhead> bulkhead() {
         return Optional.ofNullable(bulkhead);
+    }
+
+    /** The adaptive concurrency limit its pipeline admits calls by, if any. */
+    public Optional<AdaptiveLimit> adaptiveLimit() {
+        return pipeline.adaptiveLimit();
+    }
+
+    /** The client-side adaptive throttle of its pipeline, if any. */
+    public Optional<AdaptiveThrottle> throttle() {
+        return pipeline.throttle();
     }
 
     public Optional<RetryBudget> retryBudget() {

@@ -4,6 +4,8 @@ import dev.strata.application.Strata.Component;
 import dev.strata.internal.Durations;
 import dev.strata.jdbc.StrataDataSource;
 import dev.strata.pool.PoolConfig;
+import dev.strata.resilience.AdaptiveLimit;
+import dev.strata.resilience.AdaptiveThrottle;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Pipeline;
@@ -86,6 +88,18 @@ final class DependencyAssembler {
         }
         if (bulkhead != null) {
             p.bulkhead(bulkhead);
+        }
+        if (s.adaptiveLimit != null) {
+            AdaptiveLimit limit = s.adaptiveLimit.apply(AdaptiveLimit.builder(name)).clock(runtime.clock())
+                    .events(runtime.events()).build();
+            p.adaptiveLimit(limit);
+            inventory.add(new Component(name, "adaptive-limit", limit));
+        }
+        if (s.throttle != null) {
+            AdaptiveThrottle throttle = s.throttle.apply(AdaptiveThrottle.builder(name)).clock(runtime.clock())
+                    .events(runtime.events()).build();
+            p.throttle(throttle);
+            inventory.add(new Component(name, "throttle", throttle));
         }
         if (s.hedge != null) {
             p.hedge(s.hedge);

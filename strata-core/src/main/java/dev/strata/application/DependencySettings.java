@@ -2,6 +2,8 @@ package dev.strata.application;
 
 import dev.strata.fault.FaultKind;
 import dev.strata.internal.Require;
+import dev.strata.resilience.AdaptiveLimit;
+import dev.strata.resilience.AdaptiveThrottle;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Fallback;
@@ -43,6 +45,8 @@ public final class DependencySettings {
     UnaryOperator<RetryBudget.Builder> retryBudget;
     UnaryOperator<CircuitBreaker.Builder> breaker;
     UnaryOperator<Bulkhead.Builder> bulkhead;
+    UnaryOperator<AdaptiveLimit.Builder> adaptiveLimit;
+    UnaryOperator<AdaptiveThrottle.Builder> throttle;
     Hedge hedge;
     RateLimiter rateLimiter;
     Duration rateLimitWait = Duration.ZERO;
@@ -136,6 +140,32 @@ public final class DependencySettings {
 
     public DependencySettings noBulkhead() {
         this.bulkhead = null;
+        return this;
+    }
+
+    /**
+     * An adaptive concurrency limit instead of a bulkhead, configured on
+     * {@link AdaptiveLimit#builder(String)}: it sizes itself from the dependency's latency and drops,
+     * and sheds calls by their {@link dev.strata.call.Criticality}. Not together with a bulkhead.
+     */
+    public DependencySettings adaptiveLimit(UnaryOperator<AdaptiveLimit.Builder> settings) {
+        this.adaptiveLimit = chain(this.adaptiveLimit, Require.nonNull("adaptiveLimit", settings));
+        return this;
+    }
+
+    public DependencySettings noAdaptiveLimit() {
+        this.adaptiveLimit = null;
+        return this;
+    }
+
+    /** Client-side adaptive throttling, configured on {@link AdaptiveThrottle#builder(String)}. */
+    public DependencySettings throttle(UnaryOperator<AdaptiveThrottle.Builder> settings) {
+        this.throttle = chain(this.throttle, Require.nonNull("throttle", settings));
+        return this;
+    }
+
+    public DependencySettings noThrottle() {
+        this.throttle = null;
         return this;
     }
 

@@ -36,6 +36,8 @@ public enum FaultKind {
     BULKHEAD_FULL(Layer.RESILIENCE, false, "bulkhead-full"),
     RETRIES_EXHAUSTED(Layer.RESILIENCE, false, "retries-exhausted"),
     RETRY_BUDGET_EXHAUSTED(Layer.RESILIENCE, false, "retry-budget-exhausted"),
+    /** Client-side adaptive throttling refused the call locally: the dependency accepts too few calls. */
+    THROTTLED(Layer.RESILIENCE, false, "throttled"),
     /**
      * The calling thread was interrupted (the caller stopped waiting, e.g. on shutdown or a
      * cancelled request): neither the dependency's fault nor a bug in the call, and never retried.

@@ -1,6 +1,7 @@
 package dev.strata.resilience;
 
 import dev.strata.call.CallContext;
+import dev.strata.call.Criticality;
 import dev.strata.call.Deadline;
 import dev.strata.call.internal.Attempts;
 import dev.strata.fault.Fault;
@@ -24,6 +25,10 @@ final class AsyncCall<T> {
     final int max;
     Deadline deadlineInForce;
     volatile boolean slotHeld;
+    /** The adaptive limit's admission time, or NOT_ADMITTED while no adaptive slot is held. */
+    volatile long limitStart = AdaptiveLimit.NOT_ADMITTED;
+    Criticality criticality = Criticality.DEFAULT;
+    volatile boolean throttleHeld;
     volatile boolean permitHeld;
     long permit = CircuitBreaker.NOT_PERMITTED;
     long callStart;
@@ -62,6 +67,22 @@ final class AsyncCall<T> {
                 return;
             }
             slotHeld = true;
+        }
+        if (p.adaptiveLimit != null) {
+            criticality = Criticality.current(); // the caller's, read on the caller's thread
+            long start = p.adaptiveLimit.tryAcquire(criticality);
+            if (start == AdaptiveLimit.NOT_ADMITTED) {
+                result.completeExceptionally(rejected(p.adaptiveLimit.refusal(criticality)));
+                return;
+            }
+            limitStart = start;
+        }
+        if (p.throttle != null) {
+            if (!p.throttle.tryAcquire()) {
+                finish(null, rejected(new ThrottledException(p.name, p.throttle.rejectProbability())));
+                return;
+            }
+            throttleHeld = true;
         }
         deadlineInForce = p.deadline == null ? Deadline.current() : Deadline.after(p.deadline, p.clock).withinCurrent();
         if (p.rateLimiter != null) {
@@ -321,6 +342,7 @@ final class AsyncCall<T> {
                     slotHeld = false;
                     p.bulkhead.release();
                 }
+                releaseAdaptive(failure);
             } finally {
                 if (outcome == null) {
                     result.complete(value);
@@ -328,6 +350,23 @@ final class AsyncCall<T> {
                     result.completeExceptionally(outcome);
                 }
             }
+        }
+    }
+
+    /** Reports the outcome to the adaptive limit and the throttle, if they admitted this call. */
+    private void releaseAdaptive(Throwable failure) {
+        Fault fault = null;
+        if (failure != null && (limitStart != AdaptiveLimit.NOT_ADMITTED || throttleHeld)) {
+            fault = p.classifier.classify(RetryDecisions.unwrap(failure));
+        }
+        if (throttleHeld) {
+            throttleHeld = false;
+            p.throttle.onOutcome(fault);
+        }
+        long start = limitStart;
+        if (start != AdaptiveLimit.NOT_ADMITTED) {
+            limitStart = AdaptiveLimit.NOT_ADMITTED;
+            p.adaptiveLimit.onOutcome(criticality, start, fault);
         }
     }
 

@@ -30,7 +30,9 @@ import java.util.function.Supplier;
  *
  * <pre>
  * Fallback                  last resort; knows why it was invoked
- *   Bulkhead                reject when full (bounded wait at most)
+ *   Bulkhead                reject when full (bounded wait at most), or an AdaptiveLimit
+ *                           (sizes itself, sheds by criticality, never waits)
+ *    AdaptiveThrottle       refuse locally while the dependency accepts too few calls
  *     Deadline (total)      every wait below spends from it
  *       RateLimiter         one permit per logical call (bounded wait at most)
  *       CircuitBreaker      ONE outcome per logical call
@@ -59,6 +61,10 @@ import java.util.function.Supplier;
  *       state that admitted it before a retry (then the last failure is attached
  *       {@linkplain Throwable#getSuppressed() as suppressed});</li>
  *   <li>{@link BulkheadFullException} when no slot was free;</li>
+ *   <li>{@link AdaptiveLimitExceededException} (kind {@link FaultKind#BULKHEAD_FULL}) when the
+ *       adaptive limit did not admit the call, given its {@link dev.strata.call.Criticality};</li>
+ *   <li>{@link ThrottledException} (kind {@link FaultKind#THROTTLED}) when client-side throttling
+ *       refused the call locally;</li>
  *   <li>{@link dev.strata.ratelimit.RateLimitedException} ({@code RESOURCE/rate-limited}, with the
  *       time until a permit as its retry-after) when the rate limiter gave no permit in time;</li>
  *   <li>{@link RetryBudgetExhaustedException} (kind {@link FaultKind#RETRY_BUDGET_EXHAUSTED}) when
@@ -116,6 +122,8 @@ public final class Pipeline {
     // The configuration, read by the package-private parts that do the work.
     final String name;
     final Bulkhead bulkhead;
+    final AdaptiveLimit adaptiveLimit;
+    final AdaptiveThrottle throttle;
     final RateLimiter rateLimiter;
     final Duration rateLimitWait;
     final Duration deadline;
@@ -142,6 +150,8 @@ public final class Pipeline {
     private Pipeline(Builder b) {
         this.name = b.name;
         this.bulkhead = b.bulkhead;
+        this.adaptiveLimit = b.adaptiveLimit;
+        this.throttle = b.throttle;
         this.rateLimiter = b.rateLimiter;
         this.rateLimitWait = b.rateLimitWait;
         this.deadline = b.deadline;
@@ -178,6 +188,16 @@ public final class Pipeline {
      */
     public AutoCloseable listen(OutcomeListener listener) {
         return outcomes.add(listener);
+    }
+
+    /** The adaptive concurrency limit calls are admitted by, if any. */
+    public java.util.Optional<AdaptiveLimit> adaptiveLimit() {
+        return java.util.Optional.ofNullable(adaptiveLimit);
+    }
+
+    /** The client-side adaptive throttle, if any. */
+    public java.util.Optional<AdaptiveThrottle> throttle() {
+        return java.util.Optional.ofNullable(throttle);
     }
 
     /** Attempts running on their own thread now, including timed-out ones that have not ended yet. */
@@ -282,6 +302,12 @@ public final class Pipeline {
         if (bulkhead != null) {
             s.append(", bulkhead ").append(bulkhead.name());
         }
+        if (adaptiveLimit != null) {
+            s.append(", adaptive limit ").append(adaptiveLimit.limit());
+        }
+        if (throttle != null) {
+            s.append(", throttle");
+        }
         if (rateLimiter != null) {
             s.append(", rate limiter ").append(rateLimiter.name());
         }
@@ -312,6 +338,8 @@ public final class Pipeline {
     public static final class Builder {
         private final String name;
         private Bulkhead bulkhead;
+        private AdaptiveLimit adaptiveLimit;
+        private AdaptiveThrottle throttle;
         private RateLimiter rateLimiter;
         private Duration rateLimitWait = Duration.ZERO;
         private Duration deadline;
@@ -366,6 +394,27 @@ public final class Pipeline {
 
         public Builder bulkhead(Bulkhead bulkhead) {
             this.bulkhead = Require.nonNull("bulkhead", bulkhead);
+            return this;
+        }
+
+        /**
+         * A bulkhead that sizes itself (instead of a {@link #bulkhead(Bulkhead)}): each logical call
+         * is admitted by {@code limit} under its {@linkplain dev.strata.call.Criticality#current()
+         * criticality}, and its outcome (latency, or a drop: timeout, refusal, overload answer)
+         * moves the limit. The latency sampled is the logical call's, retries included.
+         */
+        public Builder adaptiveLimit(AdaptiveLimit limit) {
+            this.adaptiveLimit = Require.nonNull("adaptiveLimit", limit);
+            return this;
+        }
+
+        /**
+         * Client-side adaptive throttling, beside the retry budget: each logical call asks
+         * {@code throttle} first and is refused locally with {@link ThrottledException} while the
+         * dependency accepts too few calls; every call sent reports whether it was accepted.
+         */
+        public Builder throttle(AdaptiveThrottle throttle) {
+            this.throttle = Require.nonNull("throttle", throttle);
             return this;
         }
 
@@ -428,6 +477,10 @@ public final class Pipeline {
          *     attempt (see the class documentation), naming the numbers
          */
         public Pipeline build() {
+            if (bulkhead != null && adaptiveLimit != null) {
+                throw new IllegalArgumentException("adaptiveLimit: a pipeline takes a bulkhead or an adaptive limit, "
+                        + "not both (bulkhead " + bulkhead.name() + ", adaptive limit " + adaptiveLimit.name() + ")");
+            }
             if (deadline != null && retry != null && retry.maxAttempts() > 1) {
                 int attempts = retry.maxAttempts();
                 long perAttempt = timeout == null ? 0L : timeout.nanos();

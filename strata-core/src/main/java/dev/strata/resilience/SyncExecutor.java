@@ -4,6 +4,7 @@ import static dev.strata.resilience.PipelineEvents.UNMEASURED;
 
 import dev.strata.call.CallContext;
 import dev.strata.call.Clock;
+import dev.strata.call.Criticality;
 import dev.strata.call.Deadline;
 import dev.strata.call.Interceptor;
 import dev.strata.fault.Fault;
@@ -36,6 +37,8 @@ final class SyncExecutor {
     // Copied from the pipeline: one field load each on the hot path instead of two.
     private final String name;
     private final Bulkhead bulkhead;
+    private final AdaptiveLimit adaptiveLimit;
+    private final AdaptiveThrottle throttle;
     private final RateLimiter rateLimiter;
     private final Duration rateLimitWait;
     private final Duration deadline;
@@ -57,6 +60,8 @@ final class SyncExecutor {
     SyncExecutor(Pipeline p) {
         this.name = p.name;
         this.bulkhead = p.bulkhead;
+        this.adaptiveLimit = p.adaptiveLimit;
+        this.throttle = p.throttle;
         this.rateLimiter = p.rateLimiter;
         this.rateLimitWait = p.rateLimitWait;
         this.deadline = p.deadline;
@@ -130,7 +135,7 @@ final class SyncExecutor {
     private <T> T admitted(CallContext ctx, CallState state, Callable<T> attempt) {
         Bulkhead b = bulkhead;
         if (b == null) {
-            return withinDeadline(ctx, state, attempt);
+            return adaptiveLimit == null ? throttled(ctx, state, attempt) : limited(ctx, state, attempt);
         }
         boolean admitted;
         long waitStart = ctx == null ? 0L : clock.nanoTime();
@@ -147,10 +152,53 @@ final class SyncExecutor {
             throw rejected(new BulkheadFullException(b.name(), b.maxConcurrentCalls(), 0L));
         }
         try {
-            return withinDeadline(ctx, state, attempt);
+            return throttled(ctx, state, attempt);
         } finally {
             b.release();
         }
+    }
+
+    /** The adaptive limit's part of {@link #admitted}: admits by criticality, and learns from the outcome. */
+    private <T> T limited(CallContext ctx, CallState state, Callable<T> attempt) {
+        AdaptiveLimit a = adaptiveLimit;
+        Criticality c = state.criticality == null ? Criticality.DEFAULT : state.criticality;
+        long start = a.tryAcquire(c);
+        if (ctx != null) {
+            ctx.trace().record(Layer.RESILIENCE, "adaptive-limit", 0L,
+                    start == AdaptiveLimit.NOT_ADMITTED ? "refused " + c.code() : "ok");
+        }
+        if (start == AdaptiveLimit.NOT_ADMITTED) {
+            throw rejected(a.refusal(c));
+        }
+        T result;
+        try {
+            result = throttled(ctx, state, attempt);
+        } catch (RuntimeException | Error failure) {
+            a.onOutcome(c, start, classifier.classify(failure));
+            throw failure;
+        }
+        a.onSuccess(c, start);
+        return result;
+    }
+
+    /** Client-side throttling around the deadline: refuses locally, or reports whether the call was accepted. */
+    private <T> T throttled(CallContext ctx, CallState state, Callable<T> attempt) {
+        AdaptiveThrottle t = throttle;
+        if (t == null) {
+            return withinDeadline(ctx, state, attempt);
+        }
+        if (!t.tryAcquire()) {
+            throw rejected(new ThrottledException(name, t.rejectProbability()));
+        }
+        T result;
+        try {
+            result = withinDeadline(ctx, state, attempt);
+        } catch (RuntimeException | Error failure) {
+            t.onOutcome(classifier.classify(failure));
+            throw failure;
+        }
+        t.onAccepted();
+        return result;
     }
 
     private <T> T withinDeadline(CallContext ctx, CallState state, Callable<T> attempt) {

@@ -102,6 +102,13 @@ final class LayerPanels {
                 row(l3, dep).put("bulkheadActive", gauge(m));
             } else if (name.equals("strata.bulkhead.max")) {
                 row(l3, dep).put("bulkheadMax", gauge(m));
+            } else if (name.equals("strata.adaptive.limit.in.flight")) {
+                row(l3, dep).put("bulkheadActive", gauge(m)); // an adaptive limit fills the bulkhead column: in flight / limit
+            } else if (name.equals("strata.adaptive.limit")) {
+                row(l3, dep).put("bulkheadMax", gauge(m));
+                row(l3, dep).put("limit", "adaptive");
+            } else if (name.equals("strata.throttle.probability")) {
+                row(l3, dep).put("throttle", gauge(m));
             } else if (name.startsWith("strata.calls") || name.equals("strata.fallbacks")) {
                 row(l3, dep);
             } else if (name.equals("strata.runtime.state")) {
@@ -238,6 +245,8 @@ final class LayerPanels {
             row.put("budget", e.getValue().get("budget"));
             row.put("bulkheadActive", e.getValue().get("bulkheadActive"));
             row.put("bulkheadMax", e.getValue().get("bulkheadMax"));
+            row.put("limit", e.getValue().get("limit"));
+            row.put("throttle", e.getValue().get("throttle"));
             boolean open = breaker.equals("OPEN") || breaker.equals("FORCED_OPEN");
             boolean trouble = breaker.equals("HALF_OPEN") || bad > 0 || rej > 0 || fb > 0 || (all > 0 && retry / all > 0.1);
             row.put("status", open ? "broken" : trouble ? "degraded" : "healthy");

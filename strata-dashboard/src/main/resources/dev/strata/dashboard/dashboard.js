@@ -12,7 +12,7 @@
          ['max', 'max', int], ['waitP99Ms', 'wait p99', ms], ['timeouts', 'timeouts/s', rate], ['value', 'value', num]],
     L3: [['name', 'dependency'], ['breaker', 'breaker', text], ['calls', 'calls/s', rate], ['failed', 'failed/s', rate],
          ['retryRate', 'retried', pct], ['budget', 'budget', num], ['bulkhead', 'bulkhead', text],
-         ['fallbacks', 'fallbacks/s', rate], ['rejected', 'rejected/s', rate]],
+         ['limit', 'limit', text], ['throttle', 'throttled', pct], ['fallbacks', 'fallbacks/s', rate], ['rejected', 'rejected/s', rate]],
     L4: [['name', 'item'], ['value', 'value', text]]
   };
   var samples = [];

@@ -6,6 +6,9 @@ import dev.strata.fault.Layer;
 import dev.strata.application.Dependency;
 import dev.strata.application.Strata;
 import dev.strata.observe.OutcomeListener;
+import dev.strata.call.Criticality;
+import dev.strata.resilience.AdaptiveLimit;
+import dev.strata.resilience.AdaptiveThrottle;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Pipeline;
@@ -103,6 +106,8 @@ public final class StrataMetrics implements AutoCloseable {
             bind(d.pipeline());
             d.circuitBreaker().ifPresent(this::bind);
             d.bulkhead().ifPresent(this::bind);
+            d.adaptiveLimit().ifPresent(this::bind);
+            d.throttle().ifPresent(this::bind);
             d.retryBudget().ifPresent(b -> bind(d.name(), b));
         }
         java.util.Set<Pool<?>> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -175,6 +180,43 @@ public final class StrataMetrics implements AutoCloseable {
                 .description("configured maximum of concurrent calls").register(registry));
         track(FunctionCounter.builder("strata.bulkhead.rejected", bulkhead, Bulkhead::rejectedCount).tags(tags)
                 .description("calls rejected because every slot was taken").register(registry));
+        return this;
+    }
+
+    /**
+     * Meters an adaptive concurrency limit: {@code strata.adaptive.limit} (the current limit),
+     * {@code .in.flight}, {@code .baseline.rtt} and {@code .rtt} (seconds), and {@code
+     * strata.adaptive.limit.rejected} per {@code criticality}.
+     */
+    public StrataMetrics bind(AdaptiveLimit limit) {
+        Objects.requireNonNull(limit, "adaptiveLimit");
+        Tags tags = tags(limit.name(), Layer.RESILIENCE);
+        track(Gauge.builder("strata.adaptive.limit", limit, AdaptiveLimit::limit).tags(tags)
+                .description("the concurrency limit now").register(registry));
+        track(Gauge.builder("strata.adaptive.limit.in.flight", limit, AdaptiveLimit::inFlight).tags(tags)
+                .description("calls admitted and not finished").register(registry));
+        track(Gauge.builder("strata.adaptive.limit.baseline.rtt", limit, l -> l.baselineRttNanos() / 1e9).tags(tags)
+                .baseUnit("seconds").description("latency the limit compares against").register(registry));
+        track(Gauge.builder("strata.adaptive.limit.rtt", limit, l -> l.lastRttNanos() / 1e9).tags(tags)
+                .baseUnit("seconds").description("mean latency of the last window").register(registry));
+        for (Criticality c : Criticality.values()) {
+            track(FunctionCounter.builder("strata.adaptive.limit.rejected", limit, l -> l.rejectedCount(c)).tags(tags)
+                    .tag("criticality", c.code()).description("calls refused by the adaptive limit").register(registry));
+        }
+        return this;
+    }
+
+    /**
+     * Meters a client-side adaptive throttle: {@code strata.throttle.probability} (0..1, the share
+     * of calls refused locally now) and {@code strata.throttle.rejected}.
+     */
+    public StrataMetrics bind(AdaptiveThrottle throttle) {
+        Objects.requireNonNull(throttle, "throttle");
+        Tags tags = tags(throttle.name(), Layer.RESILIENCE);
+        track(Gauge.builder("strata.throttle.probability", throttle, AdaptiveThrottle::rejectProbability).tags(tags)
+                .baseUnit("ratio").description("probability a call is refused locally now").register(registry));
+        track(FunctionCounter.builder("strata.throttle.rejected", throttle, AdaptiveThrottle::throttledCount).tags(tags)
+                .description("calls refused locally by client-side throttling").register(registry));
         return this;
     }
 

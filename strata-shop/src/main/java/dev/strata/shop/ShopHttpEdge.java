@@ -1,6 +1,11 @@
 package dev.strata.shop;
 
+import dev.strata.call.Criticality;
+import dev.strata.call.Deadline;
 import dev.strata.config.HttpEdgeConfig;
+import dev.strata.config.OverloadConfig;
+import dev.strata.http.LoadShedding;
+import dev.strata.resilience.AdaptiveLimit;
 import dev.strata.http.ClientIdentity;
 import dev.strata.http.HttpRateLimit;
 import dev.strata.http.TrustProxy;
@@ -14,12 +19,16 @@ import java.util.Optional;
 /**
  * The shop's server-side HTTP edge (issue 13): a per-client limit on {@code /checkout}, the
  * client found by the {@code http.trust_proxy} settings of its file (no proxy trusted by
- * default), answered with 429, {@code Retry-After} and the draft's {@code RateLimit} fields.
+ * default), answered with 429, {@code Retry-After} and the draft's {@code RateLimit} fields; and,
+ * with {@code http.load_shedding}, criticality-aware shedding: {@code /checkout} is critical,
+ * {@code /recommendations} sheddable, refused first with 503 + {@code Retry-After}.
  */
 final class ShopHttpEdge {
 
-    /** The limited route. */
+    /** The limited route, critical under load shedding. */
     static final String CHECKOUT = "/checkout";
+    /** The sheddable route. */
+    static final String RECOMMENDATIONS = "/recommendations";
 
     private ShopHttpEdge() {
     }
@@ -34,6 +43,10 @@ final class ShopHttpEdge {
         limit.ifPresent(l -> {
             shop.routes().filter(CHECKOUT, limitPerClient(l, trust));
             shop.announce(describe(l.limiter().policy(), trust));
+        });
+        OverloadConfig.loadShedding(shop.configRoot(), "shop-edge").ifPresent(shedding -> {
+            shop.routes().filter(CHECKOUT, shed(shedding, Criticality.CRITICAL));
+            shop.routes().filter(RECOMMENDATIONS, shed(shedding, Criticality.SHEDDABLE));
         });
     }
 
@@ -71,6 +84,32 @@ final class ShopHttpEdge {
             return ms / 60_000 + "m";
         }
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
+    /**
+     * A route filter that admits a request by its criticality (its {@value Criticality#HEADER}
+     * header, else the route's) under the edge's adaptive limit, answering 503 with
+     * {@code Retry-After} when it is shed, and runs the handler with that criticality current so
+     * the dependency pipelines it calls shed by it too.
+     */
+    static Routes.Filter shed(LoadShedding shedding, Criticality route) {
+        return (request, next) -> {
+            List<String> sent = request.headers().get(Criticality.HEADER.toLowerCase(Locale.ROOT));
+            Criticality c = LoadShedding.criticalityOf(sent == null || sent.isEmpty() ? null : sent.get(0), route);
+            long start = shedding.tryAdmit(c);
+            if (start == AdaptiveLimit.NOT_ADMITTED) {
+                return Response.json(503, shedding.refusalJson(c))
+                        .withHeader("Retry-After", Long.toString(shedding.retryAfterSeconds()));
+            }
+            int status = 500;
+            try (Deadline.Scope scope = c.enter()) {
+                Response response = next.handle(request);
+                status = response.status();
+                return response;
+            } finally {
+                shedding.completed(c, start, status);
+            }
+        };
     }
 
     /**

@@ -29,6 +29,8 @@ public final class CallState {
     public CallContext context;
     /** Written only by {@link Deadline}'s scopes. */
     public Deadline deadline;
+    /** Written only by {@link dev.strata.call.Criticality#enter()}'s scope; null means default. */
+    public dev.strata.call.Criticality criticality;
 
     private CallState() {
     }

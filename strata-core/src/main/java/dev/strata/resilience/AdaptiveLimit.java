@@ -1,0 +1,516 @@
+package dev.strata.resilience;
+
+import dev.strata.call.Clock;
+import dev.strata.call.Criticality;
+import dev.strata.fault.Fault;
+import dev.strata.fault.FaultKind;
+import dev.strata.fault.Layer;
+import dev.strata.internal.Require;
+import dev.strata.observe.BasicEvent;
+import dev.strata.observe.EventBus;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * A bulkhead that sizes itself: it measures the dependency's latency and its drops and keeps the
+ * number of calls in flight where the dependency serves them without queueing, between
+ * {@code minLimit} and {@code maxLimit}. Calls over the limit are refused at once with
+ * {@link AdaptiveLimitExceededException} (kind {@link FaultKind#BULKHEAD_FULL}); nothing waits.
+ *
+ * <h2>How the limit moves</h2>
+ * Samples are gathered per window ({@code window}, and at least {@code minSamples} calls). At the
+ * end of a window, with {@link Algorithm#GRADIENT}:
+ * <ul>
+ *   <li>a drop in the window (a timeout, a refusal, an overload answer: see {@link #isDrop}) cuts
+ *       the limit by {@code backoffRatio};</li>
+ *   <li>else, when the window's mean latency exceeds {@code tolerance} x the baseline, the limit
+ *       is scaled by baseline / latency (at most halved per window): that is the concurrency at
+ *       which the queue we caused drains;</li>
+ *   <li>else, when the window used at least half the limit, the limit grows by sqrt(limit);
+ *       an idle limit does not grow, so it cannot run to the maximum while latency is hidden.</li>
+ * </ul>
+ * After a cut only calls admitted since the cut are samples, and the first window of them is not
+ * judged (they may still queue behind older ones). The baseline is the lowest latency seen, and
+ * it follows the dependency when the dependency itself got slower: when a cut did not move the
+ * latency (the window after is within -10 %..+25 % of the latency that caused the cut),
+ * the latency is not ours, and the baseline moves to it. So the limit neither creeps down after a
+ * permanent slow-down nor creeps up with queueing delay, and it never pins concurrency to the
+ * minimum to re-measure (the 503s Envoy's filter causes while it measures its minimum RTT).
+ * {@link Algorithm#AIMD} uses only the drops (cut by {@code backoffRatio}, grow by sqrt(limit) per
+ * busy window) for dependencies whose latency says nothing about their load.
+ *
+ * <h2>Criticality</h2>
+ * Every call carries a {@link Criticality}. A critical call is admitted while fewer than
+ * {@code limit} calls are in flight; a default call only while the slots recently used by critical
+ * calls stay free; a sheddable call only while the slots recently used by critical and default
+ * calls stay free. The reserves follow the traffic (1.25 x the last window's peak, decaying
+ * slowly), so under overload sheddable work is refused first, with no per-service tuning, and a
+ * service with no critical traffic loses no capacity to a reserve.
+ *
+ * <p>Thread-safe and lock-free. Admission and release allocate nothing; the window is closed by
+ * whichever caller first sees it elapsed.
+ */
+public final class AdaptiveLimit {
+
+    /** How the limit reacts to what it measures. */
+    public enum Algorithm {
+        /** Latency gradient against a baseline, plus multiplicative decrease on drops. */
+        GRADIENT,
+        /** Additive increase, multiplicative decrease on drops only. */
+        AIMD
+    }
+
+    /** What {@link #tryAcquire} returns when the call is refused. */
+    public static final long NOT_ADMITTED = Long.MIN_VALUE;
+
+    private static final int CLASSES = Criticality.values().length;
+    private static final boolean[] DROPS = drops();
+
+    private final String name;
+    private final Algorithm algorithm;
+    private final int minLimit;
+    private final int maxLimit;
+    private final long windowNanos;
+    private final int minSamples;
+    private final double tolerance;
+    private final double backoffRatio;
+    private final Clock clock;
+    private final EventBus events;
+
+    private volatile int limit;
+    /** Slots kept free for classes above each criticality: [0] unused, [1] for critical, [2] for critical + default. */
+    private volatile int reserveDefault;
+    private volatile int reserveSheddable;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLongArray inFlightByClass = new AtomicLongArray(CLASSES);
+    private final AtomicLongArray peakByClass = new AtomicLongArray(CLASSES);
+    private final AtomicLongArray rejectedByClass = new AtomicLongArray(CLASSES);
+    private final AtomicLong samples = new AtomicLong();
+    private final AtomicLong rttSum = new AtomicLong();
+    private final AtomicLong drops = new AtomicLong();
+    private final AtomicInteger windowPeak = new AtomicInteger();
+    private final AtomicBoolean updating = new AtomicBoolean();
+    private volatile long windowStart;
+    /** Only calls admitted at or after this time are latency samples (moved to the time of each cut). */
+    private volatile long sampleFrom = Long.MIN_VALUE / 2;
+
+    // Written only by the caller holding `updating`.
+    private double exactLimit;
+    private double reserveCritical;
+    private double reserveHigher;
+    private volatile double baselineNanos;
+    private volatile double lastRttNanos;
+    /** 0 = no recent cut; 1 = the window right after a cut; 2 = the one after that. */
+    private int windowsSinceCut;
+    private double cutRttNanos;
+    private boolean atMinimum;
+
+    private AdaptiveLimit(Builder b) {
+        this.name = b.name;
+        this.algorithm = b.algorithm;
+        this.minLimit = b.minLimit;
+        this.maxLimit = b.maxLimit;
+        this.windowNanos = b.window.toNanos();
+        this.minSamples = b.minSamples;
+        this.tolerance = b.tolerance;
+        this.backoffRatio = b.backoffRatio;
+        this.clock = b.clock;
+        this.events = b.events;
+        this.exactLimit = b.initialLimit;
+        this.limit = b.initialLimit;
+        this.windowStart = clock.nanoTime();
+    }
+
+    /** A builder for the adaptive limit of the named dependency. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** The dependency's name. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Admits a call of the given criticality if the limit allows, without waiting. On admission
+     * it returns the call's start time, to be passed to exactly one of {@link #onSuccess},
+     * {@link #onDropped} or {@link #onIgnored} when the call ends; otherwise {@link #NOT_ADMITTED}.
+     */
+    public long tryAcquire(Criticality criticality) {
+        int c = criticality.ordinal();
+        int cap = limit - (c == 0 ? 0 : c == 1 ? reserveDefault : reserveSheddable);
+        for (int n = inFlight.get(); ; n = inFlight.get()) {
+            if (n >= cap) {
+                rejectedByClass.incrementAndGet(c);
+                if (events.isActive(Level.DEBUG)) {
+                    rejectedEvent(criticality, n);
+                }
+                return NOT_ADMITTED;
+            }
+            if (inFlight.compareAndSet(n, n + 1)) {
+                raise(windowPeak, n + 1);
+                long mine = inFlightByClass.incrementAndGet(c);
+                if (mine > peakByClass.get(c)) {
+                    raisePeak(c, mine);
+                }
+                return clock.nanoTime();
+            }
+        }
+    }
+
+    /** Ends an admitted call that got an answer: its latency is a sample. */
+    public void onSuccess(Criticality criticality, long start) {
+        long now = clock.nanoTime();
+        release(criticality);
+        if (start - sampleFrom >= 0) { // a call admitted before the last cut says nothing about the new limit
+            samples.incrementAndGet();
+            rttSum.addAndGet(now - start);
+        }
+        maybeUpdate(now);
+    }
+
+    /** Ends an admitted call that timed out or was refused for overload: the limit is cut at the window's end. */
+    public void onDropped(Criticality criticality, long start) {
+        release(criticality);
+        drops.incrementAndGet();
+        maybeUpdate(clock.nanoTime());
+    }
+
+    /** Ends an admitted call that says nothing about the dependency's load (refused by a breaker, a bug). */
+    public void onIgnored(Criticality criticality, long start) {
+        release(criticality);
+    }
+
+    /** Ends an admitted call with the outcome its failure implies ({@code failure} null = success). */
+    public void onOutcome(Criticality criticality, long start, Fault failure) {
+        if (failure == null || failure.kind().layer() == Layer.APPLICATION) {
+            onSuccess(criticality, start); // the dependency answered, even if with a 4xx
+        } else if (isDrop(failure.kind())) {
+            onDropped(criticality, start);
+        } else {
+            onIgnored(criticality, start);
+        }
+    }
+
+    /**
+     * Whether a failure of this kind means the dependency (or the path to it) is overloaded:
+     * timeouts, refused or reset connections, rate limits, full pools or bulkheads downstream,
+     * server errors, exhausted retries and deadlines.
+     */
+    public static boolean isDrop(FaultKind kind) {
+        return DROPS[kind.ordinal()];
+    }
+
+    private void release(Criticality criticality) {
+        inFlightByClass.decrementAndGet(criticality.ordinal());
+        inFlight.decrementAndGet();
+    }
+
+    private void maybeUpdate(long now) {
+        if (now - windowStart >= windowNanos && updating.compareAndSet(false, true)) {
+            try {
+                if (now - windowStart >= windowNanos && (samples.get() >= minSamples || drops.get() > 0)) {
+                    closeWindow(now);
+                }
+            } finally {
+                updating.set(false);
+            }
+        }
+    }
+
+    private void closeWindow(long now) {
+        long n = samples.getAndSet(0);
+        long sum = rttSum.getAndSet(0);
+        long d = drops.getAndSet(0);
+        int peak = windowPeak.getAndSet(inFlight.get());
+        windowStart = now;
+        double rtt = n == 0 ? 0 : (double) sum / n;
+        double before = exactLimit;
+        double next = before;
+        boolean cut = false;
+        boolean hold = false;
+        if (d > 0) {
+            next = before * backoffRatio;
+            cut = true;
+        } else if (algorithm == Algorithm.GRADIENT && rtt > 0) {
+            double base = baselineNanos;
+            if (windowsSinceCut == 1) {
+                hold = true; // calls admitted before the cut still finish in this window: judge the next one
+            } else if (base == 0 || rtt < base
+                    || (windowsSinceCut == 2 && rtt >= cutRttNanos * 0.9 && rtt <= cutRttNanos * 1.25)) {
+                base = rtt; // lower than ever, or a cut did not lower it: the dependency's own latency
+                baselineNanos = base;
+            }
+            if (!hold && rtt > tolerance * base) {
+                next = before * Math.max(0.5, base / rtt);
+                cut = true;
+            }
+        }
+        if (!cut && !hold && peak * 2 >= before) {
+            next = before + Math.max(1.0, Math.sqrt(before));
+        }
+        if (cut) {
+            windowsSinceCut = 1;
+            cutRttNanos = rtt;
+            sampleFrom = now;
+        } else if (windowsSinceCut > 0) {
+            windowsSinceCut = windowsSinceCut >= 2 ? 0 : windowsSinceCut + 1;
+        }
+        if (rtt > 0) {
+            lastRttNanos = rtt;
+        }
+        exactLimit = Math.clamp(next, minLimit, maxLimit);
+        limit = (int) Math.round(exactLimit);
+        updateReserves();
+        reportMinimum();
+    }
+
+    private void updateReserves() {
+        long critical = peakByClass.getAndSet(0, inFlightByClass.get(0));
+        long normal = peakByClass.getAndSet(1, inFlightByClass.get(1));
+        peakByClass.set(2, inFlightByClass.get(2));
+        // Follow a rise at once, a fall slowly: a quiet window must not give critical slots away.
+        reserveCritical = Math.max(critical * 1.25, reserveCritical * 0.9);
+        reserveHigher = Math.max((critical + normal) * 1.25, reserveHigher * 0.9);
+        int l = limit;
+        reserveDefault = Math.min(l - 1, (int) Math.ceil(reserveCritical));
+        reserveSheddable = Math.min(l - 1, (int) Math.ceil(reserveHigher));
+    }
+
+    private void reportMinimum() {
+        boolean min = limit <= minLimit;
+        if (min != atMinimum) {
+            atMinimum = min;
+            Level level = min ? Level.WARNING : Level.INFO;
+            if (events.isActive(level)) {
+                events.publish(new BasicEvent(clock.currentTimeMillis(), name,
+                        min ? "adaptive-limit.minimum" : "adaptive-limit.recovered", Layer.RESILIENCE, level, null,
+                        String.format(Locale.ROOT, min
+                                ? "adaptive limit at its minimum %d: the dependency is slow or dropping calls (latency %.1f ms, baseline %.1f ms)"
+                                : "adaptive limit left its minimum: now %d (latency %.1f ms, baseline %.1f ms)",
+                                limit, lastRttNanos / 1e6, baselineNanos / 1e6)));
+            }
+        }
+    }
+
+    private void rejectedEvent(Criticality criticality, int n) {
+        events.publish(new BasicEvent(clock.currentTimeMillis(), name, "bulkhead.full", Layer.RESILIENCE, Level.DEBUG,
+                Fault.of(FaultKind.BULKHEAD_FULL), "adaptive limit " + limit + " reached (" + n + " in flight); "
+                + criticality.code() + " call rejected"));
+    }
+
+    private void raisePeak(int c, long value) {
+        for (long p = peakByClass.get(c); value > p; p = peakByClass.get(c)) {
+            if (peakByClass.compareAndSet(c, p, value)) {
+                return;
+            }
+        }
+    }
+
+    private static void raise(AtomicInteger peak, int value) {
+        for (int p = peak.get(); value > p; p = peak.get()) {
+            if (peak.compareAndSet(p, value)) {
+                return;
+            }
+        }
+    }
+
+    /** The refusal to throw for a call of this criticality that {@link #tryAcquire} did not admit. */
+    public AdaptiveLimitExceededException refusal(Criticality criticality) {
+        return new AdaptiveLimitExceededException(name, limit, inFlight.get(), criticality);
+    }
+
+    /**
+     * Runs the call if admitted under the {@linkplain Criticality#current() current criticality},
+     * and learns from its outcome (an exception's kind decides whether it is a drop).
+     *
+     * @throws AdaptiveLimitExceededException when not admitted (the call is not run)
+     */
+    public <T> T execute(Callable<T> call) throws Exception {
+        Criticality c = Criticality.current();
+        long start = tryAcquire(c);
+        if (start == NOT_ADMITTED) {
+            throw refusal(c);
+        }
+        T result;
+        try {
+            result = call.call();
+        } catch (Exception | Error failure) {
+            onOutcome(c, start, dev.strata.fault.FaultClassifier.DEFAULT.classify(failure));
+            throw failure;
+        }
+        onSuccess(c, start);
+        return result;
+    }
+
+    /** The current limit. */
+    public int limit() {
+        return limit;
+    }
+
+    /** Calls in flight now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Calls of this criticality in flight now. */
+    public int inFlight(Criticality criticality) {
+        return (int) inFlightByClass.get(criticality.ordinal());
+    }
+
+    /** Calls of this criticality refused since the limit was built. */
+    public long rejectedCount(Criticality criticality) {
+        return rejectedByClass.get(criticality.ordinal());
+    }
+
+    /** Calls refused since the limit was built, all criticalities. */
+    public long rejectedCount() {
+        long sum = 0;
+        for (int i = 0; i < CLASSES; i++) {
+            sum += rejectedByClass.get(i);
+        }
+        return sum;
+    }
+
+    /** The latency the limit compares against (0 before the first window), in nanoseconds. */
+    public long baselineRttNanos() {
+        return (long) baselineNanos;
+    }
+
+    /** The mean latency of the last window with samples (0 before), in nanoseconds. */
+    public long lastRttNanos() {
+        return (long) lastRttNanos;
+    }
+
+    /** The configured bounds and algorithm. */
+    public int minLimit() {
+        return minLimit;
+    }
+
+    public int maxLimit() {
+        return maxLimit;
+    }
+
+    public Algorithm algorithm() {
+        return algorithm;
+    }
+
+    @Override
+    public String toString() {
+        return "AdaptiveLimit[" + name + ", " + algorithm + ", " + inFlight() + "/" + limit + " in flight, "
+                + minLimit + ".." + maxLimit + "]";
+    }
+
+    private static boolean[] drops() {
+        boolean[] d = new boolean[FaultKind.values().length];
+        for (FaultKind k : new FaultKind[] {FaultKind.CONNECTION_REFUSED, FaultKind.CONNECT_TIMEOUT,
+                FaultKind.CONNECTION_RESET, FaultKind.READ_TIMEOUT, FaultKind.POOL_EXHAUSTED, FaultKind.RATE_LIMITED,
+                FaultKind.TOO_MANY_CONNECTIONS, FaultKind.DEADLINE_EXCEEDED, FaultKind.ATTEMPT_TIMEOUT,
+                FaultKind.BULKHEAD_FULL, FaultKind.RETRIES_EXHAUSTED, FaultKind.RETRY_BUDGET_EXHAUSTED,
+                FaultKind.SERVER_ERROR}) {
+            d[k.ordinal()] = true;
+        }
+        return d;
+    }
+
+    /**
+     * Configuration of an {@link AdaptiveLimit}, validated by {@link #build()}. Defaults: gradient,
+     * limits 1..1000 starting at 20, windows of 100 ms with at least 10 samples, tolerance 1.5,
+     * backoff ratio 0.9, the system clock, the root event bus.
+     */
+    public static final class Builder {
+        private final String name;
+        private Algorithm algorithm = Algorithm.GRADIENT;
+        private int minLimit = 1;
+        private int maxLimit = 1000;
+        private int initialLimit = 20;
+        private Duration window = Duration.ofMillis(100);
+        private int minSamples = 10;
+        private double tolerance = 1.5;
+        private double backoffRatio = 0.9;
+        private Clock clock = Clock.system();
+        private EventBus events = EventBus.root();
+
+        private Builder(String name) {
+            this.name = Require.notBlank("name", name);
+        }
+
+        /** GRADIENT (default) or AIMD. */
+        public Builder algorithm(Algorithm algorithm) {
+            this.algorithm = Require.nonNull("algorithm", algorithm);
+            return this;
+        }
+
+        /** The lowest limit, 1..10000; default 1. */
+        public Builder minLimit(int minLimit) {
+            this.minLimit = minLimit;
+            return this;
+        }
+
+        /** The highest limit, minLimit..10000; default 1000. */
+        public Builder maxLimit(int maxLimit) {
+            this.maxLimit = maxLimit;
+            return this;
+        }
+
+        /** The limit before anything is measured, minLimit..maxLimit; default 20. */
+        public Builder initialLimit(int initialLimit) {
+            this.initialLimit = initialLimit;
+            return this;
+        }
+
+        /** The shortest measuring window, 1 ms..10 s; default 100 ms. */
+        public Builder window(Duration window) {
+            this.window = window;
+            return this;
+        }
+
+        /** Samples a window needs before it closes (unless it saw a drop), 1..10000; default 10. */
+        public Builder minSamples(int minSamples) {
+            this.minSamples = minSamples;
+            return this;
+        }
+
+        /** How far above the baseline latency may rise before the limit is cut, 1.0..10.0; default 1.5. */
+        public Builder tolerance(double tolerance) {
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        /** The factor the limit is multiplied by after a window with drops, 0.5..0.99; default 0.9. */
+        public Builder backoffRatio(double backoffRatio) {
+            this.backoffRatio = backoffRatio;
+            return this;
+        }
+
+        /** The time source; default the system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Require.nonNull("clock", clock);
+            return this;
+        }
+
+        /** Where the at-minimum and rejection events go; default {@link EventBus#root()}. */
+        public Builder events(EventBus events) {
+            this.events = Require.nonNull("events", events);
+            return this;
+        }
+
+        /** Validates the configuration and builds the limit. */
+        public AdaptiveLimit build() {
+            Require.between("minLimit", minLimit, 1, 10_000);
+            Require.between("maxLimit", maxLimit, minLimit, 10_000);
+            Require.between("initialLimit", initialLimit, minLimit, maxLimit);
+            Require.between("window", window, Duration.ofMillis(1), Duration.ofSeconds(10));
+            Require.between("minSamples", minSamples, 1, 10_000);
+            Require.between("tolerance", tolerance, 1.0, 10.0);
+            Require.between("backoffRatio", backoffRatio, 0.5, 0.99);
+            return new AdaptiveLimit(this);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.strata.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.strata.call.Criticality;
+import dev.strata.call.ManualClock;
+import dev.strata.observe.EventBus;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The adaptive limit's state machine on a manual clock: each "window" below admits as many calls
+ * as the limit allows (a saturating caller), lets a simulated dependency decide their latency,
+ * and ends them, so the limit's movement is exact and nothing sleeps.
+ */
+class AdaptiveLimitTest {
+
+    private final ManualClock clock = new ManualClock();
+
+    private AdaptiveLimit.Builder limit() {
+        return AdaptiveLimit.builder("dep").clock(clock).events(EventBus.detached()).minLimit(2).maxLimit(1000)
+                .initialLimit(20).window(Duration.ofMillis(100)).minSamples(1);
+    }
+
+    /** A dependency with {@code workers} servers of {@code serviceMs} each: beyond them, calls queue. */
+    private static long latencyNanos(int inFlight, int workers, double serviceMs) {
+        double factor = Math.max(1.0, (double) inFlight / workers);
+        return (long) (serviceMs * factor * 1_000_000);
+    }
+
+    /** One window with {@code demand} calls offered at once; returns how many were admitted. */
+    private int window(AdaptiveLimit l, int demand, int workers, double serviceMs) {
+        long[] starts = new long[demand];
+        int admitted = 0;
+        for (int i = 0; i < demand; i++) {
+            long s = l.tryAcquire(Criticality.DEFAULT);
+            if (s != AdaptiveLimit.NOT_ADMITTED) {
+                starts[admitted++] = s;
+            }
+        }
+        clock.advance(Duration.ofNanos(latencyNanos(admitted, workers, serviceMs)));
+        clock.advance(Duration.ofMillis(100)); // the window elapses before the answers are in
+        for (int i = 0; i < admitted; i++) {
+            l.onSuccess(Criticality.DEFAULT, starts[i] + 100_000_000L); // the sample is the simulated latency
+        }
+        return admitted;
+    }
+
+    @Test
+    void growsWhileBusyAndLatencyStaysAtItsBaseline() {
+        AdaptiveLimit l = limit().build();
+        for (int i = 0; i < 10; i++) {
+            window(l, 10_000, 10_000, 10);
+        }
+        assertThat(l.limit()).isGreaterThan(60);
+        assertThat(l.baselineRttNanos()).isEqualTo(10_000_000L);
+    }
+
+    @Test
+    void doesNotGrowWhileIdleSoHiddenLatencyCannotPushItToTheMaximum() {
+        AdaptiveLimit l = limit().build();
+        for (int i = 0; i < 50; i++) {
+            window(l, 5, 10_000, 10); // uses a quarter of the limit
+        }
+        assertThat(l.limit()).isEqualTo(20);
+    }
+
+    @Test
+    void settlesNearTheDependencysCapacityAndDoesNotDriftOverThirtyMinutes() {
+        AdaptiveLimit l = limit().tolerance(1.5).build();
+        for (int i = 0; i < 100; i++) {
+            window(l, 10_000, 100, 10);
+        }
+        int min = Integer.MAX_VALUE;
+        int max = 0;
+        for (int i = 0; i < 18_000; i++) { // 30 minutes of 100 ms windows
+            window(l, 10_000, 100, 10);
+            min = Math.min(min, l.limit());
+            max = Math.max(max, l.limit());
+        }
+        // a sawtooth between the capacity and tolerance x capacity + one growth step, from start to end
+        assertThat(min).isGreaterThanOrEqualTo(90);
+        assertThat(max).isLessThanOrEqualTo(170);
+        assertThat(l.baselineRttNanos()).isBetween(10_000_000L, 11_000_000L);
+    }
+
+    @Test
+    void followsAPermanentSlowDownInsteadOfCreepingToItsMinimum() {
+        AdaptiveLimit l = limit().build();
+        for (int i = 0; i < 20; i++) {
+            window(l, 10_000, 100, 10);
+        }
+        // the dependency is now 5x slower whatever we send: its latency, not our queue
+        for (int i = 0; i < 50; i++) {
+            window(l, 10_000, 100, 50);
+        }
+        assertThat(l.baselineRttNanos()).isEqualTo(50_000_000L);
+        assertThat(l.limit()).isGreaterThanOrEqualTo(90);
+    }
+
+    @Test
+    void rampsBackWithinAFewSecondsAfterADrop() {
+        AdaptiveLimit l = limit().build();
+        for (int i = 0; i < 30; i++) {
+            window(l, 10_000, 100, 10);
+        }
+        int before = l.limit();
+        long start = clock.nanoTime();
+        long drop = l.tryAcquire(Criticality.DEFAULT);
+        for (int i = 0; i < 10; i++) { // a burst of timeouts: ten cuts of 10 %
+            l.onDropped(Criticality.DEFAULT, drop);
+            clock.advance(Duration.ofMillis(101));
+            drop = l.tryAcquire(Criticality.DEFAULT);
+        }
+        l.onIgnored(Criticality.DEFAULT, drop);
+        assertThat(l.limit()).isLessThan(before / 2);
+        int windows = 0;
+        while (l.limit() < 90 && windows < 1000) {
+            window(l, 10_000, 100, 10);
+            windows++;
+        }
+        assertThat(windows).as("windows of 100 ms to get back to 90 % of capacity").isLessThanOrEqualTo(20);
+        assertThat(clock.nanoTime() - start).isLessThan(Duration.ofSeconds(5).toNanos());
+    }
+
+    @Test
+    void dropsCutTheLimitByTheBackoffRatio() {
+        AdaptiveLimit l = limit().algorithm(AdaptiveLimit.Algorithm.AIMD).backoffRatio(0.5).build();
+        long s = l.tryAcquire(Criticality.DEFAULT);
+        clock.advance(Duration.ofMillis(100));
+        l.onDropped(Criticality.DEFAULT, s);
+        assertThat(l.limit()).isEqualTo(10);
+        assertThat(l.inFlight()).isZero();
+    }
+
+    @Test
+    void aimdIgnoresLatencyAndGrowsOnlyWhileBusy() {
+        AdaptiveLimit l = limit().algorithm(AdaptiveLimit.Algorithm.AIMD).build();
+        for (int i = 0; i < 10; i++) {
+            window(l, 10_000, 5, 10); // latency 4x its baseline: GRADIENT would cut, AIMD does not
+        }
+        assertThat(l.limit()).isGreaterThan(60);
+    }
+
+    @Test
+    void shedsSheddableWorkFirstAndKeepsTheSlotsCriticalWorkRecentlyUsed() {
+        AdaptiveLimit l = limit().initialLimit(20).build();
+        // a window in which 8 critical calls ran at once
+        long[] critical = new long[8];
+        for (int i = 0; i < 8; i++) {
+            critical[i] = l.tryAcquire(Criticality.CRITICAL);
+        }
+        clock.advance(Duration.ofMillis(100));
+        for (long s : critical) {
+            l.onSuccess(Criticality.CRITICAL, s);
+        }
+        int limit = l.limit();
+        int sheddable = 0;
+        while (l.tryAcquire(Criticality.SHEDDABLE) != AdaptiveLimit.NOT_ADMITTED) {
+            sheddable++;
+        }
+        assertThat(sheddable).isEqualTo(limit - 10); // ceil(8 x 1.25) slots kept for critical work
+        int admittedCritical = 0;
+        while (l.tryAcquire(Criticality.CRITICAL) != AdaptiveLimit.NOT_ADMITTED) {
+            admittedCritical++;
+        }
+        assertThat(admittedCritical).isEqualTo(10);
+        assertThat(l.rejectedCount(Criticality.SHEDDABLE)).isEqualTo(1);
+        assertThat(l.rejectedCount(Criticality.CRITICAL)).isEqualTo(1);
+        assertThat(l.refusal(Criticality.SHEDDABLE).getMessage())
+                .isEqualTo("[dep] RESILIENCE/bulkhead-full: adaptive limit " + limit + ", " + limit + " in flight; sheddable call refused");
+    }
+
+    @Test
+    void withoutCriticalTrafficNoSlotIsReservedForIt() {
+        AdaptiveLimit l = limit().build();
+        window(l, 10_000, 10_000, 10); // default calls only
+        int limit = l.limit();
+        int admitted = 0;
+        while (l.tryAcquire(Criticality.DEFAULT) != AdaptiveLimit.NOT_ADMITTED) {
+            admitted++;
+        }
+        assertThat(admitted).isEqualTo(limit);
+    }
+
+    @Test
+    void badConfigurationNamesTheFieldTheValueAndTheRange() {
+        assertThatThrownBy(() -> AdaptiveLimit.builder("dep").minLimit(10).maxLimit(5).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLimit").hasMessageContaining("5");
+        assertThatThrownBy(() -> AdaptiveLimit.builder("dep").tolerance(0.5).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tolerance").hasMessageContaining("0.5");
+        assertThatThrownBy(() -> Criticality.parse("criticality", "urgent"))
+                .hasMessage("criticality: 'urgent' is not allowed; must be one of critical, default, sheddable");
+    }
+}
