@@ -52,6 +52,7 @@ public final class SpringConfigSource {
     static final String GENERATED = "(spring strata.* keys)";
 
     private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]$");
+    private static final Pattern RESOURCE = Pattern.compile("(class path resource|file|URL) \\[(.*)]");
     private static final Pattern STRATA_PLACEHOLDER = Pattern.compile("\\$\\{[A-Za-z_][A-Za-z0-9_]*:-");
 
     private record Entry(String value, ConfigLocation origin) {
@@ -180,12 +181,25 @@ public final class SpringConfigSource {
         Origin origin = OriginLookup.getOrigin(source, name);
         if (origin instanceof TextResourceOrigin text && text.getResource() != null) {
             Resource resource = text.getResource();
-            String file = resource instanceof ClassPathResource cp ? "classpath:" + cp.getPath() : resource.getDescription();
+            String file = fileName(resource);
             TextResourceOrigin.Location location = text.getLocation();
             return location == null ? new ConfigLocation(file, 0, 0)
                     : new ConfigLocation(file, location.getLine() + 1, location.getColumn() + 1);
         }
         return new ConfigLocation(origin != null ? origin.toString() + " (" + name + ")" : source.getName() + " (" + name + ")", 0, 0);
+    }
+
+    /** {@code classpath:application.yml} or the file's path, as a user would name it. */
+    private static String fileName(Resource resource) {
+        if (resource instanceof ClassPathResource cp) {
+            return "classpath:" + cp.getPath();
+        }
+        String description = resource.getDescription();
+        Matcher named = RESOURCE.matcher(description);
+        if (named.matches()) {
+            return (named.group(1).equals("class path resource") ? "classpath:" : "") + named.group(2);
+        }
+        return description;
     }
 
     /** A problem on a generated line goes back to where Spring read that key. */
