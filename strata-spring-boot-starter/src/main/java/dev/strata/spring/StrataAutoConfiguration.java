@@ -43,6 +43,13 @@ public class StrataAutoConfiguration {
         return builder.build();
     }
 
+    /** Checks and proxies {@link StrataCall} methods; static, as a post-processor must be. */
+    @Bean
+    public static StrataCallPostProcessor strataCallPostProcessor(ObjectProvider<LoadedConfig> config,
+                                                                  ObjectProvider<Strata> strata) {
+        return new StrataCallPostProcessor(config, strata);
+    }
+
     /** Starts the runtime before the web server, stops it after the server drained. */
     @Bean
     public StrataLifecycle strataLifecycle(Strata strata) {

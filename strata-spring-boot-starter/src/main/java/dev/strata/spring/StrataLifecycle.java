@@ -70,9 +70,26 @@ public final class StrataLifecycle implements SmartLifecycle {
     private void shutdown() {
         try {
             Strata.ShutdownReport report = strata.shutdown();
-            LOG.log(report.forced() ? Level.WARNING : Level.INFO, "Strata runtime stopped: " + report);
+            String line = "Strata runtime stopped: " + report;
+            if (jvmShuttingDown()) {
+                // java.util.logging resets its handlers in its own shutdown hook, beside Spring's: this line would be lost
+                System.err.println(line);
+            } else {
+                LOG.log(report.forced() ? Level.WARNING : Level.INFO, line);
+            }
         } finally {
             running = false;
+        }
+    }
+
+    private static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shuttingDown) {
+            return true;
         }
     }
 

@@ -3,6 +3,8 @@ package dev.strata.spring.shop;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.client.RestClient;
 
@@ -16,6 +18,17 @@ public class SpringShopApplication {
 
     public static void main(String[] args) {
         SpringApplication.run(SpringShopApplication.class, args);
+    }
+
+    /** {@code PORT n} on standard output when {@code shop.print-port=true}: how a test finds the child process's port. */
+    @Bean
+    ApplicationListener<WebServerInitializedEvent> printPort(@Value("${shop.print-port:false}") boolean print) {
+        return event -> {
+            if (print) {
+                System.out.println("PORT " + event.getWebServer().getPort());
+                System.out.flush();
+            }
+        };
     }
 
     /** The payments client: an ordinary RestClient; the starter routes it through the dependency's pipeline. */
