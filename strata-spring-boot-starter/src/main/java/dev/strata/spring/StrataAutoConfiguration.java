@@ -50,6 +50,16 @@ public class StrataAutoConfiguration {
         return new StrataCallPostProcessor(config, strata);
     }
 
+    /** MDC into attempt threads, when SLF4J is present. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnClass(name = "org.slf4j.MDC")
+    static class Mdc {
+        @Bean
+        MdcPropagation strataMdcPropagation() {
+            return new MdcPropagation();
+        }
+    }
+
     /** Starts the runtime before the web server, stops it after the server drained. */
     @Bean
     public StrataLifecycle strataLifecycle(Strata strata) {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -100,6 +101,29 @@ class StrataCallTest {
             int before = pricing.calls();
             assertThat(pricing.price("tea")).isEqualTo("tea:cached (" + FaultKind.CIRCUIT_OPEN.code() + ")");
             assertThat(pricing.calls()).isEqualTo(before);
+        });
+    }
+
+    static class Traced {
+        @StrataCall("pricing")
+        public String whereAmI() {
+            return Thread.currentThread().threadId() + " " + MDC.get("requestId");
+        }
+    }
+
+    @Test
+    void theCallersMdcReachesTheAttemptThread() {
+        runner.withPropertyValues("strata.dependencies.pricing.timeout=5s").withBean(Traced.class).run(context -> {
+            Traced traced = context.getBean(Traced.class);
+            MDC.put("requestId", "r-17");
+            try {
+                String[] seen = traced.whereAmI().split(" ");
+                assertThat(Long.parseLong(seen[0])).as("an attempt with a timeout runs on its own thread")
+                        .isNotEqualTo(Thread.currentThread().threadId());
+                assertThat(seen[1]).isEqualTo("r-17");
+            } finally {
+                MDC.clear();
+            }
         });
     }
 
