@@ -1,27 +1,14 @@
 package dev.strata.resilience;
 
-import dev.strata.call.Clock;
-import dev.strata.resilience.internal.BreakerPermits;
 import dev.strata.internal.Durations;
-import dev.strata.internal.Require;
 import dev.strata.fault.Fault;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.Layer;
-import dev.strata.observe.EventBus;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.observe.StrataEvent;
 import java.lang.System.Logger.Level;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.time.Duration;
-import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
-import java.util.random.RandomGenerator;
 
 /**
  * A circuit breaker for one dependency: it watches the outcomes of logical calls and, when too
@@ -60,7 +47,7 @@ import java.util.random.RandomGenerator;
  * permission requests and success reports, boolean or permit variant, allocate nothing. Exactly one
  * event is published per state change.
  */
-public final class CircuitBreaker {
+public final class CircuitBreaker extends BreakerStateMachine {
 
     /** The breaker's state. */
     public enum State {
@@ -142,101 +129,11 @@ public final class CircuitBreaker {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // configuration (immutable, nanos precomputed so the hot path touches no Duration). The
-    // window's rate thresholds live in WindowThresholds, the open wait's growth and jitter in
-    // OpenWait, and what the breaker publishes in BreakerEvents.
+    // The fields, the permit protocol and the transitions are in BreakerStateMachine; this class
+    // adds the public API on top, with no delegation in between (see there).
 
-    private final String name;
-    private final Mode mode;
-    private final int failureThreshold;
-    private final long slowCallNanos;
-    private final int halfOpenPermits;
-    private final long maxHalfOpenNanos;
-    private final Predicate<Fault> recordFault;
-    private final Clock clock;
-    private final WindowThresholds thresholds;
-    private final OpenWait openWait;
-    private final BreakerEvents events;
-
-    // ---------------------------------------------------------------------------------------
-    // state
-
-    private static final VarHandle PHASE;
-
-    static {
-        try {
-            PHASE = MethodHandles.lookup().findVarHandle(CircuitBreaker.class, "phase", Phase.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-        // Strata's own modules outside this package (a rate limiter's breaker) use the permit
-        // protocol through dev.strata.resilience.internal; it is not API.
-        BreakerPermits.install(new BreakerPermits.Access() {
-            @Override
-            public long acquire(CircuitBreaker breaker) {
-                return breaker.tryAcquirePermit();
-            }
-
-            @Override
-            public void succeeded(CircuitBreaker breaker, long permit, long durationNanos) {
-                breaker.onSuccess(permit, durationNanos);
-            }
-
-            @Override
-            public void failed(CircuitBreaker breaker, long permit, long durationNanos, Fault fault) {
-                breaker.onFailure(permit, durationNanos, fault);
-            }
-
-            @Override
-            public void release(CircuitBreaker breaker, long permit) {
-                breaker.releasePermission(permit);
-            }
-
-            @Override
-            public boolean measuresDuration(CircuitBreaker breaker) {
-                return breaker.measuresDuration();
-            }
-        });
-    }
-
-    /**
-     * Returned by {@link #tryAcquirePermit()} when the call is refused. Real permits are positive,
-     * so passing this value to the outcome methods records nothing.
-     */
-    static final long NOT_PERMITTED = 0L;
-
-    @SuppressWarnings("unused") // accessed through PHASE
-    private volatile Phase phase;
-    /** Numbers the periods; each phase gets the next one, so a permit names the period that issued it. */
-    private final AtomicLong generations = new AtomicLong();
-    private final AtomicInteger consecutiveFailures = new AtomicInteger();
-    private final LongAdder notPermitted = new LongAdder();
-    /** The outcome statistics of the CLOSED state; null in {@link Mode#CONSECUTIVE_FAILURES} mode. */
-    private final SlidingWindow window;
-
-    private CircuitBreaker(Builder b) {
-        this.name = b.name;
-        this.mode = b.mode;
-        this.failureThreshold = b.failureThreshold;
-        this.slowCallNanos = b.slowCallDuration == null ? Long.MAX_VALUE : b.slowCallDuration.toNanos();
-        this.halfOpenPermits = b.halfOpenPermits;
-        this.maxHalfOpenNanos = b.maxHalfOpenDuration.toNanos();
-        this.recordFault = b.recordFault;
-        this.clock = b.clock;
-        long openWaitNanos = b.openWait.toNanos();
-        long maxOpenWaitNanos = b.maxOpenWait == null ? Math.max(openWaitNanos, Duration.ofMinutes(5).toNanos())
-                : b.maxOpenWait.toNanos();
-        this.openWait = new OpenWait(openWaitNanos, b.openWaitMultiplier, maxOpenWaitNanos, b.openWaitJitter,
-                b.random != null ? b.random : new SplittableRandom());
-        this.thresholds = new WindowThresholds(b.minimumCalls, b.failureRateThreshold, b.slowCallRateThreshold, slowCallNanos);
-        this.events = new BreakerEvents(name, clock, b.events);
-        this.window = switch (mode) {
-            case CONSECUTIVE_FAILURES -> null;
-            case COUNT_WINDOW -> new CountWindow(b.windowSize, thresholds);
-            case TIME_WINDOW -> new TimeWindow(b.windowSize, clock, thresholds);
-        };
-        this.phase = newPhase(State.CLOSED, 0L, 0, 0);
+    private CircuitBreaker(BreakerConfig config) {
+        super(config);
     }
 
     /**
@@ -273,74 +170,6 @@ public final class CircuitBreaker {
     }
 
     /**
-     * Asks to run one logical call and returns a permit naming the period that admitted it, or
-     * {@link #NOT_PERMITTED} (counting a refused call) when the breaker is open, forced open, or
-     * half-open with every probe permit taken. The caller must then report exactly one of
-     * {@link #onSuccess(long, long)}, {@link #onFailure(long, long, Fault)} or
-     * {@link #releasePermission(long)} with that permit. An open breaker whose wait has elapsed
-     * moves to half-open here. Never blocks; allocation-free in {@code CLOSED} state.
-     */
-    long tryAcquirePermit() {
-        Phase p = phase;
-        switch (p.state) {
-            case CLOSED, DISABLED:
-                return p.generation;
-            case OPEN:
-                if (clock.nanoTime() - p.openUntilNanos < 0) {
-                    return refuse(p);
-                }
-                // In HALF_OPEN, openUntilNanos is when the period ends if its probes never answer.
-                Phase halfOpen = newPhase(State.HALF_OPEN, clock.nanoTime() + maxHalfOpenNanos, p.openings, halfOpenPermits);
-                if (transition(p, halfOpen, "open wait of " + Durations.format(p.openNanos) + " elapsed")) {
-                    return tryAcquireProbe(halfOpen);
-                }
-                return tryAcquirePermit(); // someone else moved it; decide on the new state
-            case HALF_OPEN:
-                return tryAcquireProbe(p);
-            default: // FORCED_OPEN
-                return refuse(p);
-        }
-    }
-
-    private long tryAcquireProbe(Phase p) {
-        AtomicInteger permits = p.permitsLeft;
-        for (int left = permits.get(); left > 0; left = permits.get()) {
-            if (permits.compareAndSet(left, left - 1)) {
-                p.probesInFlight.incrementAndGet();
-                return p.generation;
-            }
-        }
-        if (clock.nanoTime() - p.openUntilNanos >= 0) {
-            // Every probe permit is taken and none answered in time (a hung probe without a
-            // timeout, or one whose outcome was never reported): open again rather than refuse
-            // every caller for as long as the probe hangs. Its late outcome no longer counts.
-            open(p, p.openings + 1, "half-open for longer than maxHalfOpenDuration " + Durations.format(maxHalfOpenNanos)
-                    + " without every probe answering");
-        }
-        return refuse(p);
-    }
-
-    private long refuse(Phase p) {
-        notPermitted.increment();
-        if (events.publishesRefusals()) {
-            events.refused(p.state, remaining(p));
-        }
-        return NOT_PERMITTED;
-    }
-
-    /**
-     * Whether the logical call holding {@code permit} may start another attempt (a retry): only
-     * while the breaker is still in the CLOSED or DISABLED period that admitted it. Once the
-     * breaker has left that period (opened, even if its wait has already elapsed), the call is not
-     * an unofficial probe and must stop. A half-open probe gets exactly one attempt, whose outcome
-     * decides the probe, so this is false for a probe permit. Changes nothing, never blocks.
-     */
-    boolean permitsAnotherAttempt(long permit) {
-        Phase p = phase;
-        return p.generation == permit && (p.state == State.CLOSED || p.state == State.DISABLED);
-    }
-
-    /**
      * A read-only peek: whether a permission request made now could succeed. Changes nothing and
      * counts nothing. An open breaker whose wait has elapsed answers true (a probe is due), so a
      * retry loop deciding whether an admitted call may go on must ask
@@ -351,18 +180,9 @@ public final class CircuitBreaker {
         return switch (p.state) {
             case CLOSED, DISABLED -> true;
             case OPEN -> clock.nanoTime() - p.openUntilNanos >= 0;
-            case HALF_OPEN -> p.permitsLeft.get() > 0;
+            case HALF_OPEN -> p.hasProbePermit();
             case FORCED_OPEN -> false;
         };
-    }
-
-    /**
-     * Whether {@code permit} is a probe permit of the current half-open period, i.e. its call's
-     * outcome will decide between closing and opening again. Changes nothing, never blocks.
-     */
-    boolean isProbe(long permit) {
-        Phase p = phase;
-        return p.generation == permit && p.state == State.HALF_OPEN;
     }
 
     /**
@@ -375,48 +195,6 @@ public final class CircuitBreaker {
      */
     public void onSuccess(long durationNanos) {
         onSuccess(phase.generation, durationNanos);
-    }
-
-    /**
-     * Records the success of the logical call that {@link #tryAcquirePermit()} admitted with
-     * {@code permit}. It counts only in the period that issued the permit: in that CLOSED period it
-     * enters the window, in that HALF_OPEN period it decides its probe; once the breaker has moved
-     * on it is ignored. A success that took at least {@code slowCallDuration} counts as a slow
-     * call. Allocation-free in {@code CLOSED} state.
-     *
-     * @param permit what {@link #tryAcquirePermit()} returned for this call
-     * @param durationNanos how long the logical call took
-     */
-    void onSuccess(long permit, long durationNanos) {
-        Phase p = phase;
-        if (p.generation != permit) {
-            return; // a late outcome from an earlier period says nothing about the current one
-        }
-        switch (p.state) {
-            case CLOSED -> {
-                if (consecutiveFailures.get() != 0) {
-                    consecutiveFailures.set(0);
-                }
-                if (window != null && window.record(false, durationNanos >= slowCallNanos) && p == phase) {
-                    openFromClosed(p);
-                }
-            }
-            case HALF_OPEN -> {
-                if (!claimProbeOutcome(p)) {
-                    return;
-                }
-                if (durationNanos >= slowCallNanos) {
-                    // A probe that answers but too slowly says the dependency has not recovered.
-                    open(p, p.openings + 1, "probe was slow: " + Durations.format(durationNanos) + " >= "
-                            + Durations.format(slowCallNanos));
-                } else if (p.probeSuccesses.incrementAndGet() >= halfOpenPermits) {
-                    closeFromHalfOpen(p);
-                }
-            }
-            default -> {
-                // DISABLED counts nothing; OPEN and FORCED_OPEN issue no permits.
-            }
-        }
     }
 
     /**
@@ -434,55 +212,6 @@ public final class CircuitBreaker {
     }
 
     /**
-     * Records the failure of the logical call that {@link #tryAcquirePermit()} admitted with
-     * {@code permit}; like {@link #onSuccess(long, long)} it counts only in the period that issued
-     * the permit. Faults the {@code recordFault} predicate does not accept (by default client
-     * errors, validation and other application faults) release the permission without counting,
-     * as a cancelled call would.
-     *
-     * @param permit what {@link #tryAcquirePermit()} returned for this call
-     * @param durationNanos how long the logical call took
-     * @param fault the classified failure
-     */
-    void onFailure(long permit, long durationNanos, Fault fault) {
-        Objects.requireNonNull(fault, "fault");
-        boolean record;
-        try {
-            record = recordFault.test(fault);
-        } catch (RuntimeException | Error predicateFailed) {
-            releasePermission(permit); // a throwing predicate must not keep a half-open probe permit forever
-            throw predicateFailed;
-        }
-        if (!record) {
-            releasePermission(permit);
-            return;
-        }
-        Phase p = phase;
-        if (p.generation != permit) {
-            return; // late outcome from an earlier period (see onSuccess)
-        }
-        switch (p.state) {
-            case CLOSED -> {
-                int inARow = consecutiveFailures.incrementAndGet();
-                boolean open = window == null
-                        ? inARow >= failureThreshold
-                        : window.record(true, durationNanos >= slowCallNanos);
-                if (open && p == phase) {
-                    openFromClosed(p);
-                }
-            }
-            case HALF_OPEN -> {
-                if (claimProbeOutcome(p)) {
-                    open(p, p.openings + 1, "probe failed: " + fault);
-                }
-            }
-            default -> {
-                // DISABLED counts nothing; OPEN and FORCED_OPEN issue no permits.
-            }
-        }
-    }
-
-    /**
      * Gives back a permission without an outcome to count, e.g. when the call was cancelled
      * before it could succeed or fail, attributed to the period current now. In half-open state a
      * probe permit becomes available to another caller.
@@ -491,103 +220,19 @@ public final class CircuitBreaker {
         releasePermission(phase.generation);
     }
 
-    /**
-     * Gives back the permission {@code permit} without an outcome to count. When it was a probe
-     * permit of the still-current half-open period, the permit becomes available to another
-     * caller; otherwise nothing changes.
-     *
-     * @param permit what {@link #tryAcquirePermit()} returned for this call
-     */
-    void releasePermission(long permit) {
-        Phase p = phase;
-        if (p.generation == permit && p.state == State.HALF_OPEN && claimProbeOutcome(p)) {
-            p.permitsLeft.incrementAndGet();
-        }
-    }
-
-    /** Matches an outcome to a probe in flight; false when more outcomes arrive than probes were admitted. */
-    private static boolean claimProbeOutcome(Phase p) {
-        AtomicInteger inFlight = p.probesInFlight;
-        for (int n = inFlight.get(); n > 0; n = inFlight.get()) {
-            if (inFlight.compareAndSet(n, n - 1)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void openFromClosed(Phase p) {
-        String reason = window == null
-                ? consecutiveFailures.get() + " consecutive failures >= " + failureThreshold
-                : thresholds.reason(window.snapshot(State.CLOSED, 0L, consecutiveFailures.get()));
-        open(p, 1, reason);
-    }
-
-    private void closeFromHalfOpen(Phase p) {
-        // The window is unused while half-open; clear it before publishing CLOSED so the new
-        // period starts empty.
-        clearCounters();
-        transition(p, newPhase(State.CLOSED, 0L, 0, 0), halfOpenPermits == 1 ? "probe succeeded" : "all " + halfOpenPermits + " probes succeeded");
-    }
-
-    private void open(Phase from, int openings, String reason) {
-        long wait = openWait.forOpening(openings);
-        Phase opened = newPhase(State.OPEN, clock.nanoTime() + wait, openings, 0);
-        opened.openNanos = wait;
-        transition(from, opened, reason);
-    }
-
-    private boolean transition(Phase from, Phase to, String reason) {
-        if (!PHASE.compareAndSet(this, from, to)) {
-            return false;
-        }
-        if (to.state == State.CLOSED) {
-            consecutiveFailures.set(0);
-        }
-        events.stateChanged(from.state, to.state, reason, to.openNanos);
-        return true;
-    }
-
-    private void force(Phase to, String reason) {
-        for (;;) {
-            Phase p = phase;
-            if (p.state == to.state) {
-                if (to.state == State.CLOSED) {
-                    // A reset of a closed breaker clears counters but stays in the same period,
-                    // so calls in flight keep their permits valid.
-                    clearCounters();
-                }
-                return; // already there: no event, no change
-            }
-            if (to.state == State.CLOSED) {
-                clearCounters();
-            }
-            if (transition(p, to, reason)) {
-                return;
-            }
-        }
-    }
-
-    private void clearCounters() {
-        consecutiveFailures.set(0);
-        if (window != null) {
-            window.clear();
-        }
-    }
-
     /** Refuses every call until {@link #reset()}, whatever the outcomes say. */
     public void forceOpen() {
-        force(newPhase(State.FORCED_OPEN, 0L, 0, 0), "forced open");
+        force(State.FORCED_OPEN, "forced open");
     }
 
     /** Permits every call and counts nothing until {@link #reset()}. */
     public void disable() {
-        force(newPhase(State.DISABLED, 0L, 0, 0), "disabled");
+        force(State.DISABLED, "disabled");
     }
 
     /** Back to {@code CLOSED} with an empty window and the open wait back at its base value. */
     public void reset() {
-        force(newPhase(State.CLOSED, 0L, 0, 0), "reset");
+        force(State.CLOSED, "reset");
     }
 
     /**
@@ -603,26 +248,12 @@ public final class CircuitBreaker {
      * the wait has elapsed, {@link Long#MAX_VALUE} when forced open.
      */
     public long remainingOpenNanos() {
-        return remaining(phase);
-    }
-
-    private long remaining(Phase p) {
-        return switch (p.state) {
-            case OPEN -> Math.max(0L, p.openUntilNanos - clock.nanoTime());
-            case FORCED_OPEN -> Long.MAX_VALUE;
-            default -> 0L;
-        };
+        return phase.remainingOpenNanos(clock);
     }
 
     /** A snapshot of the statistics; allocates, meant for dashboards and tests, not the hot path. */
     public Metrics metrics() {
-        State state = phase.state;
-        long refused = notPermitted.sum();
-        int inARow = consecutiveFailures.get();
-        if (window == null) {
-            return new Metrics(state, 0.0, 0.0, 0, 0, 0, refused, inARow);
-        }
-        return window.snapshot(state, refused, inARow);
+        return statistics();
     }
 
     /**
@@ -656,48 +287,9 @@ public final class CircuitBreaker {
         return result;
     }
 
-    /**
-     * Whether the durations passed to {@link #onSuccess} and {@link #onFailure} are used, i.e. a
-     * slow-call duration is configured. When false, callers may pass 0 and skip reading the clock.
-     */
-    boolean measuresDuration() {
-        return slowCallNanos != Long.MAX_VALUE;
-    }
-
     @Override
     public String toString() {
         return "CircuitBreaker[" + name + ", " + phase.state + ", " + mode + "]";
-    }
-
-    // ---------------------------------------------------------------------------------------
-
-    private Phase newPhase(State state, long openUntilNanos, int openings, int permits) {
-        return new Phase(generations.incrementAndGet(), state, openUntilNanos, openings, permits);
-    }
-
-    /** One period of the state machine; replaced (never mutated in its state) on each transition. */
-    private static final class Phase {
-        /** Unique per breaker and positive; the permit handed to the calls this period admits. */
-        final long generation;
-        final State state;
-        final long openUntilNanos;
-        /** Consecutive openings without a close in between; drives the wait growth. */
-        final int openings;
-        final AtomicInteger permitsLeft;
-        final AtomicInteger probesInFlight;
-        final AtomicInteger probeSuccesses;
-        long openNanos; // set before publication through the CAS
-
-        Phase(long generation, State state, long openUntilNanos, int openings, int permits) {
-            this.generation = generation;
-            this.state = state;
-            this.openUntilNanos = openUntilNanos;
-            this.openings = openings;
-            boolean halfOpen = state == State.HALF_OPEN;
-            this.permitsLeft = halfOpen ? new AtomicInteger(permits) : null;
-            this.probesInFlight = halfOpen ? new AtomicInteger() : null;
-            this.probeSuccesses = halfOpen ? new AtomicInteger() : null;
-        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -711,28 +303,10 @@ public final class CircuitBreaker {
      * recorded when retryable or on the REMOTE, NETWORK or RESOURCE layer (never APPLICATION),
      * system clock, root event bus.
      */
-    public static final class Builder {
-        private final String name;
-        private Mode mode = Mode.COUNT_WINDOW;
-        private int failureThreshold = 5;
-        private int windowSize = 100;
-        private Integer minimumCalls;
-        private double failureRateThreshold = 0.5;
-        private Duration slowCallDuration;
-        private double slowCallRateThreshold = 1.0;
-        private int halfOpenPermits = 1;
-        private Duration openWait = Duration.ofSeconds(30);
-        private double openWaitMultiplier = 1.0;
-        private Duration maxOpenWait;
-        private Duration maxHalfOpenDuration = Duration.ofSeconds(60);
-        private double openWaitJitter;
-        private Predicate<Fault> recordFault = Builder::recordedByDefault;
-        private Clock clock = Clock.system();
-        private EventBus events = EventBus.root();
-        private RandomGenerator random;
+    public static final class Builder extends BreakerSettings {
 
         private Builder(String name) {
-            this.name = Require.notBlank("name", name);
+            super(name);
         }
 
         /** The default {@code recordFault}: retryable faults and any REMOTE, NETWORK or RESOURCE fault, never APPLICATION. */
@@ -744,142 +318,19 @@ public final class CircuitBreaker {
             return fault.retryable() || layer == Layer.REMOTE || layer == Layer.NETWORK || layer == Layer.RESOURCE;
         }
 
-        /** How the breaker decides to open; default {@link Mode#COUNT_WINDOW}. */
-        public Builder mode(Mode mode) {
-            this.mode = Require.nonNull("mode", mode);
-            return this;
-        }
-
-        /** Failures in a row that open the breaker in {@link Mode#CONSECUTIVE_FAILURES} mode, 1..10000; default 5. */
-        public Builder failureThreshold(int failureThreshold) {
-            this.failureThreshold = failureThreshold;
-            return this;
-        }
-
-        /** Calls (count window, 1..100000) or seconds (time window, 1..3600) in the window; default 100. */
-        public Builder windowSize(int windowSize) {
-            this.windowSize = windowSize;
-            return this;
-        }
-
-        /** Calls needed in the window before rates apply, 1..windowSize for a count window; default min(10, windowSize). */
-        public Builder minimumCalls(int minimumCalls) {
-            this.minimumCalls = minimumCalls;
-            return this;
-        }
-
-        /** Failure rate (0.001..1) at or above which the breaker opens; default 0.5. */
-        public Builder failureRateThreshold(double failureRateThreshold) {
-            this.failureRateThreshold = failureRateThreshold;
-            return this;
-        }
-
-        /** A call taking at least this long is slow (1 ms..1 h); window modes only; default off. */
-        public Builder slowCallDuration(Duration slowCallDuration) {
-            this.slowCallDuration = slowCallDuration;
-            return this;
-        }
-
-        /** Slow-call rate (0.001..1) at or above which the breaker opens; default 1.0. */
-        public Builder slowCallRateThreshold(double slowCallRateThreshold) {
-            this.slowCallRateThreshold = slowCallRateThreshold;
-            return this;
-        }
-
-        /** Concurrent probes in half-open state, 1..1000; default 1. */
-        public Builder halfOpenPermits(int halfOpenPermits) {
-            this.halfOpenPermits = halfOpenPermits;
-            return this;
-        }
-
-        /** How long the breaker stays open before a probe, 1 ms..1 h; default 30 s. */
-        public Builder openWait(Duration openWait) {
-            this.openWait = openWait;
-            return this;
-        }
-
-        /** Growth of the open wait after each failed probe, 1..10; default 1 (no growth). */
-        public Builder openWaitMultiplier(double openWaitMultiplier) {
-            this.openWaitMultiplier = openWaitMultiplier;
-            return this;
-        }
-
-        /**
-         * How long the breaker may stay half-open while its probes have not all answered, 1ms..1 day
-         * (default 60 s). Then the next permission request opens it again (a new open wait, then a
-         * new probe), so a probe that hangs without a timeout cannot refuse every caller forever.
-         */
-        public Builder maxHalfOpenDuration(Duration maxHalfOpenDuration) {
-            this.maxHalfOpenDuration = Require.nonNull("maxHalfOpenDuration", maxHalfOpenDuration);
-            return this;
-        }
-
-        /** Cap of the grown open wait, openWait..24 h; default max(openWait, 5 min). */
-        public Builder maxOpenWait(Duration maxOpenWait) {
-            this.maxOpenWait = maxOpenWait;
-            return this;
-        }
-
-        /** Fraction (0..1) by which each open wait is randomly shortened; default 0. */
-        public Builder openWaitJitter(double openWaitJitter) {
-            this.openWaitJitter = openWaitJitter;
-            return this;
-        }
+        // The other setters and the validation are in BreakerSettings; each returns this Builder.
 
         /** Which faults count as failures; others release the permission uncounted. */
         public Builder recordFault(Predicate<Fault> recordFault) {
-            this.recordFault = Require.nonNull("recordFault", recordFault);
-            return this;
-        }
-
-        /** The time source; default the system clock. */
-        public Builder clock(Clock clock) {
-            this.clock = Require.nonNull("clock", clock);
-            return this;
-        }
-
-        /** Where transition and rejection events go; default {@link EventBus#root()}. */
-        public Builder events(EventBus events) {
-            this.events = Require.nonNull("events", events);
-            return this;
-        }
-
-        /** The random source for open-wait jitter (seed it for reproducible tests); default a fresh {@link SplittableRandom}. */
-        public Builder random(RandomGenerator random) {
-            this.random = Require.nonNull("random", random);
+            // Declared here, not in BreakerSettings: a bridge has no generic signature, so the
+            // Builder would show a raw Predicate to reflection and javap.
+            setRecordFault(recordFault);
             return this;
         }
 
         /** Validates the configuration and builds the breaker. */
         public CircuitBreaker build() {
-            Require.between("failureThreshold", failureThreshold, 1, 10_000);
-            if (mode == Mode.TIME_WINDOW) {
-                Require.between("windowSize", windowSize, 1, 3600);
-            } else {
-                Require.between("windowSize", windowSize, 1, 100_000);
-            }
-            if (minimumCalls == null) {
-                minimumCalls = mode == Mode.COUNT_WINDOW ? Math.min(10, windowSize) : 10;
-            }
-            Require.between("minimumCalls", minimumCalls, 1, mode == Mode.COUNT_WINDOW ? windowSize : 1_000_000);
-            Require.between("failureRateThreshold", failureRateThreshold, 0.001, 1.0);
-            Require.between("slowCallRateThreshold", slowCallRateThreshold, 0.001, 1.0);
-            if (slowCallDuration != null) {
-                if (mode == Mode.CONSECUTIVE_FAILURES) {
-                    throw new IllegalArgumentException("slowCallDuration: " + Durations.format(slowCallDuration)
-                            + " is not allowed in CONSECUTIVE_FAILURES mode; allowed in COUNT_WINDOW and TIME_WINDOW");
-                }
-                Require.between("slowCallDuration", slowCallDuration, Duration.ofMillis(1), Duration.ofHours(1));
-            }
-            Require.between("halfOpenPermits", halfOpenPermits, 1, 1000);
-            Require.between("openWait", openWait, Duration.ofMillis(1), Duration.ofHours(1));
-            Require.between("openWaitMultiplier", openWaitMultiplier, 1.0, 10.0);
-            if (maxOpenWait != null) {
-                Require.between("maxOpenWait", maxOpenWait, openWait, Duration.ofHours(24));
-            }
-            Require.between("openWaitJitter", openWaitJitter, 0.0, 1.0);
-            Require.between("maxHalfOpenDuration", maxHalfOpenDuration, Duration.ofMillis(1), Duration.ofDays(1));
-            return new CircuitBreaker(this);
+            return new CircuitBreaker(validated());
         }
     }
 }
