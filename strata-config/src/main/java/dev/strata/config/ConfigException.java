@@ -13,7 +13,12 @@ public final class ConfigException extends InvalidConfigurationException {
 
     private final transient List<ConfigProblem> located;
 
-    ConfigException(List<ConfigProblem> problems) {
+    /**
+     * The exception for {@code problems}, rendered one per line in the given order. Public so that a
+     * front end that feeds the loader from its own sources (the Spring Boot starter maps its
+     * generated lines back to {@code application.yml}) reports with the same type and wording.
+     */
+    public ConfigException(List<ConfigProblem> problems) {
         super(problems.stream().map(p -> new Problem(p.key(), p.message())).toList(), render(problems));
         this.located = List.copyOf(problems);
     }

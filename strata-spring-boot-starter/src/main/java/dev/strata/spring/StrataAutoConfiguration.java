@@ -1,0 +1,68 @@
+package dev.strata.spring;
+
+import dev.strata.application.Strata;
+import dev.strata.config.LoadedConfig;
+import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+
+/**
+ * The one {@link Strata} runtime of the application, built from the {@code strata.*} keys (and
+ * {@code strata.config-file}) by strata-config, with a {@link StrataLifecycle} that starts and
+ * stops it with the context, and a {@code DataSource} bean per JDBC dependency. Switched off by
+ * {@code strata.spring.enabled=false}.
+ *
+ * <p>Graceful shutdown in Spring: readiness turns down and the web server drains before the
+ * runtime stops, so the runtime's own pause ({@code strata.shutdown.pause}) defaults to 0 here
+ * (it would only add a wait after the server closed); set it to keep one. The runtime's budget
+ * ({@code strata.shutdown.budget}) is capped at {@code spring.lifecycle.timeout-per-shutdown-phase}
+ * (default 30 s), so Spring never abandons the phase while pools are still draining.
+ */
+@AutoConfiguration(beforeName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
+@ConditionalOnBooleanProperty(name = "strata.spring.enabled", matchIfMissing = true)
+@Import(StrataBeanRegistrar.class)
+public class StrataAutoConfiguration {
+
+    /** The runtime, built (validated) but not started; {@link StrataLifecycle} starts it. */
+    @Bean
+    public Strata strata(LoadedConfig config, Environment environment, ObjectProvider<StrataBuilderCustomizer> customizers) {
+        Strata.Builder builder = config.builder();
+        Duration pause = config.root().find("shutdown.pause", Duration.class).orElse(Duration.ZERO);
+        Duration budget = config.root().get("shutdown.budget", Duration.class);
+        Duration phase = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
+                Duration.ofSeconds(30));
+        if (phase.compareTo(budget) < 0 && !phase.isZero() && !phase.isNegative()) {
+            budget = phase;
+        }
+        builder.shutdown(pause, budget);
+        customizers.orderedStream().forEach(c -> c.customize(builder));
+        return builder.build();
+    }
+
+    /** Checks and proxies {@link StrataCall} methods; static, as a post-processor must be. */
+    @Bean
+    public static StrataCallPostProcessor strataCallPostProcessor(ObjectProvider<LoadedConfig> config,
+                                                                  ObjectProvider<Strata> strata) {
+        return new StrataCallPostProcessor(config, strata);
+    }
+
+    /** MDC into attempt threads, when SLF4J is present. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnClass(name = "org.slf4j.MDC")
+    static class Mdc {
+        @Bean
+        MdcPropagation strataMdcPropagation() {
+            return new MdcPropagation();
+        }
+    }
+
+    /** Starts the runtime before the web server, stops it after the server drained. */
+    @Bean
+    public StrataLifecycle strataLifecycle(Strata strata) {
+        return new StrataLifecycle(strata);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.strata.spring;
+
+import dev.strata.application.Strata;
+
+/**
+ * Adds what configuration cannot say (attachment factories, liveness checks, an event bus) to the
+ * runtime's builder before the starter builds the one {@link Strata} bean. Declare beans of this
+ * type; all are applied, in {@code @Order}.
+ */
+@FunctionalInterface
+public interface StrataBuilderCustomizer {
+
+    /** Changes {@code builder}; called once, before {@link Strata.Builder#build()}. */
+    void customize(Strata.Builder builder);
+}

@@ -1,0 +1,22 @@
+package dev.strata.spring;
+
+import dev.strata.application.Strata;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.context.annotation.Bean;
+
+/** Registers {@link StrataEndpoint} when the actuator is present and the endpoint is exposed. */
+@AutoConfiguration(after = StrataAutoConfiguration.class)
+@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+@ConditionalOnBean(Strata.class)
+public class StrataEndpointAutoConfiguration {
+
+    /** {@code /actuator/strata} and {@code /actuator/strata/diagnosis}. */
+    @Bean
+    @ConditionalOnAvailableEndpoint
+    public StrataEndpoint strataEndpoint(Strata strata, StrataLifecycle lifecycle) {
+        return new StrataEndpoint(strata, lifecycle);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.strata.spring;
+
+import dev.strata.application.Strata;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.restclient.RestClientCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.client.RestClient;
+
+/**
+ * Every {@code RestClient.Builder} from the context routes the requests to a configured HTTP
+ * dependency ({@code strata.dependencies.<name>.http.base_url}) through its {@code StrataHttpClient}
+ * ({@link StrataRestClientRouting}); switch off with {@code strata.spring.rest-client=false}.
+ */
+@AutoConfiguration(after = StrataAutoConfiguration.class,
+        beforeName = "org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration")
+@ConditionalOnClass({RestClient.class, RestClientCustomizer.class})
+@ConditionalOnBean(Strata.class)
+@org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty(name = "strata.spring.rest-client",
+        matchIfMissing = true)
+public class StrataRestClientAutoConfiguration {
+
+    /** Adds {@link StrataRestClientRouting} to every builder. */
+    @Bean
+    public RestClientCustomizer strataRestClientCustomizer(Strata strata) {
+        StrataRestClientRouting routing = new StrataRestClientRouting(strata);
+        return builder -> builder.requestInterceptor(routing);
+    }
+}
