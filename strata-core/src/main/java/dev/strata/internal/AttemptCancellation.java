@@ -1,6 +1,8 @@
 package dev.strata.internal;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -12,36 +14,83 @@ import java.util.concurrent.locks.LockSupport;
  * and with it a pooled connection: a slow database would get a reconnect storm on top.
  *
  * <p>With nothing registered, abandoning interrupts at once, as before. Not API: shared by the
- * resilience and resource packages.
+ * resilience and resource packages. A bounded attempt extends this class, so entering one
+ * allocates nothing of its own.
+ *
+ * <p>Where the attempt running on a thread is found: a fixed table of slots, each attempt in one
+ * of a few slots chosen by its thread's id, not a thread-local. Every bounded attempt runs on a
+ * new virtual thread, and its first thread-local value costs that thread a map (160 bytes per
+ * attempt); a slot costs one CAS to take and one store to free. Only when all of a thread's
+ * slots are taken (thousands of attempts in flight) does the attempt fall back to a thread-local.
  */
-public final class AttemptCancellation {
+public class AttemptCancellation {
 
     /** How long a cancelled operation gets to end before its thread is interrupted after all. */
     public static final Duration GRACE = Duration.ofMillis(500);
 
-    private static final ThreadLocal<AttemptCancellation> CURRENT = new ThreadLocal<>();
+    private static final int SLOTS = 4096; // a power of two; 16 KB with compressed references
+    private static final int PROBES = 8;
+    private static final AtomicReferenceArray<AttemptCancellation> RUNNING = new AtomicReferenceArray<>(SLOTS);
+    private static final ThreadLocal<AttemptCancellation> OVERFLOW = new ThreadLocal<>();
+    /** Attempts in the thread-local now; the look-up consults it only when this is not zero. */
+    private static final AtomicInteger OVERFLOWING = new AtomicInteger();
+    private static final int NOWHERE = -1;
+    private static final int IN_OVERFLOW = -2;
 
     private Thread thread;
+    private int slot = NOWHERE; // this attempt's index in RUNNING, or NOWHERE, or IN_OVERFLOW
     private Runnable canceller; // guarded by this
     private boolean abandoned; // guarded by this
     private boolean finished; // guarded by this
 
     /** The cancellation of the attempt running on this thread, or null outside a bounded attempt. */
     public static AttemptCancellation current() {
-        return CURRENT.get();
+        Thread me = Thread.currentThread();
+        int home = home(me);
+        for (int i = 0; i < PROBES; i++) {
+            AttemptCancellation running = RUNNING.get((home + i) & (SLOTS - 1));
+            if (running != null && running.thread == me) {
+                return running; // its thread field was written before the slot was taken
+            }
+        }
+        return OVERFLOWING.get() == 0 ? null : OVERFLOW.get();
+    }
+
+    /** The first slot of {@code thread}'s attempts: its id mixed, as virtual thread ids are consecutive. */
+    private static int home(Thread thread) {
+        return (int) ((thread.threadId() * 0x9E3779B97F4A7C15L) >>> 52);
     }
 
     /** Called on the attempt's thread when it starts. */
     public void enter() {
+        Thread me = Thread.currentThread();
         synchronized (this) {
-            thread = Thread.currentThread();
+            thread = me;
         }
-        CURRENT.set(this);
+        int home = home(me);
+        for (int i = 0; i < PROBES; i++) {
+            int index = (home + i) & (SLOTS - 1);
+            if (RUNNING.get(index) == null && RUNNING.compareAndSet(index, null, this)) {
+                slot = index;
+                return;
+            }
+        }
+        slot = IN_OVERFLOW;
+        OVERFLOWING.incrementAndGet();
+        OVERFLOW.set(this);
     }
 
     /** Called on the attempt's thread when it ends, whatever happened. */
     public void exit() {
-        CURRENT.remove();
+        if (slot >= 0) {
+            RUNNING.set(slot, null);
+        } else if (slot == IN_OVERFLOW) {
+            if (OVERFLOW.get() == this) {
+                OVERFLOW.remove();
+            }
+            OVERFLOWING.decrementAndGet();
+        }
+        slot = NOWHERE;
         synchronized (this) {
             finished = true;
             canceller = null;

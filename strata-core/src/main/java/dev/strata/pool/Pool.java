@@ -336,7 +336,7 @@ public final class Pool<R> implements AutoCloseable {
             entry.leakReported = false;
             entry.borrowSite = new Throwable("acquired here");
         }
-        entry.borrowed = true;
+        entry.markBorrowed();
         return new Lease<>(this, entry, unverifiedIdleNanos);
     }
 
@@ -362,8 +362,7 @@ public final class Pool<R> implements AutoCloseable {
     // ---------------------------------------------------------------- release
 
     void release(PoolEntry<R> entry, Fault brokenBy) {
-        entry.borrowed = false;
-        entry.borrowSite = null;
+        entry.markUnborrowed();
         metrics.released();
         try {
             if (closed) {
@@ -377,8 +376,7 @@ public final class Pool<R> implements AutoCloseable {
                 if (entry.retirementDue(now)) {
                     retire(entry, EvictionReason.MAX_LIFETIME);
                 } else {
-                    entry.lastReturnedNanos = now;
-                    entry.lastVerifiedNanos = now;
+                    entry.markReturned(now);
                     handOffOrIdle(entry);
                 }
             }

@@ -38,11 +38,16 @@ final class PoolEntries<R> {
         if (n == 0) {
             return null;
         }
-        int first = (int) (Thread.currentThread().threadId() % n);
-        for (int i = 0; i < n; i++) {
-            PoolEntry<R> entry = snapshot[(first + i) % n];
+        // One division per borrow, not one per step (a 64-bit division costs tens of cycles), and
+        // the thread id mixed first: consecutive ids would otherwise start at neighbouring entries.
+        int i = (int) ((Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L >>> 33) % n);
+        for (int left = n; left > 0; left--) {
+            PoolEntry<R> entry = snapshot[i];
             if (entry.state() == PoolEntry.IDLE && entry.claim(PoolEntry.IDLE, PoolEntry.IN_USE)) {
                 return entry;
+            }
+            if (++i == n) {
+                i = 0;
             }
         }
         return null;

@@ -8,17 +8,24 @@ import java.lang.invoke.VarHandle;
  * take no lock and allocate nothing here. Idle, in use, reserved by the housekeeper (a keepalive
  * ping, a retirement) or removed.
  */
-final class PoolEntry<R> {
+final class PoolEntry<R> extends PoolEntryPadding {
     static final int IDLE = 0;
     static final int IN_USE = 1;
     /** Taken by the housekeeper for a keepalive ping or retirement. */
     static final int RESERVED = 2;
     static final int REMOVED = 3;
     private static final VarHandle STATE;
+    private static final VarHandle BORROWED;
+    private static final VarHandle LAST_RETURNED;
+    private static final VarHandle LAST_VERIFIED;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(PoolEntry.class, "state", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(PoolEntry.class, "state", int.class);
+            BORROWED = lookup.findVarHandle(PoolEntry.class, "borrowed", boolean.class);
+            LAST_RETURNED = lookup.findVarHandle(PoolEntry.class, "lastReturnedNanos", long.class);
+            LAST_VERIFIED = lookup.findVarHandle(PoolEntry.class, "lastVerifiedNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -50,6 +57,36 @@ final class PoolEntry<R> {
 
     int state() {
         return state;
+    }
+
+    /**
+     * Marks the entry lent out. A release store, not a volatile one: the borrower's claim CAS already
+     * ordered it, and the only other reader (the housekeeper's leak scan) tolerates a late view.
+     */
+    void markBorrowed() {
+        BORROWED.setRelease(this, true);
+    }
+
+    /**
+     * Marks the entry back from its borrower. Release stores (see {@link #markReturned}); the
+     * borrow site is set only with leak detection on, so it is cleared only then.
+     */
+    void markUnborrowed() {
+        BORROWED.setRelease(this, false);
+        if (borrowSite != null) {
+            borrowSite = null;
+        }
+    }
+
+    /**
+     * Records a healthy return at {@code now}, before {@link #makeIdle()}. Release stores: the
+     * volatile write of the idle state that follows publishes them to the next borrower (who
+     * reads that state first), so each needs no fence of its own (x86 pays a full fence per
+     * volatile store, and a borrow-and-return made five of them).
+     */
+    void markReturned(long now) {
+        LAST_RETURNED.setRelease(this, now);
+        LAST_VERIFIED.setRelease(this, now);
     }
 
     void makeIdle() {

@@ -52,6 +52,15 @@ final class WaitHistogram {
         return Duration.ofNanos(max.get());
     }
 
+    /** How many values were recorded. */
+    long count() {
+        long total = 0;
+        for (LongAdder bucket : buckets) {
+            total += bucket.sum();
+        }
+        return total;
+    }
+
     Duration max() {
         return Duration.ofNanos(max.get());
     }

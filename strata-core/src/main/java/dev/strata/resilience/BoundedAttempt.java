@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * caller is released at once. The deadline and call context are re-entered on the attempt's
  * thread so nested layers still see them.
  */
-final class BoundedAttempt<T> implements Runnable {
+final class BoundedAttempt<T> extends AttemptCancellation implements Runnable {
 
     private static final ThreadFactory THREADS = Thread.ofVirtual().name("strata-attempt-", 0).factory();
 
@@ -33,7 +33,6 @@ final class BoundedAttempt<T> implements Runnable {
     /** The caller's tracing context, null when no propagator is registered. */
     private final Object[] propagated;
     private final AtomicInteger state = new AtomicInteger(RUNNING);
-    private final AttemptCancellation cancellation = new AttemptCancellation();
     private Thread thread;
     // Written before the state becomes DONE and read after, so the atomic publishes them.
     private T value;
@@ -64,13 +63,13 @@ final class BoundedAttempt<T> implements Runnable {
         Deadline.Scope contextScope = context == null ? null : context.enter();
         BreakerHold.adopt(heldBreakers);
         AutoCloseable[] attached = dev.strata.observe.ContextPropagation.attach(propagated);
-        cancellation.enter();
+        enter(); // this attempt is its own cancellation: nothing allocated for it
         try {
             value = body.call();
         } catch (Throwable t) {
             failure = t;
         } finally {
-            cancellation.exit();
+            exit();
             dev.strata.observe.ContextPropagation.detach(attached);
             BreakerHold.release(heldBreakers);
             if (contextScope != null) {
@@ -128,7 +127,7 @@ final class BoundedAttempt<T> implements Runnable {
      */
     boolean abandon() {
         if (state.compareAndSet(RUNNING, ABANDONED)) {
-            cancellation.abandon(thread); // cancels a registered JDBC statement first; interrupts as the last resort
+            abandon(thread); // cancels a registered JDBC statement first; interrupts as the last resort
             return true;
         }
         return false;

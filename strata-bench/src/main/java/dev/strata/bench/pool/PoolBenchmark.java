@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@code getConnection()} + {@code close()} throughput of StrataDataSource against HikariCP, both
- * pools of 16 over a driver that does nothing, at 1, 2, 8 and 32 threads. Same JVM run, same
+ * pools of 16 over a driver that does nothing, at 1, 2, 8, 32 and 64 threads. Same JVM run, same
  * settings where they have one: no leak detection, 1 s acquisition timeout, pool kept full.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -107,6 +107,12 @@ public class PoolBenchmark {
     @Benchmark
     @Threads(32)
     public Connection threads32() throws SQLException {
+        return cycle(dataSource);
+    }
+
+    @Benchmark
+    @Threads(64)
+    public Connection threads64() throws SQLException {
         return cycle(dataSource);
     }
 }
