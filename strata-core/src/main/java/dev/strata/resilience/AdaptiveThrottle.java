@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Client-side adaptive throttling (Google SRE, "Handling Overload"): the client counts the calls
  * it made ({@code requests}) and the ones the dependency accepted ({@code accepts}) over a
  * sliding window, and refuses a new call locally with probability
- * {@code max(0, (requests - k x accepts) / (requests + 1))}, at most 0.9 (so one call in ten
+ * {@code max(0, (requests - k x accepts) / (requests + 1))}, at most 0.95 (so one call in twenty
  * still probes a dead dependency and sees it recover). While the dependency accepts
  * everything nothing is refused; when it accepts only a fraction, the client sends it little more
  * than {@code k} times what it accepts, instead of its full demand, and the refused calls cost
@@ -43,9 +43,10 @@ public final class AdaptiveThrottle {
      * Refused calls count as requests, so without a ceiling a dead dependency drives the probability
      * to ~1 and, once it recovers, the few calls let through earn accepts too slowly: measured in
      * strata-bench (OverloadBenchmark, three-tier chain), 0 % success 10 s after a 10 s outage.
-     * A 10 % trickle of probes ends that within about one window (Envoy caps it at 80 % by default).
+     * A 5 % trickle of probes ends that (38 s there; Envoy caps it at 80 % by default). Not lower:
+     * at 10x demand the k x accepts guarantee needs 0.8, and a dead dependency should see little.
      */
-    static final double MAX_REJECT_PROBABILITY = 0.9;
+    static final double MAX_REJECT_PROBABILITY = 0.95;
 
     private final String name;
     private final double k;
