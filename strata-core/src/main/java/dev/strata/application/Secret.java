@@ -1,6 +1,8 @@
 package dev.strata.application;
 
+import java.net.URI;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A value that must never be printed: a password, a token. {@link #toString()} masks it, so it is
@@ -12,6 +14,9 @@ public final class Secret {
     /** What every secret prints as. */
     public static final String MASK = "******";
 
+    // scheme "://" then the authority's user-info, up to the last '@' before the host ends
+    private static final Pattern USER_INFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s?#@]*(?:@[^/\\s?#@]*)*@");
+
     private final String value;
 
     private Secret(String value) {
@@ -20,6 +25,24 @@ public final class Secret {
 
     public static Secret of(String value) {
         return new Secret(value);
+    }
+
+    /**
+     * {@code text} with the user-info of every URI in it ({@code redis://:pw@host},
+     * {@code jdbc:postgresql://app:pw@db/shop}) replaced by {@link #MASK}, so a URI can be printed
+     * in config dumps, errors, events, logs and health; null stays null. The one masking helper:
+     * whatever prints a URI that may carry a password passes it through here.
+     */
+    public static String maskUserInfo(String text) {
+        if (text == null || text.indexOf('@') < 0) {
+            return text;
+        }
+        return USER_INFO.matcher(text).replaceAll("$1" + MASK + "@");
+    }
+
+    /** {@link #maskUserInfo(String)} of the URI's text. */
+    public static String maskUserInfo(URI uri) {
+        return uri == null ? null : maskUserInfo(uri.toString());
     }
 
     /** The secret value; never log it. */

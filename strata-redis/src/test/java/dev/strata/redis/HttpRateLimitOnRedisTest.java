@@ -65,29 +65,25 @@ class HttpRateLimitOnRedisTest {
     }
 
     @Test
-    void aSlowRedisIsAbandonedAtTheDecisionTimeoutAndTheRequestFailsOpen() throws Exception {
+    void aSlowRedisIsGivenUpAtTheLimiterTimeoutAndItsFallbackDecidesWithinTheEdgeBound() throws Exception {
         try (ChaosProxy proxy = ChaosProxy.start("redis", new InetSocketAddress("127.0.0.1", redis.port))) {
             RedisRateLimiter shared = RedisRateLimiter.builder("slow-" + System.nanoTime(), redis.connect(proxy.port()))
                     .limit(100, Duration.ofMinutes(1)).timeout(Duration.ofMillis(20)).events(quiet).build();
             HttpRateLimit limit = HttpRateLimit.builder(shared).decisionTimeout(Duration.ofMillis(50)).events(quiet).build();
             assertThat(shared.tryAcquire("warm-up")).isTrue(); // connection and script loaded
-            // the limiter now gives up at 20 ms and decides by its fallback: the edge does not fail open
-            proxy.addToxic(Toxic.latency(Direction.DOWNSTREAM, 1_000, 0));
-            assertThat(limit.check("203.0.113.9", (n, v) -> { })).isEqualTo(HttpRateLimit.Outcome.ALLOWED);
-            assertThat(shared.fallbackDecisions()).isEqualTo(1);
-            proxy.removeAllToxics();
 
             proxy.addToxic(Toxic.latency(Direction.DOWNSTREAM, 1_000, 0));
             long worst = 0;
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < 3; i++) {
                 long start = System.nanoTime();
-                assertThat(limit.check("203.0.113.9", (n, v) -> { })).isEqualTo(HttpRateLimit.Outcome.FAILED_OPEN);
+                assertThat(limit.check("203.0.113.9", (n, v) -> { })).isEqualTo(HttpRateLimit.Outcome.ALLOWED);
                 worst = Math.max(worst, System.nanoTime() - start);
             }
-            // each decision gave up at 50 ms; Redis would have answered after a second
+            // each decision gave up on Redis at 20 ms and the local fallback decided; Redis would have answered after a second
             assertThat(Duration.ofNanos(worst)).isLessThan(Duration.ofMillis(900));
-            assertThat(limit.decisionTimeouts()).isEqualTo(5);
-            assertThat(limit.failedOpen()).isEqualTo(5);
+            assertThat(shared.fallbackDecisions()).isEqualTo(3);
+            assertThat(limit.decisionTimeouts()).isZero();
+            assertThat(limit.failedOpen()).isZero();
             proxy.removeAllToxics();
         }
     }
