@@ -1,8 +1,8 @@
 package dev.strata.application;
 
+import dev.strata.internal.UserInfo;
 import java.net.URI;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A value that must never be printed: a password, a token. {@link #toString()} masks it, so it is
@@ -12,10 +12,7 @@ import java.util.regex.Pattern;
 public final class Secret {
 
     /** What every secret prints as. */
-    public static final String MASK = "******";
-
-    // scheme "://" then the authority's user-info, up to the last '@' before the host ends
-    private static final Pattern USER_INFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s?#@]*(?:@[^/\\s?#@]*)*@");
+    public static final String MASK = UserInfo.MASK;
 
     private final String value;
 
@@ -34,10 +31,7 @@ public final class Secret {
      * whatever prints a URI that may carry a password passes it through here.
      */
     public static String maskUserInfo(String text) {
-        if (text == null || text.indexOf('@') < 0) {
-            return text;
-        }
-        return USER_INFO.matcher(text).replaceAll("$1" + MASK + "@");
+        return UserInfo.mask(text);
     }
 
     /** {@link #maskUserInfo(String)} of the URI's text. */
