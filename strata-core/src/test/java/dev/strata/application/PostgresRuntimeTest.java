@@ -57,4 +57,41 @@ class PostgresRuntimeTest {
         }
         assertThat(TestPostgres.shared().backends("l4-ready")).isZero();
     }
+
+    @Test
+    void aRequiredDatabaseNeverReachedWithMinIdleZeroIsNotReady() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort(); // closed again: nothing listens there
+        }
+        Strata strata = Strata.builder().events(EventBus.detached()).shutdown(Duration.ZERO, Duration.ofSeconds(5))
+                .startTimeout(Duration.ofMillis(300))
+                .dependency("orders", d -> d.jdbc("jdbc:postgresql://127.0.0.1:" + closedPort + "/shop", "postgres", "postgres")
+                        .pool(p -> p.maxSize(2).minIdle(0).acquisitionTimeout(Duration.ofMillis(500))))
+                .build().start();
+        try {
+            Health.Probe ready = strata.health().ready();
+            assertThat(ready.up()).isFalse();
+            assertThat(ready.reasons()).singleElement().asString().contains("orders").contains("not reached");
+            Thread.sleep(200); // a later probe, after the background attempt failed: still down
+            assertThat(strata.health().ready().up()).isFalse();
+        } finally {
+            strata.close();
+        }
+    }
+
+    @Test
+    void aRequiredDatabaseWithMinIdleZeroBecomesReadyOnceReached() throws Exception {
+        Strata strata = builder("l4-ready-zero", 2, 4, 0).build().start();
+        try {
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!strata.health().ready().up() && System.nanoTime() < end) {
+                Thread.sleep(20); // readiness proves reachability in the background
+            }
+            assertThat(strata.health().ready().up()).isTrue();
+            assertThat(strata.dependency("catalog").dataSource().stats().created()).isPositive();
+        } finally {
+            strata.close();
+        }
+    }
 }
