@@ -124,6 +124,22 @@ class TrustProxyTest {
     }
 
     @Test
+    void headerTextThatIsNoAddressLiteralNeverReachesTheNameService() throws Exception {
+        try {
+            InetAddress.getByName("strata-resolver-canary.invalid."); // proves the counting resolver is installed
+        } catch (java.net.UnknownHostException expected) {
+            // .invalid never resolves; the lookup is what counts
+        }
+        assertThat(CountingResolverProvider.LOOKUPS).contains("strata-resolver-canary.invalid.");
+        for (String text : List.of(".::", ".1:2:3", "-::1", "g::1", "x:1", ".::1")) {
+            CountingResolverProvider.LOOKUPS.clear();
+            assertThat(TrustProxy.hops(1).resolve(LB, xff(text))).as(text).isEqualTo(malformed(LB));
+            assertThat(IpAddresses.parse(text)).as(text).isNull();
+            assertThat(CountingResolverProvider.LOOKUPS).as("name service lookups for " + text).isEmpty();
+        }
+    }
+
+    @Test
     void garbageLeftOfTheClientIsNeverRead() {
         assertThat(TrustProxy.cidrs("private").resolve(LB, xff("garbage, \"evil\", 203.0.113.9"))).isEqualTo(forwarded("203.0.113.9"));
         StringBuilder flood = new StringBuilder();
