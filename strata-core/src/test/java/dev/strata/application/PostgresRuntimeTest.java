@@ -22,12 +22,14 @@ class PostgresRuntimeTest {
     }
 
     @Test
-    void startChecksTheRealMaxConnectionsAndStartsNothingWhenTheBudgetDoesNotFit() throws Exception {
+    void startChecksTheRealMaxConnectionsLessSuperuserReservedAndStartsNothingWhenTheBudgetDoesNotFit() throws Exception {
         Strata strata = builder("l4-budget-over", 5, 20, 1).build(); // declared nothing: passes at load
         assertThatThrownBy(strata::start)
                 .isInstanceOf(ConnectionBudget.ExceededException.class)
-                .hasMessageContaining("5 instances x (catalog 20) = 100 connections > 80 allowed = 100 max_connections "
-                        + "(SHOW max_connections) x (1 - 20% headroom)");
+                // superuser_reserved_connections (3 here, PostgreSQL's default) are not for this user
+                .hasMessageContaining("5 instances x (catalog 20) = 100 connections > 77 allowed = 97 max_connections "
+                        + "- superuser_reserved_connections (SHOW max_connections; SHOW superuser_reserved_connections) "
+                        + "x (1 - 20% headroom)");
         assertThat(strata.state()).isEqualTo(Strata.State.CLOSED);
         assertThat(strata.dataSources()).allSatisfy(ds -> assertThat(ds.pool().isClosed()).isTrue());
         assertThat(TestPostgres.shared().backends("l4-budget-over")).isZero();
