@@ -28,8 +28,7 @@ class PostgresRuntimeTest {
                 .isInstanceOf(ConnectionBudget.ExceededException.class)
                 // superuser_reserved_connections (3 here, PostgreSQL's default) are not for this user
                 .hasMessageContaining("5 instances x (catalog 20) = 100 connections > 77 allowed = 97 max_connections "
-                        + "- superuser_reserved_connections (SHOW max_connections; SHOW superuser_reserved_connections) "
-                        + "x (1 - 20% headroom)");
+                        + "(SHOW max_connections; SHOW superuser_reserved_connections) x (1 - 20% headroom)");
         assertThat(strata.state()).isEqualTo(Strata.State.CLOSED);
         assertThat(strata.dataSources()).allSatisfy(ds -> assertThat(ds.pool().isClosed()).isTrue());
         assertThat(TestPostgres.shared().backends("l4-budget-over")).isZero();
@@ -40,7 +39,7 @@ class PostgresRuntimeTest {
         Strata strata = builder("l4-ready", 2, 10, 2).build().start();
         assertThat(strata.connectionBudgetChecks()).singleElement().satisfies(check -> {
             assertThat(check.fits()).isTrue();
-            assertThat(check.explain()).contains("2 instances x (catalog 10) = 20 connections <= 80 allowed");
+            assertThat(check.explain()).contains("2 instances x (catalog 10) = 20 connections <= 77 allowed");
         });
         assertThat(strata.health().ready().up()).isTrue();
         try (Connection c = strata.dependency("catalog").dataSource().getConnection(); Statement st = c.createStatement();
