@@ -18,8 +18,9 @@ import java.util.function.BooleanSupplier;
  *   <li>{@link #live()}: the process can serve: the runtime is not closed and every registered
  *       process-level liveness check passes. Never a dependency's state: a restart does not
  *       repair an open breaker, so an open breaker never fails liveness.</li>
- *   <li>{@link #ready()}: started, not shutting down, and every required pool has reached its
- *       minimum idle size once since start. A breaker's state and later database outages do not
+ *   <li>{@link #ready()}: started, not shutting down, and every required pool has proved its
+ *       database reachable once (opened at least one connection; with {@code min_idle} 0 a
+ *       background probe borrows one) and reached its minimum idle size once since start. A breaker's state and later database outages do not
  *       count: taking every instance out of rotation because a shared dependency is down turns a
  *       partial outage into a total one.</li>
  *   <li>{@link #dependencies()}: per dependency, breaker state, pool stats, bulkhead use, last
@@ -118,7 +119,10 @@ public final class Health {
             }
             Pool<?> pool = d.dataSource.pool();
             PoolStats stats = pool.stats();
-            if (stats.total() >= pool.config().minIdle()) {
+            if (!d.provedReachable()) {
+                reasons.add("pool " + d.name() + " has not reached its database yet (" + stats.createFailures()
+                        + " failed connection attempts)");
+            } else if (stats.total() >= pool.config().minIdle()) {
                 d.warmedOnce = true; // once initialised, later outages are reported under dependencies, not here
             } else {
                 reasons.add("pool " + d.name() + " has " + stats.total() + " of its minimum " + pool.config().minIdle()

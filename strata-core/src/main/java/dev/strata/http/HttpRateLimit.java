@@ -96,6 +96,7 @@ public final class HttpRateLimit {
     private final int permits;
     private final long decisionTimeoutNanos;
     private final boolean failOpen;
+    private final int ipv6Prefix;
     private final boolean inline;
     private final String policyHeader;
     private final LongAdder allowed = new LongAdder();
@@ -113,6 +114,7 @@ public final class HttpRateLimit {
         this.decisionTimeoutNanos = b.effectiveDecisionTimeout().toNanos();
         this.events = b.events;
         this.failOpen = b.failOpen;
+        this.ipv6Prefix = b.ipv6Prefix;
         this.inline = b.inline != null ? b.inline : limiter instanceof LocalRateLimiter;
         this.policyHeader = limiter.policy().headerValue();
     }
@@ -221,7 +223,7 @@ public final class HttpRateLimit {
     /** A filter limiting each client as {@code trust} identifies it. */
     public Filter filter(TrustProxy trust) {
         Require.nonNull("trust", trust);
-        return filter(exchange -> trust.resolve(exchange).key());
+        return filter(exchange -> trust.resolve(exchange).key(ipv6Prefix));
     }
 
     /**
@@ -310,6 +312,7 @@ public final class HttpRateLimit {
         private int permits = 1;
         private Duration decisionTimeout; // null: derived from the limiter's decision bound
         private boolean failOpen = true;
+        private int ipv6Prefix = ClientIdentity.DEFAULT_IPV6_PREFIX;
         private EventBus events = EventBus.root();
         private Boolean inline;
 
@@ -330,6 +333,18 @@ public final class HttpRateLimit {
          */
         public Builder decisionTimeout(Duration timeout) {
             this.decisionTimeout = Require.between("decisionTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(10));
+            return this;
+        }
+
+        /**
+         * How many leading bits of an IPv6 client's address {@link #filter(TrustProxy)} keys by
+         * (16..128, default 64: one subscriber's network; 128: each address).
+         */
+        public Builder ipv6Prefix(int bits) {
+            if (bits < 16 || bits > 128) {
+                throw new IllegalArgumentException("ipv6_prefix: " + bits + " is not allowed; allowed 16..128");
+            }
+            this.ipv6Prefix = bits;
             return this;
         }
 
