@@ -164,6 +164,11 @@ public final class Health {
             if (d.retryBudgetAvailable() >= 0) {
                 json.put("retry_budget_available", d.retryBudgetAvailable());
             }
+            Dependency dependency = runtime.dependencies().get(d.name());
+            String limiterMode = dependency == null ? null : limiterMode(dependency);
+            if (limiterMode != null) { // a shared limiter: which store decides now (never its URI: no password here)
+                json.put("rate_limit", ordered("mode", Secret.maskUserInfo(limiterMode)));
+            }
             if (d.lastFault() != null) {
                 json.put("last_fault", ordered("kind", d.lastFault().kind().qualifiedName(),
                         "detail", String.valueOf(d.lastFault().detail()), "at_epoch_ms", d.lastFaultMillis()));
@@ -171,6 +176,19 @@ public final class Health {
             dependencies.put(d.name(), json);
         }
         return Json.write(ordered("status", runtime.state().name(), "dependencies", dependencies), JSON);
+    }
+
+    /** The mode of the dependency's shared rate limiter (its own, or one attached to its pipeline), or null. */
+    private static String limiterMode(Dependency dependency) {
+        List<dev.strata.ratelimit.RateLimiter> limiters = new ArrayList<>();
+        dependency.rateLimiter().ifPresent(limiters::add);
+        limiters.addAll(Inventory.attachments(List.of(dependency), dev.strata.ratelimit.RateLimiter.class));
+        for (dev.strata.ratelimit.RateLimiter l : limiters) {
+            if (l.mode() != null) {
+                return l.mode();
+            }
+        }
+        return null;
     }
 
     /** A JSON object of alternating keys and values, in that order. */
