@@ -15,5 +15,6 @@ module dev.strata.config {
     exports dev.strata.config;
 
     uses ConfigExtension;
-    provides ConfigExtension with dev.strata.config.HttpEdgeConfig, dev.strata.config.DependencyRateLimitConfig;
+    provides ConfigExtension with dev.strata.config.HttpEdgeConfig, dev.strata.config.DependencyRateLimitConfig,
+            dev.strata.config.OverloadConfig;
 }

@@ -174,7 +174,8 @@ public final class ConfigSchema {
                 "Total budget of each logical call: every attempt, backoff and pool wait spends from it (unset = none)"));
         d.key(ConfigKey.of("timeout", ValueType.DURATION, null, MS, DAY, "Per-attempt timeout (unset = none)"));
         d.key(ConfigKey.of("required", ValueType.BOOLEAN, true,
-                "Readiness waits for this dependency's pool to reach its minimum idle size once"));
+                "Readiness waits for this dependency's pool to prove its database reachable once (one connection opened, "
+                        + "probed in the background when `min_idle` is 0) and to reach its minimum idle size once"));
         d.key(ConfigKey.of("fallback", ValueType.listOf(FAULT_KIND), null,
                 "Fault kinds answered by the caller's fallback handler, e.g. [circuit-open, bulkhead-full]"));
         d.section("retry", "Retries (on when any retry key is set)", s -> s

@@ -96,7 +96,8 @@ public final class ConfigValues {
         StringBuilder s = new StringBuilder();
         values.forEach((k, r) -> {
             ConfigKey<?> key = section.find(k);
-            String shown = key != null && key.type().secret() ? dev.strata.application.Secret.MASK : r.raw();
+            String shown = key != null && key.type().secret() ? dev.strata.application.Secret.MASK
+                    : dev.strata.application.Secret.maskUserInfo(r.raw()); // a URI's password too
             s.append(scope.isEmpty() ? "" : scope + ".").append(k).append(" = ").append(shown).append(" (")
                     .append(r.location()).append(")\n");
         });

@@ -1,5 +1,6 @@
 package dev.strata.config;
 
+import dev.strata.http.ClientIdentity;
 import dev.strata.http.HttpRateLimit;
 import dev.strata.http.TrustProxy;
 import dev.strata.ratelimit.LocalRateLimiter;
@@ -60,7 +61,9 @@ public final class HttpEdgeConfig implements ConfigExtension {
                         .key(ConfigKey.of("decision_timeout", ValueType.DURATION, Duration.ofMillis(50), Duration.ofMillis(1),
                                 Duration.ofSeconds(10), "Longest wait for a limiter that is not local"))
                         .key(ConfigKey.of("fail_open", ValueType.BOOLEAN, true,
-                                "Let a request through when the limiter cannot decide in time (false: answer 503)"))));
+                                "Let a request through when the limiter cannot decide in time (false: answer 503)"))
+                        .key(ConfigKey.of("ipv6_prefix", ValueType.INTEGER, ClientIdentity.DEFAULT_IPV6_PREFIX, 16, 128,
+                                "IPv6 clients are keyed by this many leading bits (64: one subscriber's network; 128: each address)"))));
         schema.onRuntime((root, builder) -> trustProxy(root)); // a contradiction fails the load, located
     }
 
@@ -105,6 +108,7 @@ public final class HttpEdgeConfig implements ConfigExtension {
         return Optional.of(HttpRateLimit.builder(limiter)
                 .decisionTimeout(root.get("http.rate_limit.decision_timeout", Duration.class))
                 .failOpen(root.get("http.rate_limit.fail_open", Boolean.class))
+                .ipv6Prefix(root.get("http.rate_limit.ipv6_prefix", Integer.class))
                 .build());
     }
 }

@@ -141,7 +141,7 @@ public final class LoadedConfig {
 
     /** Removes every secret's text from a problem's message. */
     ConfigProblem mask(ConfigProblem p) {
-        String message = p.message();
+        String message = Secret.maskUserInfo(p.message());
         for (String secret : secrets) {
             if (!secret.isEmpty()) {
                 message = message.replace(secret, Secret.MASK);

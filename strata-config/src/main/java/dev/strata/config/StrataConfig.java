@@ -266,7 +266,7 @@ public final class StrataConfig {
             if (resolved == null) {
                 return false;
             }
-            String shown = key.type().secret() ? Secret.MASK : "'" + resolved + "'";
+            String shown = key.type().secret() ? Secret.MASK : "'" + Secret.maskUserInfo(resolved) + "'";
             if (key.type().secret()) {
                 secrets.add(resolved);
             }

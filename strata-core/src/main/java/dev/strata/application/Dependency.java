@@ -56,6 +56,8 @@ public final class Dependency {
     volatile Map<AttachmentKey<?>, Object> attachments = Map.of();
     volatile boolean resourcesCreated;
     volatile boolean warmedOnce;
+    /** A background reachability probe is running (at most one per dependency). */
+    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
 
     Dependency(Strata runtime, DependencySettings settings, Pipeline pipeline, CircuitBreaker breaker, Bulkhead bulkhead,
                RetryBudget retryBudget, Retry retry) {
@@ -71,6 +73,34 @@ public final class Dependency {
         this.httpBaseUrl = settings.httpBaseUrl;
         this.target = settings.jdbcUrl == null ? null : PoolTarget.jdbc(settings.jdbcUrl, settings.user);
         this.required = settings.required;
+    }
+
+    /**
+     * Whether the pool has proved its database reachable once: it opened a connection at some
+     * point. With {@code min_idle} 0 nothing is opened by itself, so when nothing has been opened
+     * yet this starts (at most one at a time, on a virtual thread) a probe that borrows and returns
+     * one connection; readiness asks again later.
+     */
+    boolean provedReachable() {
+        StrataDataSource ds = dataSource;
+        if (ds == null) {
+            return false;
+        }
+        if (ds.stats().created() > 0) {
+            return true;
+        }
+        if (!ds.pool().isClosed() && probing.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("strata-ready-probe-" + name).start(() -> {
+                try (var lease = ds.pool().acquire()) {
+                    // borrowed and given back: the connection stays in the pool, counted as created
+                } catch (RuntimeException unreachable) {
+                    // the pool has already published the fault; readiness stays down and asks again
+                } finally {
+                    probing.set(false);
+                }
+            });
+        }
+        return false;
     }
 
     /** The dependency's name, as configured. */

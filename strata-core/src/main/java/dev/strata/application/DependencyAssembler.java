@@ -198,6 +198,7 @@ final class DependencyAssembler {
         long end = System.nanoTime() + timeout.toNanos();
         for (Dependency d : dependencies) {
             if (d.dataSource != null && d.required()) {
+                d.provedReachable(); // with min_idle 0 nothing connects by itself: start the reachability probe now
                 long left = Math.max(0L, end - System.nanoTime());
                 if (!d.dataSource.pool().awaitWarm(Duration.ofNanos(left))) {
                     runtime.publish(d.name(), "runtime.not-warm", Level.WARNING, "pool did not reach its minimum of "

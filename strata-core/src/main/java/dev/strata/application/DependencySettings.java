@@ -251,7 +251,7 @@ public final class DependencySettings {
     public DependencySettings httpBaseUrl(URI baseUrl) {
         this.httpBaseUrl = Require.nonNull("http.base_url", baseUrl);
         if (baseUrl.getScheme() == null || baseUrl.getHost() == null) {
-            throw new IllegalArgumentException("http.base_url: '" + baseUrl + "' is not allowed; must be absolute, e.g. http://host:port/");
+            throw new IllegalArgumentException("http.base_url: '" + Secret.maskUserInfo(baseUrl) + "' is not allowed; must be absolute, e.g. http://host:port/");
         }
         return this;
     }

@@ -18,8 +18,9 @@ import java.util.function.BooleanSupplier;
  *   <li>{@link #live()}: the process can serve: the runtime is not closed and every registered
  *       process-level liveness check passes. Never a dependency's state: a restart does not
  *       repair an open breaker, so an open breaker never fails liveness.</li>
- *   <li>{@link #ready()}: started, not shutting down, and every required pool has reached its
- *       minimum idle size once since start. A breaker's state and later database outages do not
+ *   <li>{@link #ready()}: started, not shutting down, and every required pool has proved its
+ *       database reachable once (opened at least one connection; with {@code min_idle} 0 a
+ *       background probe borrows one) and reached its minimum idle size once since start. A breaker's state and later database outages do not
  *       count: taking every instance out of rotation because a shared dependency is down turns a
  *       partial outage into a total one.</li>
  *   <li>{@link #dependencies()}: per dependency, breaker state, pool stats, bulkhead use, last
@@ -118,7 +119,10 @@ public final class Health {
             }
             Pool<?> pool = d.dataSource.pool();
             PoolStats stats = pool.stats();
-            if (stats.total() >= pool.config().minIdle()) {
+            if (!d.provedReachable()) {
+                reasons.add("pool " + d.name() + " has not reached its database yet (" + stats.createFailures()
+                        + " failed connection attempts)");
+            } else if (stats.total() >= pool.config().minIdle()) {
                 d.warmedOnce = true; // once initialised, later outages are reported under dependencies, not here
             } else {
                 reasons.add("pool " + d.name() + " has " + stats.total() + " of its minimum " + pool.config().minIdle()
@@ -164,6 +168,11 @@ public final class Health {
             if (d.retryBudgetAvailable() >= 0) {
                 json.put("retry_budget_available", d.retryBudgetAvailable());
             }
+            Dependency dependency = runtime.dependencies().get(d.name());
+            String limiterMode = dependency == null ? null : limiterMode(dependency);
+            if (limiterMode != null) { // a shared limiter: which store decides now (never its URI: no password here)
+                json.put("rate_limit", ordered("mode", Secret.maskUserInfo(limiterMode)));
+            }
             if (d.lastFault() != null) {
                 json.put("last_fault", ordered("kind", d.lastFault().kind().qualifiedName(),
                         "detail", String.valueOf(d.lastFault().detail()), "at_epoch_ms", d.lastFaultMillis()));
@@ -171,6 +180,19 @@ public final class Health {
             dependencies.put(d.name(), json);
         }
         return Json.write(ordered("status", runtime.state().name(), "dependencies", dependencies), JSON);
+    }
+
+    /** The mode of the dependency's shared rate limiter (its own, or one attached to its pipeline), or null. */
+    private static String limiterMode(Dependency dependency) {
+        List<dev.strata.ratelimit.RateLimiter> limiters = new ArrayList<>();
+        dependency.rateLimiter().ifPresent(limiters::add);
+        limiters.addAll(Inventory.attachments(List.of(dependency), dev.strata.ratelimit.RateLimiter.class));
+        for (dev.strata.ratelimit.RateLimiter l : limiters) {
+            if (l.mode() != null) {
+                return l.mode();
+            }
+        }
+        return null;
     }
 
     /** A JSON object of alternating keys and values, in that order. */

@@ -91,25 +91,42 @@ final class Inventory {
 
     /**
      * What the runtime closes of {@code made}, in the order it closes them: pools first (their
-     * connections are what the databases count), then every other closeable in reverse creation
-     * order. Rate limiters are given, possibly shared: whoever made them closes them (or hands them
-     * to {@link Strata#own}).
+     * connections are what the databases count), each preceded by what its dependency made after
+     * it (its attachments, e.g. the HTTP client or a cache over the pool), as
+     * {@link AttachmentKey.Factory} promises: an attachment may still use its pool while it
+     * closes. Then every other closeable in reverse creation order. Rate limiters are given,
+     * possibly shared: whoever made them closes them (or hands them to {@link Strata#own}).
      */
     static List<Component> closingOrder(List<Component> made) {
         List<Component> reversed = new ArrayList<>(made);
         Collections.reverse(reversed);
         List<Component> order = new ArrayList<>();
-        for (Component c : reversed) {
-            if (isPool(c)) {
-                order.add(c);
+        for (int i = 0; i < reversed.size(); i++) {
+            Component pool = reversed.get(i);
+            if (!isPool(pool)) {
+                continue;
             }
+            for (Component c : reversed.subList(0, i)) { // made after this pool, for the same dependency
+                if (c.dependency().equals(pool.dependency()) && closesWithOthers(c) && !containsSame(order, c)) {
+                    order.add(c);
+                }
+            }
+            order.add(pool);
         }
         for (Component c : reversed) {
-            if (!isPool(c) && !c.kind().equals("rate-limiter") && c.instance() instanceof AutoCloseable) {
+            if (closesWithOthers(c) && !containsSame(order, c)) {
                 order.add(c);
             }
         }
         return order;
+    }
+
+    private static boolean closesWithOthers(Component c) {
+        return !isPool(c) && !c.kind().equals("rate-limiter") && c.instance() instanceof AutoCloseable;
+    }
+
+    private static boolean containsSame(List<Component> list, Component c) {
+        return list.stream().anyMatch(o -> o == c);
     }
 
     private static boolean isPool(Component c) {

@@ -279,7 +279,14 @@ final class Lifecycle {
             long t = System.nanoTime();
             String detail = "";
             try {
-                ((AutoCloseable) c.instance()).close();
+                if (c.instance() instanceof dev.strata.http.StrataHttpClient http) {
+                    // the JDK client's close() waits for every open exchange without bound
+                    if (!http.close(Duration.ofNanos(Math.max(0L, end - System.nanoTime())))) {
+                        detail = "open exchanges aborted at budget end";
+                    }
+                } else {
+                    ((AutoCloseable) c.instance()).close();
+                }
             } catch (Exception | Error failure) {
                 detail = "failed: " + failure;
             }

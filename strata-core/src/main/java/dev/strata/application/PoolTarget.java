@@ -33,7 +33,7 @@ public record PoolTarget(String kind, String server, String database, String use
         Require.notBlank("jdbcUrl", jdbcUrl);
         String url = jdbcUrl.trim();
         if (!url.regionMatches(true, 0, "jdbc:", 0, 5)) {
-            throw new IllegalArgumentException("jdbcUrl: '" + url + "' is not allowed; must start with jdbc:");
+            throw new IllegalArgumentException("jdbcUrl: '" + Secret.maskUserInfo(url) + "' is not allowed; must start with jdbc:");
         }
         String rest = url.substring(5);
         int schemeEnd = rest.indexOf("://");

@@ -6,11 +6,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * PostgreSQL's connection limit: {@code SHOW max_connections}.
- *
- * <p>The whole of {@code max_connections} is what the budget is checked against today, although
- * PostgreSQL keeps {@code superuser_reserved_connections} (default 3) of it for superusers, so an
- * ordinary user can open fewer than that; the budget's headroom covers it for now.
+ * PostgreSQL's connection limit for an application user: {@code max_connections} less
+ * {@code superuser_reserved_connections} (default 3), which an ordinary user can never open;
+ * the doctor's triage counts the same way.
  */
 final class PostgresConnectionLimitProbe implements ConnectionLimitProbe {
 
@@ -21,17 +19,23 @@ final class PostgresConnectionLimitProbe implements ConnectionLimitProbe {
 
     @Override
     public String setting() {
-        return "max_connections";
+        return "max_connections - superuser_reserved_connections";
     }
 
     @Override
     public String source() {
-        return "SHOW max_connections";
+        return "SHOW max_connections; SHOW superuser_reserved_connections";
     }
 
     @Override
     public int maxConnections(Connection connection) throws SQLException {
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SHOW max_connections")) {
+        int max = show(connection, "max_connections");
+        int reserved = show(connection, "superuser_reserved_connections");
+        return Math.max(0, max - reserved);
+    }
+
+    private static int show(Connection connection, String setting) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SHOW " + setting)) {
             rs.next();
             return Integer.parseInt(rs.getString(1).trim());
         }

@@ -1,5 +1,7 @@
 package dev.strata.application;
 
+import dev.strata.internal.UserInfo;
+import java.net.URI;
 import java.util.Objects;
 
 /**
@@ -10,7 +12,7 @@ import java.util.Objects;
 public final class Secret {
 
     /** What every secret prints as. */
-    public static final String MASK = "******";
+    public static final String MASK = UserInfo.MASK;
 
     private final String value;
 
@@ -20,6 +22,21 @@ public final class Secret {
 
     public static Secret of(String value) {
         return new Secret(value);
+    }
+
+    /**
+     * {@code text} with the user-info of every URI in it ({@code redis://:pw@host},
+     * {@code jdbc:postgresql://app:pw@db/shop}) replaced by {@link #MASK}, so a URI can be printed
+     * in config dumps, errors, events, logs and health; null stays null. The one masking helper:
+     * whatever prints a URI that may carry a password passes it through here.
+     */
+    public static String maskUserInfo(String text) {
+        return UserInfo.mask(text);
+    }
+
+    /** {@link #maskUserInfo(String)} of the URI's text. */
+    public static String maskUserInfo(URI uri) {
+        return uri == null ? null : maskUserInfo(uri.toString());
     }
 
     /** The secret value; never log it. */

@@ -2,19 +2,26 @@ package dev.strata.http;
 
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
+import dev.strata.fault.Fault;
+import dev.strata.fault.FaultKind;
+import dev.strata.fault.Layer;
 import dev.strata.internal.Durations;
 import dev.strata.internal.Require;
+import dev.strata.observe.BasicEvent;
+import dev.strata.observe.EventBus;
 import dev.strata.ratelimit.LocalRateLimiter;
 import dev.strata.ratelimit.RateLimitDecision;
 import dev.strata.ratelimit.RateLimiter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -39,7 +46,15 @@ import java.util.function.Function;
  * (fail closed: the server cannot tell, which is not the client's fault, so not a 429). Either way
  * it is counted ({@link #decisionTimeouts()}, {@link #decisionErrors()}, {@link #failedOpen()},
  * {@link #failedClosed()}); an abandoned decision finishes in the background and its answer is
- * ignored.
+ * ignored. Each such request is also published as a {@code ratelimit.failed-open} or {@code
+ * ratelimit.failed-closed} event: the first of a streak at WARNING, the rest at DEBUG, so the log
+ * gets one line per streak, not one per request; the first decision after a streak publishes
+ * {@code ratelimit.decisions-resumed} (INFO) with the streak's count.
+ *
+ * <p>A limiter with a {@linkplain RateLimiter#decisionBound() decision bound} (a Redis limiter's
+ * timeout) is waited for longer than that bound: by default the bound plus 50 ms (at least 50 ms),
+ * and a decision timeout at or below the bound is refused by {@link Builder#build()}, because the
+ * edge would give up before the limiter's own fallback answers and silently admit everything.
  *
  * <p>Framework-neutral: {@link #check(String, BiConsumer)} decides and writes the headers through
  * any setter; {@link #filter(TrustProxy)} and {@link #filter(Function)} are ready-made filters for
@@ -81,6 +96,7 @@ public final class HttpRateLimit {
     private final int permits;
     private final long decisionTimeoutNanos;
     private final boolean failOpen;
+    private final int ipv6Prefix;
     private final boolean inline;
     private final String policyHeader;
     private final LongAdder allowed = new LongAdder();
@@ -89,12 +105,16 @@ public final class HttpRateLimit {
     private final LongAdder failedClosedCount = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder errors = new LongAdder();
+    private final EventBus events;
+    private final AtomicLong streak = new AtomicLong(); // requests not decided since the last decision
 
     private HttpRateLimit(Builder b) {
         this.limiter = b.limiter;
         this.permits = b.permits;
-        this.decisionTimeoutNanos = b.decisionTimeout.toNanos();
+        this.decisionTimeoutNanos = b.effectiveDecisionTimeout().toNanos();
+        this.events = b.events;
         this.failOpen = b.failOpen;
+        this.ipv6Prefix = b.ipv6Prefix;
         this.inline = b.inline != null ? b.inline : limiter instanceof LocalRateLimiter;
         this.policyHeader = limiter.policy().headerValue();
     }
@@ -156,14 +176,19 @@ public final class HttpRateLimit {
             d = answer.get(decisionTimeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException late) {
             timeouts.increment();
-            return failed();
+            return failed(key, "the limiter did not decide within " + Durations.format(decisionTimeoutNanos));
         } catch (ExecutionException broken) {
             errors.increment();
-            return failed();
+            return failed(key, "the limiter failed: " + broken.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             errors.increment();
-            return failed();
+            return failed(key, "interrupted while waiting for the limiter");
+        }
+        long undecided = streak.get();
+        if (undecided > 0 && streak.compareAndSet(undecided, 0)) {
+            publish(Level.INFO, "ratelimit.decisions-resumed", null, "rate limiter " + limiter.policy().name()
+                    + " decides again after " + undecided + " request(s) " + (failOpen ? "let through" : "refused") + " undecided");
         }
         into.set(d.allowed(), d.remaining(), d.retryAfterNanos(), d.resetNanos(), d.policy());
         return count(d.allowed());
@@ -178,19 +203,27 @@ public final class HttpRateLimit {
         return Outcome.LIMITED;
     }
 
-    private Outcome failed() {
-        if (failOpen) {
-            failedOpenCount.increment();
-            return Outcome.FAILED_OPEN;
+    private Outcome failed(String key, String reason) {
+        (failOpen ? failedOpenCount : failedClosedCount).increment();
+        // the first of a streak is a WARNING (one log line per streak); the rest are DEBUG events
+        Level level = streak.getAndIncrement() == 0 ? Level.WARNING : Level.DEBUG;
+        if (events.isActive(level)) {
+            publish(level, failOpen ? "ratelimit.failed-open" : "ratelimit.failed-closed",
+                    Fault.of(FaultKind.RATE_LIMITED, "rate limiter undecided"),
+                    (failOpen ? "let through" : "refused with 503") + " a request of key '" + key + "' undecided: " + reason
+                            + (level == Level.WARNING ? "; further ones are counted (failedOpen/failedClosed) until it decides again" : ""));
         }
-        failedClosedCount.increment();
-        return Outcome.FAILED_CLOSED;
+        return failOpen ? Outcome.FAILED_OPEN : Outcome.FAILED_CLOSED;
+    }
+
+    private void publish(Level level, String type, Fault fault, String message) {
+        events.publish(new BasicEvent(System.currentTimeMillis(), limiter.policy().name(), type, Layer.RESOURCE, level, fault, message));
     }
 
     /** A filter limiting each client as {@code trust} identifies it. */
     public Filter filter(TrustProxy trust) {
         Require.nonNull("trust", trust);
-        return filter(exchange -> trust.resolve(exchange).key());
+        return filter(exchange -> trust.resolve(exchange).key(ipv6Prefix));
     }
 
     /**
@@ -270,12 +303,17 @@ public final class HttpRateLimit {
                 + Durations.format(decisionTimeoutNanos) + (failOpen ? ", fail open" : ", fail closed")) + "]";
     }
 
+    /** The decision timeout without a limiter bound, and the headroom above one. */
+    private static final Duration DEFAULT_DECISION_TIMEOUT = Duration.ofMillis(50);
+
     /** Configures an {@link HttpRateLimit}. */
     public static final class Builder {
         private final RateLimiter limiter;
         private int permits = 1;
-        private Duration decisionTimeout = Duration.ofMillis(50);
+        private Duration decisionTimeout; // null: derived from the limiter's decision bound
         private boolean failOpen = true;
+        private int ipv6Prefix = ClientIdentity.DEFAULT_IPV6_PREFIX;
+        private EventBus events = EventBus.root();
         private Boolean inline;
 
         private Builder(RateLimiter limiter) {
@@ -288,9 +326,25 @@ public final class HttpRateLimit {
             return this;
         }
 
-        /** Longest wait for a limiter that is not local, 1ms..10s; default 50ms. */
+        /**
+         * Longest wait for a limiter that is not local, 1ms..10s, and longer than the limiter's
+         * {@linkplain RateLimiter#decisionBound() decision bound} when it has one; default 50 ms, or
+         * that bound plus 50 ms.
+         */
         public Builder decisionTimeout(Duration timeout) {
             this.decisionTimeout = Require.between("decisionTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(10));
+            return this;
+        }
+
+        /**
+         * How many leading bits of an IPv6 client's address {@link #filter(TrustProxy)} keys by
+         * (16..128, default 64: one subscriber's network; 128: each address).
+         */
+        public Builder ipv6Prefix(int bits) {
+            if (bits < 16 || bits > 128) {
+                throw new IllegalArgumentException("ipv6_prefix: " + bits + " is not allowed; allowed 16..128");
+            }
+            this.ipv6Prefix = bits;
             return this;
         }
 
@@ -309,8 +363,37 @@ public final class HttpRateLimit {
             return this;
         }
 
+        /** Where fail-open / fail-closed events go; default {@link EventBus#root()}. */
+        public Builder events(EventBus events) {
+            this.events = Require.nonNull("events", events);
+            return this;
+        }
+
+        /**
+         * Builds the limit.
+         *
+         * @throws IllegalArgumentException when the decision timeout is not longer than the
+         *     limiter's decision bound, naming both
+         */
         public HttpRateLimit build() {
+            Duration bound = limiter.decisionBound();
+            if (decisionTimeout != null && bound != null && decisionTimeout.compareTo(bound) <= 0) {
+                throw new IllegalArgumentException("decisionTimeout: " + Durations.format(decisionTimeout.toNanos())
+                        + " is not longer than the decision bound " + Durations.format(bound.toNanos()) + " of limiter '"
+                        + limiter.policy().name() + "' (a Redis limiter's timeout, redis.timeout in a config file): every "
+                        + "request slower than the edge's bound would be let through undecided while the limiter's own "
+                        + "fallback never engages; allowed more than " + Durations.format(bound.toNanos()) + ", e.g. "
+                        + Durations.format(bound.plus(DEFAULT_DECISION_TIMEOUT).toNanos()) + " (the default)");
+            }
             return new HttpRateLimit(this);
+        }
+
+        Duration effectiveDecisionTimeout() {
+            if (decisionTimeout != null) {
+                return decisionTimeout;
+            }
+            Duration bound = limiter.decisionBound();
+            return bound == null ? DEFAULT_DECISION_TIMEOUT : bound.plus(DEFAULT_DECISION_TIMEOUT);
         }
     }
 }

@@ -100,11 +100,18 @@ final class IpAddresses {
     }
 
     /**
-     * An IPv6 literal. Only hex digits, colons and (for an embedded IPv4 tail) dots are accepted
-     * before the JDK parses it; a string with a colon is never looked up by {@link InetAddress}.
+     * An IPv6 literal. Only hex digits, colons and (for an embedded IPv4 tail) dots are accepted,
+     * and only a hex digit or a colon may come first, before the JDK parses it: that is exactly
+     * what {@link InetAddress} reads as a literal, so the text is never looked up.
      */
     private static InetAddress parseV6(String s) {
         if (s.indexOf(':') < 0 || s.length() > 45) {
+            return null;
+        }
+        char first = s.charAt(0);
+        if (Character.digit(first, 16) < 0 && first != ':') {
+            // InetAddress treats text as a literal only when it starts with a hex digit or ':';
+            // anything else ('.::', '.1:2:3') it hands to the name service
             return null;
         }
         for (int i = 0; i < s.length(); i++) {

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -226,12 +227,43 @@ public final class StrataHttpClient implements AutoCloseable {
         return call.attempt();
     }
 
-    /** Closes the JDK client when this client created it; a client passed to the builder stays open. */
+    /** How long {@link #close()} waits for open exchanges before it aborts them. */
+    static final Duration DEFAULT_CLOSE_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Closes the JDK client when this client created it, waiting at most 10 s for open exchanges;
+     * see {@link #close(Duration)}. A client passed to the builder stays open.
+     */
     @Override
     public void close() {
-        if (ownsClient) {
-            http.close();
+        close(DEFAULT_CLOSE_WAIT);
+    }
+
+    /**
+     * Closes the JDK client when this client created it, bounded by {@code wait}: stops taking new
+     * exchanges, waits up to {@code wait} for open ones (a streamed body nobody reads never ends,
+     * and the JDK's own {@code close()} would wait for it without bound), then aborts what is left.
+     * A client passed to the builder stays open.
+     *
+     * @return whether every exchange ended within {@code wait} (true as well when nothing is owned)
+     */
+    public boolean close(Duration wait) {
+        Objects.requireNonNull(wait, "wait");
+        if (!ownsClient) {
+            return true;
         }
+        http.shutdown();
+        boolean ended;
+        try {
+            ended = http.awaitTermination(wait.isNegative() ? Duration.ZERO : wait);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            ended = false;
+        }
+        if (!ended) {
+            http.shutdownNow(); // aborts open exchanges: their connections are closed, their bodies fail
+        }
+        return ended;
     }
 
     @Override

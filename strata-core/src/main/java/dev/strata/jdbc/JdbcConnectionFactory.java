@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import dev.strata.internal.Durations;
+import dev.strata.internal.UserInfo;
 import java.net.SocketTimeoutException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Locale;
@@ -59,7 +60,7 @@ final class JdbcConnectionFactory implements ResourceFactory<JdbcConnection> {
             raw = connectWithin(driver, connectProperties, deadline.remaining());
         }
         if (raw == null) {
-            throw new SQLException("no JDBC driver accepts " + url, "08001");
+            throw new SQLException("no JDBC driver accepts " + UserInfo.mask(url), "08001");
         }
         try {
             return new JdbcConnection(raw, raw.isReadOnly(), raw.getTransactionIsolation(), raw.getCatalog(),
@@ -95,7 +96,7 @@ final class JdbcConnectionFactory implements ResourceFactory<JdbcConnection> {
             }
             connector.interrupt();
             SocketTimeoutException cause = new SocketTimeoutException("connect timed out after " + Durations.format(budget.toNanos()));
-            throw new SQLTransientConnectionException("could not connect to " + url + " within " + Durations.format(budget.toNanos())
+            throw new SQLTransientConnectionException("could not connect to " + UserInfo.mask(url) + " within " + Durations.format(budget.toNanos())
                     + " (the borrower's budget)", "08001", cause);
         } catch (InterruptedException interrupted) {
             if (!result.completeExceptionally(interrupted)) {
@@ -103,7 +104,7 @@ final class JdbcConnectionFactory implements ResourceFactory<JdbcConnection> {
             }
             connector.interrupt();
             Thread.currentThread().interrupt();
-            throw new SQLTransientConnectionException("interrupted while connecting to " + url, "08001", interrupted);
+            throw new SQLTransientConnectionException("interrupted while connecting to " + UserInfo.mask(url), "08001", interrupted);
         } catch (ExecutionException failed) {
             throw rethrow(failed.getCause());
         }

@@ -32,6 +32,24 @@ public interface RateLimiter {
     /** What this limiter enforces, e.g. for the {@code RateLimit-Policy} header. */
     RateLimitPolicy policy();
 
+    /**
+     * The longest one decision may take when the limiter asks a store over the network (for a
+     * shared limiter: its timeout, after which its own fallback decides); null for a limiter that
+     * decides in memory and never blocks. A caller that bounds its wait for a decision (the HTTP
+     * edge) must wait longer than this, or it gives up before the limiter's fallback can answer.
+     */
+    default Duration decisionBound() {
+        return null;
+    }
+
+    /**
+     * What decides right now, for health and diagnosis: for a shared limiter {@code shared} or
+     * {@code fallback <kind>: <reason>}; null for a limiter with a single mode (in-process).
+     */
+    default String mode() {
+        return null;
+    }
+
     /** The clock waits are measured on; the system clock unless the implementation was given another. */
     default Clock clock() {
         return Clock.system();

@@ -60,6 +60,9 @@ public sealed interface Backoff {
     /** The smallest delay {@link #delayNanos} can return before retry number {@code retry}. */
     long minimumNanos(int retry, Jitter jitter);
 
+    /** The largest delay {@link #delayNanos} can return before retry number {@code retry} (jitter only shortens). */
+    long maximumNanos(int retry, Jitter jitter);
+
     /** A fixed nominal delay. */
     record Fixed(long delayNanos) implements Backoff {
         @Override
@@ -70,6 +73,11 @@ public sealed interface Backoff {
         @Override
         public long minimumNanos(int retry, Jitter jitter) {
             return jitter.minimum(delayNanos);
+        }
+
+        @Override
+        public long maximumNanos(int retry, Jitter jitter) {
+            return delayNanos;
         }
 
         @Override
@@ -97,6 +105,11 @@ public sealed interface Backoff {
         }
 
         @Override
+        public long maximumNanos(int retry, Jitter jitter) {
+            return nominalNanos(retry);
+        }
+
+        @Override
         public String toString() {
             return "exponential " + Durations.format(initialNanos) + " x" + multiplier + " up to " + Durations.format(capNanos);
         }
@@ -116,6 +129,13 @@ public sealed interface Backoff {
         @Override
         public long minimumNanos(int retry, Jitter jitter) {
             return baseNanos;
+        }
+
+        /** Each upper bound is three times the previous one, from the base: {@code min(cap, base x 3^retry)}. */
+        @Override
+        public long maximumNanos(int retry, Jitter jitter) {
+            double upper = baseNanos * Math.pow(3, retry);
+            return upper >= capNanos ? capNanos : (long) upper;
         }
 
         @Override

@@ -482,18 +482,9 @@ public final class Pipeline {
                         + "not both (bulkhead " + bulkhead.name() + ", adaptive limit " + adaptiveLimit.name() + ")");
             }
             if (deadline != null && retry != null && retry.maxAttempts() > 1) {
-                int attempts = retry.maxAttempts();
-                long perAttempt = timeout == null ? 0L : timeout.nanos();
-                long attemptsBefore = (attempts - 1) * perAttempt;
-                long backoff = retry.minimumBackoffBeforeAttempt(attempts);
-                long needed = attemptsBefore + backoff;
-                if (needed >= deadline.toNanos()) {
-                    throw new IllegalArgumentException("deadline: " + Durations.format(deadline) + " cannot fit " + attempts
-                            + " attempts x " + (timeout == null ? "0s" : Durations.format(perAttempt)) + " timeout + "
-                            + Durations.format(backoff) + " minimum backoff: attempt " + attempts + " could start only after "
-                            + Durations.format(needed) + " (" + (attempts - 1) + " x " + Durations.format(perAttempt) + " + "
-                            + Durations.format(backoff) + "); allowed: (maxAttempts - 1) x timeout + minimum backoff < deadline");
-                }
+                // the one rule, shared with the static audit (strata doctor audit)
+                AttemptBudget.of(retry, timeout == null ? null : Duration.ofNanos(timeout.nanos()), deadline)
+                        .requireEveryAttemptCanStart();
             }
             return new Pipeline(this);
         }

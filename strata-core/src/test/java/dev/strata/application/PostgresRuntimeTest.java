@@ -22,12 +22,13 @@ class PostgresRuntimeTest {
     }
 
     @Test
-    void startChecksTheRealMaxConnectionsAndStartsNothingWhenTheBudgetDoesNotFit() throws Exception {
+    void startChecksTheRealMaxConnectionsLessSuperuserReservedAndStartsNothingWhenTheBudgetDoesNotFit() throws Exception {
         Strata strata = builder("l4-budget-over", 5, 20, 1).build(); // declared nothing: passes at load
         assertThatThrownBy(strata::start)
                 .isInstanceOf(ConnectionBudget.ExceededException.class)
-                .hasMessageContaining("5 instances x (catalog 20) = 100 connections > 80 allowed = 100 max_connections "
-                        + "(SHOW max_connections) x (1 - 20% headroom)");
+                // superuser_reserved_connections (3 here, PostgreSQL's default) are not for this user
+                .hasMessageContaining("5 instances x (catalog 20) = 100 connections > 77 allowed = 97 max_connections "
+                        + "(SHOW max_connections; SHOW superuser_reserved_connections) x (1 - 20% headroom)");
         assertThat(strata.state()).isEqualTo(Strata.State.CLOSED);
         assertThat(strata.dataSources()).allSatisfy(ds -> assertThat(ds.pool().isClosed()).isTrue());
         assertThat(TestPostgres.shared().backends("l4-budget-over")).isZero();
@@ -38,7 +39,7 @@ class PostgresRuntimeTest {
         Strata strata = builder("l4-ready", 2, 10, 2).build().start();
         assertThat(strata.connectionBudgetChecks()).singleElement().satisfies(check -> {
             assertThat(check.fits()).isTrue();
-            assertThat(check.explain()).contains("2 instances x (catalog 10) = 20 connections <= 80 allowed");
+            assertThat(check.explain()).contains("2 instances x (catalog 10) = 20 connections <= 77 allowed");
         });
         assertThat(strata.health().ready().up()).isTrue();
         try (Connection c = strata.dependency("catalog").dataSource().getConnection(); Statement st = c.createStatement();
@@ -56,5 +57,42 @@ class PostgresRuntimeTest {
             Thread.sleep(20); // the server notices closed sockets asynchronously
         }
         assertThat(TestPostgres.shared().backends("l4-ready")).isZero();
+    }
+
+    @Test
+    void aRequiredDatabaseNeverReachedWithMinIdleZeroIsNotReady() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort(); // closed again: nothing listens there
+        }
+        Strata strata = Strata.builder().events(EventBus.detached()).shutdown(Duration.ZERO, Duration.ofSeconds(5))
+                .startTimeout(Duration.ofMillis(300))
+                .dependency("orders", d -> d.jdbc("jdbc:postgresql://127.0.0.1:" + closedPort + "/shop", "postgres", "postgres")
+                        .pool(p -> p.maxSize(2).minIdle(0).acquisitionTimeout(Duration.ofMillis(500))))
+                .build().start();
+        try {
+            Health.Probe ready = strata.health().ready();
+            assertThat(ready.up()).isFalse();
+            assertThat(ready.reasons()).singleElement().asString().contains("orders").contains("not reached");
+            Thread.sleep(200); // a later probe, after the background attempt failed: still down
+            assertThat(strata.health().ready().up()).isFalse();
+        } finally {
+            strata.close();
+        }
+    }
+
+    @Test
+    void aRequiredDatabaseWithMinIdleZeroBecomesReadyOnceReached() throws Exception {
+        Strata strata = builder("l4-ready-zero", 2, 4, 0).build().start();
+        try {
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!strata.health().ready().up() && System.nanoTime() < end) {
+                Thread.sleep(20); // readiness proves reachability in the background
+            }
+            assertThat(strata.health().ready().up()).isTrue();
+            assertThat(strata.dependency("catalog").dataSource().stats().created()).isPositive();
+        } finally {
+            strata.close();
+        }
     }
 }

@@ -273,4 +273,20 @@ class StrataRegistryTest {
         strata.close();
         assertThat(closed).containsExactly("sessions", "cache");
     }
+
+    @Test
+    void attachmentsCloseBeforeThePoolTheyCameAfterAsTheFactoryDocumentationPromises() {
+        AutoCloseable nothing = () -> { };
+        Strata.Component breaker = new Strata.Component("catalog", "circuit-breaker", nothing);
+        Strata.Component pool = new Strata.Component("catalog", "pool", nothing);
+        Strata.Component http = new Strata.Component("catalog", "http", nothing);
+        Strata.Component cache = new Strata.Component("catalog", "cache", nothing);
+        Strata.Component otherPool = new Strata.Component("orders", "pool", nothing);
+        Strata.Component server = new Strata.Component(Strata.RUNTIME, "owned:server", nothing);
+
+        List<Strata.Component> order = Inventory.closingOrder(List.of(breaker, pool, http, cache, otherPool, server));
+
+        assertThat(order).extracting(c -> c.dependency() + " " + c.kind()).containsExactly(
+                "orders pool", "catalog cache", "catalog http", "catalog pool", "strata owned:server", "catalog circuit-breaker");
+    }
 }

@@ -124,6 +124,36 @@ class TrustProxyTest {
     }
 
     @Test
+    void headerTextThatIsNoAddressLiteralNeverReachesTheNameService() throws Exception {
+        try {
+            InetAddress.getByName("strata-resolver-canary.invalid."); // proves the counting resolver is installed
+        } catch (java.net.UnknownHostException expected) {
+            // .invalid never resolves; the lookup is what counts
+        }
+        assertThat(CountingResolverProvider.LOOKUPS).contains("strata-resolver-canary.invalid.");
+        for (String text : List.of(".::", ".1:2:3", "-::1", "g::1", "x:1", ".::1")) {
+            CountingResolverProvider.LOOKUPS.clear();
+            assertThat(TrustProxy.hops(1).resolve(LB, xff(text))).as(text).isEqualTo(malformed(LB));
+            assertThat(IpAddresses.parse(text)).as(text).isNull();
+            assertThat(CountingResolverProvider.LOOKUPS).as("name service lookups for " + text).isEmpty();
+        }
+    }
+
+    @Test
+    void anIpv6ClientRotatingAddressesInsideItsSlash64KeepsOneKey() {
+        ClientIdentity a = TrustProxy.hops(1).resolve(LB, xff("2001:db8:1:2::1"));
+        ClientIdentity b = TrustProxy.hops(1).resolve(LB, xff("2001:db8:1:2:ffff:eeee:dddd:cccc"));
+        ClientIdentity other = TrustProxy.hops(1).resolve(LB, xff("2001:db8:1:3::1"));
+        assertThat(a.key()).isEqualTo(b.key()).isEqualTo("2001:db8:1:2:0:0:0:0/64");
+        assertThat(other.key()).isNotEqualTo(a.key());
+        assertThat(a.key(128)).isEqualTo("2001:db8:1:2:0:0:0:1");
+        assertThat(a.key(48)).isEqualTo(other.key(48)).isEqualTo("2001:db8:1:0:0:0:0:0/48");
+        assertThat(TrustProxy.hops(1).resolve(LB, xff("203.0.113.9")).key()).isEqualTo("203.0.113.9"); // IPv4: the address
+        assertThatThrownBy(() -> a.key(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ipv6_prefix: 0 is not allowed; allowed 16..128");
+    }
+
+    @Test
     void garbageLeftOfTheClientIsNeverRead() {
         assertThat(TrustProxy.cidrs("private").resolve(LB, xff("garbage, \"evil\", 203.0.113.9"))).isEqualTo(forwarded("203.0.113.9"));
         StringBuilder flood = new StringBuilder();

@@ -100,6 +100,31 @@ public final class DashboardFeed implements AutoCloseable {
         return FeedSubscribers.isEnd(message);
     }
 
+    /**
+     * Ends every open stream as soon as {@code runtime} starts its graceful shutdown (its
+     * {@code shutdown.begin} event), and answers later streams with the history only: a stream
+     * served as in-flight work would otherwise hold the shutdown to its full budget. The browser
+     * reconnects by itself while the instance still serves; the page keeps its charts.
+     */
+    public DashboardFeed endStreamsOnShutdown(dev.strata.application.Strata runtime) {
+        Objects.requireNonNull(runtime, "runtime");
+        runtime.events().subscribe(event -> {
+            if ("shutdown.begin".equals(event.type())) {
+                endStreams();
+            }
+        });
+        return this;
+    }
+
+    /**
+     * Ends every open stream now and answers later ones with the history only, while the feed
+     * keeps sampling ({@link #latest()} stays current). Idempotent.
+     */
+    public void endStreams() {
+        subscribers.markClosed();
+        subscribers.endAll();
+    }
+
     /** Browsers connected now. */
     public int clients() {
         return subscribers.count();

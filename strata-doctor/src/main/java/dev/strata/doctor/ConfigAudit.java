@@ -181,13 +181,13 @@ public final class ConfigAudit {
         int attempts = retries ? d.integerOr("retry.attempts", 3) : 1;
         if (retries) {
             long worst = worstCaseNanos(d, attempts, timeout);
-            if (deadline != null && timeout != null && worst > deadline.toNanos()) {
-                findings.add(new Finding("retries-exceed-deadline", Layer.RESILIENCE, Severity.ERROR, at + ".retry",
-                        attempts + " attempts x " + fmt(timeout) + " + backoff = " + fmt(Duration.ofNanos(worst))
-                                + " worst case, over the " + fmt(deadline) + " deadline: the last attempts can never run",
-                        evidence("attempts", attempts, "timeoutMillis", timeout.toMillis(), "worstCaseMillis",
-                                worst / 1_000_000, "deadlineMillis", deadline.toMillis()),
-                        "fewer attempts, a shorter timeout or backoff, so attempts x timeout + backoff <= deadline"));
+            dev.strata.resilience.Retry retry = RetryAudit.retry(attempts,
+                    d.stringOr("retry.backoff.type", "exponential"), d.durationOr("retry.backoff.initial", Duration.ofMillis(100)),
+                    d.numberOr("retry.backoff.multiplier", 2.0), d.durationOr("retry.backoff.max", Duration.ofSeconds(10)),
+                    d.stringOr("retry.jitter", "full"));
+            RetryAudit.budget(findings, at, attempts, d.boolOr("retry.budget.enabled", true));
+            if (deadline != null) {
+                RetryAudit.deadline(findings, at, retry, timeout, deadline);
             } else if (deadline == null && timeout != null) {
                 findings.add(new Finding("retries-without-deadline", Layer.RESILIENCE, Severity.WARNING, at + ".deadline",
                         "no deadline: a call may take " + fmt(Duration.ofNanos(worst)) + " (" + attempts + " attempts x "
@@ -220,6 +220,13 @@ public final class ConfigAudit {
                         evidence("dependencyBudgetMillis", budget.toMillis(), "upstreamTimeoutMillis", upstream.toMillis()),
                         "keep every dependency's deadline below the service's own timeout, minus its own work"));
             }
+        }
+        if (d.has("breaker") && d.enabled("breaker")) {
+            RetryAudit.breakerMinimum(findings, at, d.stringOr("breaker.mode", "count_window"),
+                    d.integerOr("breaker.window_size", 100),
+                    d.has("breaker.minimum_calls") ? d.integerOr("breaker.minimum_calls", 0) : null,
+                    percent(d.raw("breaker.failure_rate") == null ? Map.of() : Map.of("r", d.raw("breaker.failure_rate")),
+                            "r", at + ".breaker.failure_rate", 0.5));
         }
         if (d.has("breaker") && d.enabled("breaker") && d.boolOr("expect.fragile", false)) {
             int permits = d.integerOr("breaker.half_open_permits", 1);

@@ -1,6 +1,9 @@
 package dev.strata.doctor;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -14,6 +17,9 @@ import java.util.Map;
  */
 final class KernelKeepalive {
 
+    /** More than any number a procfs value file holds; a file that never ends is cut here. */
+    private static final int MAX_BYTES = 4096;
+
     private KernelKeepalive() {
     }
 
@@ -26,11 +32,32 @@ final class KernelKeepalive {
         for (String name : List.of("tcp_keepalive_time", "tcp_keepalive_intvl", "tcp_keepalive_probes")) {
             Path file = procSys.resolve("net/ipv4/" + name);
             try {
-                kernel.put(name, Long.parseLong(Files.readString(file).trim()));
+                kernel.put(name, Long.parseLong(readToEnd(file).trim()));
             } catch (IOException | NumberFormatException | SecurityException e) {
                 kernel.put(name, "unknown (" + file + " not readable)");
             }
         }
         return kernel;
+    }
+
+    /**
+     * The whole text of a file, read in a loop until end of file. A procfs file reports a size
+     * that has nothing to do with its content (0 or 4096, and on some kernels reads stop short),
+     * so reading "size bytes" as {@code Files.readString} does can return {@code "7"} for 7200;
+     * only end of file says the value is complete. The same holds for pipes and FIFOs.
+     */
+    static String readToEnd(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+            byte[] buffer = new byte[64];
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                out.write(buffer, 0, n);
+                if (out.size() > MAX_BYTES) {
+                    throw new IOException(file + " holds more than " + MAX_BYTES + " bytes: not a procfs value");
+                }
+            }
+            return out.toString(StandardCharsets.US_ASCII);
+        }
     }
 }

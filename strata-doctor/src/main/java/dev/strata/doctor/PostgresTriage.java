@@ -55,7 +55,7 @@ public final class PostgresTriage {
         public Options {
             Require.notBlank("jdbcUrl", jdbcUrl);
             if (!URL.matcher(jdbcUrl).matches()) {
-                throw new IllegalArgumentException("jdbcUrl: '" + jdbcUrl
+                throw new IllegalArgumentException("jdbcUrl: '" + dev.strata.internal.UserInfo.mask(jdbcUrl)
                         + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database");
             }
             Require.between("connectTimeout", connectTimeout, Duration.ofMillis(100), Duration.ofMinutes(2));

@@ -114,13 +114,13 @@ public record TriageReport(String target, List<LayerResult> layers, Map<String, 
                     .append(layer.status().toUpperCase(java.util.Locale.ROOT))
                     .append(after && layer.ran() ? "  (seen after the stop; may be a symptom of " + stop.label() + ")" : "")
                     .append(nl);
-            layer.observations().forEach((k, v) -> out.append("  ").append(k).append(": ").append(v).append(nl));
+            TriageText.observations(layer.observations()).forEach(line -> out.append("  ").append(line).append(nl));
             for (Finding f : layer.findings()) {
                 out.append("  ").append(f.toText().replace(nl, nl + "  ")).append(nl);
             }
         }
         out.append(nl).append("server settings: ").append(serverSettings).append(nl);
-        out.append("local kernel keepalive: ").append(kernelKeepalive).append(nl);
+        out.append("local kernel keepalive: ").append(TriageText.kernelKeepalive(kernelKeepalive)).append(nl);
         out.append(nl).append(stop == null ? "No layer is broken." : "STOP at " + stop.label() + " " + stop.name()
                 + ": fix this layer first; what the layers above show may follow from it.").append(nl);
         return out.toString();

@@ -65,19 +65,57 @@ class ConfigAuditTest {
     }
 
     @Test
-    void retryArithmeticBeyondTheDeadline() {
-        // the seed's trap 2: 3 attempts x 2 s + 1 s + 2 s backoff = 9 s > 5 s
+    void anAttemptThatCanNeverStartIsAnErrorNamingIt() {
+        // 3 attempts x 2 s, fixed 1 s backoff without jitter: attempt 3 starts at the earliest after 2 x 2 s + 2 s = 6 s >= 5 s
         Finding f = only(audit("dependencies.payments.deadline", "5s", "dependencies.payments.timeout", "2s",
-                "dependencies.payments.retry.attempts", "3", "dependencies.payments.retry.backoff.initial", "1s"),
+                "dependencies.payments.retry.attempts", "3", "dependencies.payments.retry.backoff.type", "fixed",
+                "dependencies.payments.retry.backoff.initial", "1s", "dependencies.payments.retry.jitter", "none"),
                 "retries-exceed-deadline");
         assertThat(f.layer()).isEqualTo(Layer.RESILIENCE);
-        assertThat(f.evidence()).containsEntry("worstCaseMillis", 9_000L).containsEntry("deadlineMillis", 5_000L);
+        assertThat(f.summary()).startsWith("attempt 3 of 3 can never start: attempt 3 starts at the earliest after 6.00s");
+        assertThat(f.evidence()).containsEntry("firstAttemptThatCannotStart", 3).containsEntry("earliestStartMillis", 6_000L)
+                .containsEntry("deadlineMillis", 5_000L);
         assertThat(audit("dependencies.payments.deadline", "5s", "dependencies.payments.timeout", "2s",
                 "dependencies.payments.retry.attempts", "2", "dependencies.payments.retry.backoff.initial", "1s").findings())
                 .isEmpty();
         // without a deadline the same arithmetic is only a warning: nothing bounds it
         assertThat(only(audit("dependencies.payments.timeout", "2s", "dependencies.payments.retry.attempts", "3"),
                 "retries-without-deadline").severity()).isEqualTo(Severity.WARNING);
+    }
+
+    @Test
+    void anAttemptThatStartsOnlyWithAShortBackoffIsAWarningNotAnError() {
+        // seed 001's trap 2 with full jitter: attempt 3 can start after 4 s (jitter may make the waits 0) but not
+        // when both earlier attempts time out and the waits are 1 s and 2 s (7 s): the runtime accepts it, so a warning
+        AuditReport report = audit("dependencies.payments.deadline", "5s", "dependencies.payments.timeout", "2s",
+                "dependencies.payments.retry.attempts", "3", "dependencies.payments.retry.backoff.initial", "1s");
+        assertThat(report.withId("retries-exceed-deadline")).isEmpty();
+        Finding f = only(report, "retries-may-miss-deadline");
+        assertThat(f.severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.evidence()).containsEntry("firstAttemptThatMayNotStart", 3).containsEntry("latestStartMillis", 7_000L)
+                .containsEntry("earliestStartMillis", 4_000L);
+    }
+
+    @Test
+    void retriesWithTheBudgetSwitchedOff() {
+        Finding f = only(audit("dependencies.sms.retry.attempts", "3", "dependencies.sms.retry.budget.enabled", "false"),
+                "retries-without-budget");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.evidence()).containsEntry("loadMultiplierWhenFailing", 3);
+        assertThat(audit("dependencies.sms.retry.attempts", "3").withId("retries-without-budget")).isEmpty();
+    }
+
+    @Test
+    void breakerDecidingOnTooFewCalls() {
+        Finding f = only(audit("dependencies.search.breaker.window_size", "20", "dependencies.search.breaker.minimum_calls", "2",
+                "dependencies.search.breaker.failure_rate", "50%"), "breaker-minimum-calls-too-low");
+        assertThat(f.subject()).isEqualTo("dependencies.search.breaker.minimum_calls");
+        assertThat(f.evidence()).containsEntry("minimumCalls", 2).containsEntry("trueRateLowPercent", 0L)
+                .containsEntry("trueRateHighPercent", 100L);
+        assertThat(audit("dependencies.search.breaker.window_size", "20", "dependencies.search.breaker.minimum_calls", "10")
+                .withId("breaker-minimum-calls-too-low")).isEmpty();
+        assertThat(audit("dependencies.search.breaker.mode", "consecutive_failures").withId("breaker-minimum-calls-too-low"))
+                .isEmpty();
     }
 
     @Test

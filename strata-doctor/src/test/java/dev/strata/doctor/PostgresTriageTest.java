@@ -85,6 +85,8 @@ class PostgresTriageTest {
         assertThat(keepalive.evidence()).containsEntry("deadPeerDetectionSeconds", 7875L);
         assertThat(report.finding("no-idle-in-transaction-timeout").layer()).isEqualTo(Layer.RESOURCE);
         assertThat(report.finding("no-statement-timeout").layer()).isEqualTo(Layer.RESILIENCE);
+        assertThat(report.toText()).contains("SELECT 1: median ").contains(" ms, max ")
+                .contains("tcp_keepalive_time 7200 s (2 h 0 min)").doesNotContain("select1MedianMillis");
         assertThat(report.toJson()).startsWith("{\"target\":\"127.0.0.1:" + server.getPort() + "\",\"healthy\":true,\"stoppedAt\":null");
     }
 

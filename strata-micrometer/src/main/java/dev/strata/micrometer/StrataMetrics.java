@@ -5,6 +5,7 @@ import dev.strata.fault.FaultKind;
 import dev.strata.fault.Layer;
 import dev.strata.application.Dependency;
 import dev.strata.application.Strata;
+import dev.strata.http.HttpRateLimit;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.call.Criticality;
 import dev.strata.resilience.AdaptiveLimit;
@@ -165,6 +166,25 @@ public final class StrataMetrics implements AutoCloseable {
                         .description("state changes of the breaker").register(registry)).increment();
             }
         }));
+        return this;
+    }
+
+    /**
+     * Meters a server-side request limit: {@code strata.http.ratelimit.requests} by {@code outcome}
+     * ({@code allowed}, {@code limited}, {@code failed_open}, {@code failed_closed}); a rising
+     * {@code failed_open} means requests pass undecided because the limiter does not answer.
+     */
+    public StrataMetrics bind(HttpRateLimit limit) {
+        Objects.requireNonNull(limit, "limit");
+        Tags tags = tags(limit.limiter().policy().name(), Layer.RESOURCE);
+        track(FunctionCounter.builder("strata.http.ratelimit.requests", limit, HttpRateLimit::allowed)
+                .tags(tags.and("outcome", "allowed")).description("requests admitted by the limiter").register(registry));
+        track(FunctionCounter.builder("strata.http.ratelimit.requests", limit, HttpRateLimit::limited)
+                .tags(tags.and("outcome", "limited")).description("requests refused by the limiter (429)").register(registry));
+        track(FunctionCounter.builder("strata.http.ratelimit.requests", limit, HttpRateLimit::failedOpen)
+                .tags(tags.and("outcome", "failed_open")).description("requests let through undecided").register(registry));
+        track(FunctionCounter.builder("strata.http.ratelimit.requests", limit, HttpRateLimit::failedClosed)
+                .tags(tags.and("outcome", "failed_closed")).description("requests refused undecided (503)").register(registry));
         return this;
     }
 

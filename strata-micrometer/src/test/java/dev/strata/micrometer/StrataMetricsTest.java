@@ -296,4 +296,37 @@ class StrataMetricsTest {
     private double poolGauge(String name) {
         return registry.get(name).tag("dependency", "orders-db").gauge().value();
     }
+
+    @Test
+    void everyEdgeFailOpenIsCountedInMetrics() {
+        dev.strata.ratelimit.RateLimitPolicy policy = dev.strata.ratelimit.RateLimitPolicy.of("edge-broken",
+                dev.strata.ratelimit.RateLimitAlgorithm.FIXED_WINDOW, 10, java.time.Duration.ofSeconds(1));
+        dev.strata.ratelimit.RateLimiter broken = new dev.strata.ratelimit.RateLimiter() { // its store throws
+            @Override
+            public dev.strata.ratelimit.RateLimitPolicy policy() {
+                return policy;
+            }
+
+            @Override
+            public boolean tryAcquire(String key, int permits) {
+                throw new IllegalStateException("store unavailable");
+            }
+
+            @Override
+            public boolean tryAcquire(String key, int permits, dev.strata.ratelimit.RateLimitDecision into) {
+                throw new IllegalStateException("store unavailable");
+            }
+        };
+        dev.strata.http.HttpRateLimit limit = dev.strata.http.HttpRateLimit.builder(broken).events(EventBus.detached()).build();
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (StrataMetrics metrics = new StrataMetrics(registry).bind(limit)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(limit.check("198.51.100.1", (n, v) -> { })).isEqualTo(dev.strata.http.HttpRateLimit.Outcome.FAILED_OPEN);
+            }
+            assertThat(registry.get("strata.http.ratelimit.requests").tag("outcome", "failed_open").functionCounter().count())
+                    .isEqualTo(3.0);
+            assertThat(registry.get("strata.http.ratelimit.requests").tag("outcome", "allowed").functionCounter().count())
+                    .isZero();
+        }
+    }
 }

@@ -58,7 +58,9 @@ public final class RedisRateLimiter implements RateLimiter {
     private static final LuaScript GCRA = LuaScript.resource("gcra.lua");
 
     private final RateLimitPolicy policy;
-    private final StatefulRedisConnection<String, String> connection;
+    // null until a RedisSharedLimit that started with Redis down connects; decisions fall back meanwhile
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile String unconnectedReason = "Redis not connected yet";
     private final LuaScript script;
     private final String keyPrefix;
     private final String[] fixedArgs;
@@ -113,6 +115,9 @@ public final class RedisRateLimiter implements RateLimiter {
      * 3 consecutive failures for 1 s, root event bus.
      */
     public static Builder builder(String name, StatefulRedisConnection<String, String> connection) {
+        if (connection == null) {
+            throw new IllegalArgumentException("connection: null is not allowed");
+        }
         return new Builder(name, connection);
     }
 
@@ -132,6 +137,10 @@ public final class RedisRateLimiter implements RateLimiter {
         Objects.requireNonNull(into, "into");
         if (permits < 1 || permits > policy.burst()) {
             throw new IllegalArgumentException("permits: " + permits + " is out of range; allowed 1.." + policy.burst());
+        }
+        StatefulRedisConnection<String, String> connection = this.connection;
+        if (connection == null) { // never connected: nothing to guard with the breaker
+            return fallBack(key, permits, into, unconnectedReason);
         }
         long permit = BreakerPermits.acquire(breaker);
         if (permit == BreakerPermits.NOT_PERMITTED) {
@@ -232,6 +241,35 @@ public final class RedisRateLimiter implements RateLimiter {
         }
     }
 
+    /** Hands the limiter the connection it was built without ({@link Builder#unconnected}). */
+    void connected(StatefulRedisConnection<String, String> connection) {
+        this.connection = Objects.requireNonNull(connection, "connection");
+    }
+
+    /** Why decisions fall back while there is no connection, for events and health; no password in it. */
+    void unconnectedReason(String reason) {
+        this.unconnectedReason = reason;
+    }
+
+    /** The limiter's timeout: past it, its fallback decides. */
+    @Override
+    public Duration decisionBound() {
+        return Duration.ofNanos(timeoutNanos);
+    }
+
+    /** {@code shared} while Redis decides, else {@code fallback <kind>: <reason>}. */
+    @Override
+    public String mode() {
+        StatefulRedisConnection<String, String> c = connection;
+        if (c == null) {
+            return "fallback " + fallback.code() + ": " + unconnectedReason;
+        }
+        if (inFallback() || !c.isOpen() || breaker.state() == CircuitBreaker.State.OPEN) {
+            return "fallback " + fallback.code() + ": Redis " + (c.isOpen() ? "slow or failing (breaker " + breaker.state() + ")" : "connection down");
+        }
+        return "shared";
+    }
+
     /** Decisions made by the fallback since the limiter was built. */
     public long fallbackDecisions() {
         return fallbackDecisions.sum();
@@ -283,12 +321,14 @@ public final class RedisRateLimiter implements RateLimiter {
         private CircuitBreaker breaker;
         private EventBus events = EventBus.root();
 
+        /** For a limiter that decides by its fallback until {@link RedisRateLimiter#connected} hands it a connection. */
+        static Builder unconnected(String name) {
+            return new Builder(name, null);
+        }
+
         private Builder(String name, StatefulRedisConnection<String, String> connection) {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("name: '" + name + "' is not allowed; must be a non-blank name");
-            }
-            if (connection == null) {
-                throw new IllegalArgumentException("connection: null is not allowed");
             }
             this.name = name;
             this.connection = connection;

@@ -1,5 +1,10 @@
 package dev.strata.redis;
 
+import dev.strata.application.Secret;
+import dev.strata.fault.Fault;
+import dev.strata.fault.FaultKind;
+import dev.strata.fault.Layer;
+import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
 import dev.strata.ratelimit.RateLimitAlgorithm;
 import dev.strata.ratelimit.RateLimitDecision;
@@ -8,9 +13,13 @@ import dev.strata.ratelimit.RateLimiter;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.URI;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link RedisRateLimiter} that owns its Redis client: made from a config file by
@@ -56,11 +65,17 @@ public final class RedisSharedLimit implements RateLimiter, AutoCloseable {
         }
     }
 
+    private static final Duration FIRST_RETRY = Duration.ofMillis(100);
+    private static final Duration LAST_RETRY = Duration.ofSeconds(5);
+
     private final Spec spec;
     private final RateLimitPolicy policy;
+    private final CountDownLatch closing = new CountDownLatch(1);
     private RedisClient client; // guarded by this
     private StatefulRedisConnection<String, String> connection; // guarded by this
+    private Thread reconnect; // guarded by this
     private volatile RedisRateLimiter limiter;
+    private EventBus events = EventBus.root(); // guarded by this
     private boolean closed; // guarded by this
 
     RedisSharedLimit(Spec spec) {
@@ -69,10 +84,13 @@ public final class RedisSharedLimit implements RateLimiter, AutoCloseable {
     }
 
     /**
-     * Connects (once) and returns this limiter.
+     * Builds the limiter and connects to Redis (once); returns this limiter. When Redis cannot be
+     * reached, the limiter still starts: it decides by its {@link RedisFallback} and a daemon thread
+     * ({@code strata-redis-reconnect-<name>}) tries again, 100 ms doubling to 5 s, until Redis answers
+     * or the limiter is closed. Publishes {@code ratelimit.shared-connect-failed} (WARNING, once) and
+     * {@code ratelimit.shared-connected} (INFO); messages show {@code redis.uri} with its user-info masked.
      *
-     * @throws IllegalStateException when closed, or Redis at the configured URI cannot be reached,
-     *     naming {@code redis.uri}
+     * @throws IllegalStateException when closed
      */
     public synchronized RedisSharedLimit connect(EventBus events) {
         if (closed) {
@@ -81,26 +99,101 @@ public final class RedisSharedLimit implements RateLimiter, AutoCloseable {
         if (limiter != null) {
             return this;
         }
-        RedisClient c = RedisClient.create(RedisURI.create(spec.uri()));
-        try {
-            // reject commands while disconnected so the limiter falls back at once instead of queueing
-            c.setOptions(ClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .autoReconnect(true).build());
-            connection = c.connect();
-        } catch (RuntimeException unreachable) {
-            c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            throw new IllegalStateException("redis.uri: " + spec.uri() + " cannot be reached for the rate limit of '"
-                    + spec.name() + "': " + unreachable.getMessage(), unreachable);
-        }
-        client = c;
-        RedisRateLimiter.Builder b = RedisRateLimiter.builder(spec.name(), connection).algorithm(spec.algorithm())
+        this.events = events == null ? EventBus.root() : events;
+        RedisRateLimiter.Builder b = RedisRateLimiter.Builder.unconnected(spec.name()).algorithm(spec.algorithm())
                 .limit(spec.limit(), spec.window()).timeout(spec.timeout()).fallback(spec.fallback())
-                .instances(spec.instances()).events(events == null ? EventBus.root() : events);
+                .instances(spec.instances()).events(this.events);
         if (spec.burst() > 0) {
             b.burst(spec.burst());
         }
-        limiter = b.build();
+        RedisRateLimiter built = b.build();
+        RedisClient c = RedisClient.create(RedisURI.create(spec.uri()));
+        // reject commands while disconnected so the limiter falls back at once instead of queueing;
+        // a bounded connect so a black-holed Redis cannot hold start() for Lettuce's default 10 s
+        c.setOptions(ClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .autoReconnect(true).socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build()).build());
+        client = c;
+        limiter = built;
+        String failure = tryConnect();
+        if (failure != null) {
+            String where = "redis.uri " + uri() + " cannot be reached for the rate limit of '" + spec.name() + "' (" + failure + ")";
+            built.unconnectedReason(where);
+            publish(Level.WARNING, "ratelimit.shared-connect-failed", where + "; deciding by the " + spec.fallback().code()
+                    + " fallback until Redis answers, retrying every " + FIRST_RETRY.toMillis() + " ms up to "
+                    + LAST_RETRY.toSeconds() + " s");
+            reconnect = Thread.ofPlatform().daemon().name("strata-redis-reconnect-" + spec.name()).start(this::reconnectLoop);
+        }
         return this;
+    }
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+    /** One attempt; null when connected (or closed meanwhile), else why not, masked. */
+    private String tryConnect() {
+        RedisClient c;
+        synchronized (this) {
+            if (closed || connection != null) {
+                return null;
+            }
+            c = client;
+        }
+        StatefulRedisConnection<String, String> opened;
+        try {
+            opened = c.connect(); // outside the lock: close() must not wait for a connect
+        } catch (RuntimeException unreachable) {
+            return Secret.maskUserInfo(String.valueOf(unreachable.getMessage()));
+        }
+        synchronized (this) {
+            if (closed) {
+                opened.close();
+                return null;
+            }
+            connection = opened;
+            limiter.connected(opened);
+        }
+        return null;
+    }
+
+    private void reconnectLoop() {
+        long delay = FIRST_RETRY.toMillis();
+        int attempts = 0;
+        try {
+            while (!closing.await(delay, TimeUnit.MILLISECONDS)) {
+                attempts++;
+                String failure = tryConnect();
+                if (failure == null) {
+                    if (connected()) {
+                        publish(Level.INFO, "ratelimit.shared-connected", "redis.uri " + uri() + " answers after " + attempts
+                                + " retries: the rate limit of '" + spec.name() + "' is shared again");
+                    }
+                    return;
+                }
+                limiter.unconnectedReason("redis.uri " + uri() + " cannot be reached (" + failure + ")");
+                delay = Math.min(delay * 2, LAST_RETRY.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing
+        }
+    }
+
+    /** Whether a connection to Redis is established (it may still be down for a moment: Lettuce reconnects it). */
+    public synchronized boolean connected() {
+        return connection != null;
+    }
+
+    private String uri() {
+        return Secret.maskUserInfo(spec.uri());
+    }
+
+    private void publish(Level level, String type, String message) {
+        EventBus bus;
+        synchronized (this) {
+            bus = events;
+        }
+        if (bus.isActive(level)) {
+            bus.publish(new BasicEvent(System.currentTimeMillis(), spec.name(), type, Layer.RESOURCE, level,
+                    level == Level.WARNING ? Fault.of(FaultKind.CONNECTION_REFUSED, "redis") : null, message));
+        }
     }
 
     private RedisRateLimiter limiter() {
@@ -128,22 +221,49 @@ public final class RedisSharedLimit implements RateLimiter, AutoCloseable {
         return limiter().tryAcquire(key, permits, into);
     }
 
-    /** Closes the connection and shuts the client down; idempotent. */
+    /** Stops reconnecting, closes the connection and shuts the client down; idempotent. */
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (connection != null) {
-            connection.close();
-            connection = null;
+    public void close() {
+        Thread retrying;
+        synchronized (this) {
+            closed = true;
+            retrying = reconnect;
+            reconnect = null;
         }
-        if (client != null) {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            client = null;
+        closing.countDown();
+        if (retrying != null) {
+            try {
+                retrying.join(CONNECT_TIMEOUT.plusSeconds(1)); // at most one connect attempt in flight
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+        synchronized (this) {
+            if (connection != null) {
+                connection.close();
+                connection = null;
+            }
+            if (client != null) {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                client = null;
+            }
+        }
+    }
+
+    /** The limiter's timeout for Redis ({@code redis.timeout}). */
+    @Override
+    public Duration decisionBound() {
+        return spec.timeout();
+    }
+
+    @Override
+    public String mode() {
+        RedisRateLimiter l = limiter;
+        return l == null ? null : l.mode();
     }
 
     @Override
     public String toString() {
-        return "RedisSharedLimit[" + policy + ", " + spec.uri() + ", fallback " + spec.fallback().code() + "]";
+        return "RedisSharedLimit[" + policy + ", " + uri() + ", fallback " + spec.fallback().code() + "]";
     }
 }

@@ -22,13 +22,20 @@ import redis.embedded.RedisServer;
 final class EmbeddedRedis implements AutoCloseable {
 
     final int port;
+    private final String password;
     private RedisServer server;
     private final List<RedisClient> clients = new ArrayList<>();
     private final ClientResources resources = ClientResources.builder()
             .reconnectDelay(Delay.constant(Duration.ofMillis(100))).ioThreadPoolSize(2).computationThreadPoolSize(2).build();
 
     EmbeddedRedis() {
+        this(null);
+    }
+
+    /** A server that asks clients for {@code password} (AUTH), or none when null. */
+    EmbeddedRedis(String password) {
         this.port = freePort();
+        this.password = password;
         start();
     }
 
@@ -43,8 +50,9 @@ final class EmbeddedRedis implements AutoCloseable {
 
     void start() {
         try {
-            server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                    .setting("save \"\"").setting("appendonly no").setting("maxmemory 64mb").build();
+            var b = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                    .setting("save \"\"").setting("appendonly no").setting("maxmemory 64mb");
+            server = (password == null ? b : b.setting("requirepass " + password)).build();
             server.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -206,7 +206,7 @@ class RedisRateLimitConfigTest {
     }
 
     @Test
-    void anUnreachableRedisFailsTheDependencyNamingTheUri() throws IOException {
+    void anUnreachableRedisStartsOnTheFallbackAndHealthNamesTheUri() throws IOException {
         int closedPort;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = probe.getLocalPort();
@@ -216,9 +216,9 @@ class RedisRateLimitConfigTest {
                 dependencies:
                   geocoder-down:
                     rate_limit: {limit: 5, shared: redis}
-                """.formatted(closedPort)))) {
-            assertThatThrownBy(strata::start)
-                    .hasStackTraceContaining("redis.uri: redis://127.0.0.1:" + closedPort);
+                """.formatted(closedPort))).start()) {
+            assertThat(strata.health().dependenciesJson())
+                    .contains("fallback local: redis.uri redis://127.0.0.1:" + closedPort + " cannot be reached");
         }
     }
 

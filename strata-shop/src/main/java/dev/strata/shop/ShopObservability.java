@@ -48,7 +48,7 @@ public final class ShopObservability implements ShopPlugin {
         shop.routes().get("/metrics", request -> new Response(200, PROMETHEUS_TEXT,
                 registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of()));
 
-        DashboardFeed feed = DashboardFeed.start(registry, () -> l4(shop), verdicts);
+        DashboardFeed feed = DashboardFeed.start(registry, () -> l4(shop), verdicts).endStreamsOnShutdown(shop.runtime());
         shop.onClose(feed);
         Dashboard dashboard = new Dashboard(feed);
         shop.routes().stream("GET", Dashboard.PATH, dashboard::handle);

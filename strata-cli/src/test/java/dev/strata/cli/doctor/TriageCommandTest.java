@@ -26,7 +26,8 @@ class TriageCommandTest {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             assertThat(run(out, err, "doctor", "triage", "--jdbc-url", url, "--user", "postgres")).as(err.toString()).isZero();
-            assertThat(out.toString()).contains("L1 NETWORK: ").contains("select1MedianMillis").contains("No layer is broken.");
+            assertThat(out.toString()).contains("L1 NETWORK: ").contains("SELECT 1: median ")
+                    .contains("local kernel keepalive: tcp_keepalive_time ").contains("No layer is broken.");
 
             try (Connection leaked = pg.getPostgresDatabase().getConnection()) {
                 leaked.setAutoCommit(false);
