@@ -53,7 +53,7 @@ final class PoolTrack {
     PoolTrack(long windowMillis, long pollMillis) {
         long polls = windowMillis / Math.max(1, pollMillis) + 1;
         // +1 slot of slack so the oldest bucket still reaches back to the window's start
-        this.bucketMillis = 0; // one poll a slot, as before: the ring covers 512 polls whatever the window
+        this.bucketMillis = polls <= POOL_SAMPLES - 1 ? 0 : (windowMillis + POOL_SAMPLES - 2) / (POOL_SAMPLES - 1);
     }
 
     void sample(long now, PoolStats s) {
