@@ -88,7 +88,9 @@ class HttpClientAdmissionTest {
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(strata.inFlight()).as("the HTTP call counts as in-flight work").isEqualTo(1);
 
-        CompletableFuture<Strata.ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
+        // on its own thread, as a shutdown hook runs it (the common pool may be needed by the call itself)
+        CompletableFuture<Strata.ShutdownReport> shutdown = new CompletableFuture<>();
+        Thread.ofPlatform().name("test-shutdown").start(() -> shutdown.complete(strata.shutdown()));
         assertThat(within(Duration.ofSeconds(5), () -> strata.state() == Strata.State.REFUSING)).isTrue();
         assertThat(strata.state()).as("nothing is closed while the call is in flight").isEqualTo(Strata.State.REFUSING);
         release.countDown();
