@@ -8,7 +8,10 @@ import java.util.function.UnaryOperator;
  * Gives every dependency that has an HTTP base URL ({@code http.base_url} in the config file,
  * {@link DependencySettings#httpBaseUrl}) its {@link StrataHttpClient}: one per dependency, built
  * on the dependency's own pipeline, with the dependency's per-attempt timeout as the client's
- * attempt timeout and the runtime's clock, closed when the runtime shuts down. The runtime
+ * attempt timeout and the runtime's clock, closed when the runtime shuts down. Its calls
+ * ({@code send}, {@code sendAsync}) are in-flight work of the runtime, like
+ * {@link Dependency#execute}: graceful shutdown waits for them, and once the runtime closes its
+ * dependencies they are refused with {@link ShuttingDownException}. The runtime
  * registers {@link #factory()} for such dependencies by itself; read the client with
  * {@link Dependency#httpClient()}.
  */
@@ -39,7 +42,9 @@ public final class HttpClients {
             StrataHttpClient.Builder b = StrataHttpClient.builder(dependency.name())
                     .baseUri(dependency.httpBaseUrl().get())
                     .pipeline(dependency.pipeline())
-                    .clock(dependency.runtime().clock());
+                    .clock(dependency.runtime().clock())
+                    // in-flight work: graceful shutdown waits for these calls; refused once pools close
+                    .admission(() -> dependency.runtime().admitCall(dependency.name())::close);
             if (dependency.settings.timeout != null) {
                 b.attemptTimeout(dependency.settings.timeout);
             }

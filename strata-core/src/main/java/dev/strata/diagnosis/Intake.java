@@ -29,6 +29,7 @@ final class Intake implements AutoCloseable {
     private final DiagnosisSource source;
     private final Clock clock;
     private final long windowMillis;
+    private final long pollMillis;
     private final ConcurrentHashMap<String, EventWindow> windows = new ConcurrentHashMap<>();
     private final Map<Pool<?>, PoolTrack> pools = new IdentityHashMap<>();
     private final ConcurrentHashMap<String, LatencyTrack> latencies = new ConcurrentHashMap<>();
@@ -40,6 +41,7 @@ final class Intake implements AutoCloseable {
         this.source = source;
         this.clock = clock;
         this.windowMillis = windowMillis;
+        this.pollMillis = pollMillis;
         EventListener listener = this::onEvent;
         this.subscription = source.events().subscribe(listener);
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -79,7 +81,7 @@ final class Intake implements AutoCloseable {
             Set<Pool<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());
             for (DiagnosisSource.PoolView view : source.pools()) {
                 seen.add(view.pool());
-                pools.computeIfAbsent(view.pool(), p -> new PoolTrack()).sample(now, view.pool().stats());
+                pools.computeIfAbsent(view.pool(), p -> new PoolTrack(windowMillis, pollMillis)).sample(now, view.pool().stats());
             }
             pools.keySet().retainAll(seen);
         } finally {

@@ -10,13 +10,25 @@ import java.util.Map;
 /**
  * A pool's recent stats samples (a fixed ring) and its hold time while healthy. Not thread-safe:
  * the intake samples and the rules read under one lock ({@link Intake#withPoolTracks}).
+ *
+ * <p>The ring always covers the diagnoser's whole window with at most {@value #POOL_SAMPLES}
+ * slots: when the window holds more polls than that, each slot is a bucket of
+ * {@code window / POOL_SAMPLES} that keeps the latest counters and the most waiters seen in it,
+ * so a starvation early in a long window is not overwritten by later quiet samples.
  */
 final class PoolTrack {
 
     private static final int POOL_SAMPLES = 512;
 
+    /** {@code millis} is the latest poll merged into the slot, {@code startMillis} its first. */
     private record Sample(long millis, long acquisitions, long timeouts, int active, int waiting, int total, int maxSize,
-                          long waitP99Nanos, long leaks) {
+                          long waitP99Nanos, long leaks, long startMillis) {
+
+        /** This bucket with a later poll merged in: latest counters and gauges, the most waiters. */
+        Sample merge(Sample later) {
+            return new Sample(later.millis, later.acquisitions, later.timeouts, later.active, Math.max(waiting, later.waiting),
+                    later.total, later.maxSize, Math.max(waitP99Nanos, later.waitP99Nanos), later.leaks, startMillis);
+        }
     }
 
     /** What {@link #starvation} found: the verdict's text, numbers and start. */
@@ -24,6 +36,10 @@ final class PoolTrack {
     }
 
     private final Sample[] ring = new Sample[POOL_SAMPLES];
+    /** How long one slot covers: 0 (one poll a slot) unless the window holds more polls than slots. */
+    private final long bucketMillis;
+    /** The previous poll itself (not its bucket), for the hold-time and leak deltas. */
+    private Sample previousPoll;
     private int next;
     private int size;
     /** Mean time a connection is held per acquisition, measured while the pool was not saturated (EWMA). */
@@ -31,13 +47,28 @@ final class PoolTrack {
     private long firstLeakMillis = Long.MAX_VALUE;
     private long lastLeakMillis = Long.MIN_VALUE;
 
+    /**
+     * A track whose ring covers {@code windowMillis} of polls every {@code pollMillis}.
+     */
+    PoolTrack(long windowMillis, long pollMillis) {
+        long polls = windowMillis / Math.max(1, pollMillis) + 1;
+        // +1 slot of slack so the oldest bucket still reaches back to the window's start
+        this.bucketMillis = polls <= POOL_SAMPLES - 1 ? 0 : (windowMillis + POOL_SAMPLES - 2) / (POOL_SAMPLES - 1);
+    }
+
     void sample(long now, PoolStats s) {
-        Sample previous = size == 0 ? null : ring[(next + POOL_SAMPLES - 1) % POOL_SAMPLES];
+        Sample previous = previousPoll;
         Sample current = new Sample(now, s.acquisitions(), s.timeouts(), s.active(), s.waiting(), s.total(),
-                s.maxSize(), s.waitP99().toNanos(), s.leaksReported());
-        ring[next] = current;
-        next = (next + 1) % POOL_SAMPLES;
-        size = Math.min(size + 1, POOL_SAMPLES);
+                s.maxSize(), s.waitP99().toNanos(), s.leaksReported(), now);
+        previousPoll = current;
+        Sample last = size == 0 ? null : ring[(next + POOL_SAMPLES - 1) % POOL_SAMPLES];
+        if (last != null && bucketMillis > 0 && now - last.startMillis() < bucketMillis) {
+            ring[(next + POOL_SAMPLES - 1) % POOL_SAMPLES] = last.merge(current);
+        } else {
+            ring[next] = current;
+            next = (next + 1) % POOL_SAMPLES;
+            size = Math.min(size + 1, POOL_SAMPLES);
+        }
         if (previous != null && s.leaksReported() > previous.leaks()) {
             firstLeakMillis = Math.min(firstLeakMillis, now);
             lastLeakMillis = now;
@@ -64,6 +95,16 @@ final class PoolTrack {
             }
         }
         return out;
+    }
+
+    /** How far back the ring reaches now (the oldest slot's first poll), or {@code Long.MAX_VALUE} when empty. */
+    long oldestMillis() {
+        return size == 0 ? Long.MAX_VALUE : ring[(next + POOL_SAMPLES - size) % POOL_SAMPLES].startMillis();
+    }
+
+    /** Slots in use: at most {@value #POOL_SAMPLES} whatever the window. */
+    int slots() {
+        return size;
     }
 
     long leaksSince(long fromMillis) {

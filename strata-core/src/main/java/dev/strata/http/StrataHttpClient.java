@@ -75,6 +75,18 @@ public final class StrataHttpClient implements AutoCloseable {
     /** The request header carrying the idempotency key. */
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
+    /**
+     * Counts a logical call as in-flight work of an owner (a runtime whose graceful shutdown waits
+     * for it). {@link #admit} runs on the caller's thread before the call starts; it refuses by
+     * throwing (e.g. {@code ShuttingDownException}); the returned release runs exactly once when
+     * the call ends, successfully or not.
+     */
+    @FunctionalInterface
+    public interface Admission {
+        /** Admits one call; returns what to run when it ends. */
+        Runnable admit();
+    }
+
     private final URI baseUri;
     private final boolean ownsClient;
     // Read by each HttpCall: the settings of this client's calls and attempts.
@@ -88,8 +100,10 @@ public final class StrataHttpClient implements AutoCloseable {
     final boolean idempotencyKeys;
     final Supplier<String> keyGenerator;
     final Clock clock;
+    private final Admission admission;
 
     private StrataHttpClient(Builder b) {
+        this.admission = b.admission;
         this.dependency = b.dependency;
         this.baseUri = b.baseUri;
         this.pipeline = b.pipeline != null ? b.pipeline : Pipeline.builder(b.dependency).build();
@@ -168,8 +182,13 @@ public final class StrataHttpClient implements AutoCloseable {
      */
     public <T> StrataHttpResponse<T> send(CallContext context, HttpRequest request, BodyHandler<T> handler) {
         HttpCall<T> call = new HttpCall<>(this, request, handler, context);
-        HttpResponse<T> response = call.pipeline.execute(call.context, call::attempt);
-        return call.wrap(response);
+        Runnable release = admission.admit();
+        try {
+            HttpResponse<T> response = call.pipeline.execute(call.context, call::attempt);
+            return call.wrap(response);
+        } finally {
+            release.run();
+        }
     }
 
     /**
@@ -191,7 +210,20 @@ public final class StrataHttpClient implements AutoCloseable {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<HttpResponse<T>> outcome = call.pipeline.executeAsync(call.context, call::attemptAsync);
+        Runnable release;
+        CompletableFuture<HttpResponse<T>> outcome;
+        try {
+            release = admission.admit();
+        } catch (RuntimeException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        try {
+            outcome = call.pipeline.executeAsync(call.context, call::attemptAsync);
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
+        }
+        outcome.whenComplete((response, failure) -> release.run()); // once: the call ended, however
         CompletableFuture<StrataHttpResponse<T>> result = new CompletableFuture<>();
         outcome.whenComplete((response, failure) -> {
             if (failure != null) {
@@ -319,6 +351,7 @@ public final class StrataHttpClient implements AutoCloseable {
         private Supplier<String> keyGenerator = () -> UUID.randomUUID().toString();
         private HttpClient.Version version = HttpClient.Version.HTTP_1_1;
         private Clock clock = Clock.system();
+        private Admission admission = () -> () -> { };
 
         private Builder(String dependency) {
             this.dependency = Require.notBlank("dependency", dependency);
@@ -431,6 +464,17 @@ public final class StrataHttpClient implements AutoCloseable {
         /** The wall clock used to read {@code Retry-After} dates; default the system clock. */
         public Builder clock(Clock clock) {
             this.clock = Require.nonNull("clock", clock);
+            return this;
+        }
+
+        /**
+         * Counts each logical call ({@code send}, {@code sendAsync}) as in-flight work of an owner,
+         * and lets the owner refuse calls; default: nothing is counted. {@link #attempt} is not
+         * counted (the caller's own pipeline runs the logical call). A runtime's dependency clients
+         * ({@code Dependency.httpClient()}) are admitted by the runtime.
+         */
+        public Builder admission(Admission admission) {
+            this.admission = Require.nonNull("admission", admission);
             return this;
         }
 

@@ -104,7 +104,9 @@ public interface OutcomeListener {
      * thread. For {@code executeAsync} ({@code async} true) the caller's thread leaves the call with
      * {@link #callDetached} once the call is launched, and {@link #callTraced} follows exactly once,
      * on whichever thread completes, fails or cancels the call's future, possibly before
-     * {@link #callDetached}.
+     * {@link #callDetached}. With several listeners on one pipeline, {@link #callDetached} and
+     * {@link #callTraced} reach them in the reverse order of this method, so the scopes they made
+     * current close innermost first and none is left current on the caller's thread.
      *
      * @param dependency the dependency's name
      * @param async whether the call is asynchronous

@@ -161,7 +161,11 @@ public final class OutcomeListeners {
             }
         }
 
-        /** The token is one per listener, in order: null where a listener does not sample. */
+        /**
+         * The token is one per listener, in order: null where a listener does not sample. The
+         * listeners are told of the call's end ({@link #callDetached}, {@link #callTraced}) in the
+         * reverse order, so scopes they made current on the caller's thread close innermost first.
+         */
         @Override
         public Object callStarting(String dependency, boolean async) {
             Object[] tokens = new Object[listeners.length];
@@ -181,7 +185,7 @@ public final class OutcomeListeners {
         @Override
         public void callDetached(Object token) {
             Object[] tokens = token instanceof Object[] t && t.length == listeners.length ? t : new Object[listeners.length];
-            for (int i = 0; i < listeners.length; i++) {
+            for (int i = listeners.length - 1; i >= 0; i--) { // last started, first ended: scopes nest
                 OutcomeListener l = listeners[i];
                 if (l.traceSampleRate() > 0.0) {
                     try {
@@ -196,7 +200,7 @@ public final class OutcomeListeners {
         @Override
         public void callTraced(String dependency, Object token, LayerTrace trace) {
             Object[] tokens = token instanceof Object[] t && t.length == listeners.length ? t : new Object[listeners.length];
-            for (int i = 0; i < listeners.length; i++) {
+            for (int i = listeners.length - 1; i >= 0; i--) { // last started, first ended: scopes nest
                 OutcomeListener l = listeners[i];
                 if (l.traceSampleRate() > 0.0) {
                     try {

@@ -10,7 +10,6 @@ import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,10 +27,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * Keys live in a {@link ConcurrentHashMap}. A key whose state is <em>at rest</em> (its window has
  * passed, its bucket is full, its log is empty) carries no information: forgetting it changes no
  * future decision, so such idle keys are dropped by {@link #evictIdle()} and automatically
- * whenever the number of keys reaches {@code maxKeys}. When the cap is reached and no key is at
- * rest, keys are dropped in the map's iteration order (effectively arbitrary) until one eighth of
- * the cap is free; those keys restart with a full quota, so each forced eviction can admit up to
- * one extra burst for that key. Forced evictions are counted and evented (WARNING). Memory is
+ * whenever the number of keys reaches {@code maxKeys}. A key with an active quota is never
+ * dropped: dropping it would reset its quota, so a client rotating keys to fill the cap would
+ * hand every other client a fresh burst. When the cap is reached and no key is at rest, a new key
+ * is decided against one <em>overflow</em> state that all such keys share (the policy's quota for
+ * all of them together) until sweeps free room; at most one sweep runs per eighth of the window
+ * (at most 1 s), so a flood of new keys does not scan the map per request. Overflow decisions are
+ * counted ({@link #overflowCount()}) and evented once per streak (WARNING). Memory is
  * therefore bounded by {@code maxKeys} times the per-key cost documented in {@code docs/rate-limiting.md}
  * (about 120 B for {@link RateLimitAlgorithm#GCRA} with a 16-character key). No background thread
  * is started; sweeps run on the caller that finds the cap reached (one at a time), or on whoever
@@ -70,13 +72,20 @@ public final class LocalRateLimiter implements RateLimiter {
     private final ReentrantLock sweepLock = new ReentrantLock();
     private final LongAdder rejected = new LongAdder();
     private final AtomicLong evictedIdle = new AtomicLong();
-    private final AtomicLong evictedActive = new AtomicLong();
     /**
      * The latest time a sweep dropped states at (written under {@code sweepLock}, before any
      * state is retired). A state created later starts no earlier: a caller whose reading
      * predates the sweep must not find the dropped window or bucket anew at its old time.
      */
     private volatile long sweptAt;
+    /** Shared by every key that finds the cap full with no key at rest; never retired. */
+    private final Object overflow;
+    private final LongAdder overflowed = new LongAdder();
+    /** Limiter time before which a full map is not swept again (written under {@code sweepLock}). */
+    private volatile long nextSweepAt = Long.MIN_VALUE;
+    /** Whether the cap is full with no key at rest; the overflow streak is evented when it starts. */
+    private volatile boolean overflowing;
+    private final long sweepSpacingNanos;
 
     private LocalRateLimiter(Builder b, RateLimitPolicy policy) {
         this.policy = policy;
@@ -92,6 +101,8 @@ public final class LocalRateLimiter implements RateLimiter {
             case TOKEN_BUCKET -> new TokenBucket(policy);
             case GCRA -> new Gcra(policy);
         };
+        this.overflow = algorithm.newState(0);
+        this.sweepSpacingNanos = Math.max(1_000_000L, Math.min(1_000_000_000L, policy.window().toNanos() / 8));
     }
 
     /**
@@ -150,8 +161,9 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     private Object insert(String key, long now) {
-        if (states.size() >= maxKeys) {
-            makeRoom(now);
+        if (states.size() >= maxKeys && !makeRoom(now)) {
+            overflowed.increment();
+            return overflow; // not stored: the key is looked up again on its next request
         }
         // read after the key was found missing or retired, so any sweep that dropped it is seen
         Object fresh = algorithm.newState(Math.max(now, sweptAt));
@@ -210,34 +222,31 @@ public final class LocalRateLimiter implements RateLimiter {
         return dropped;
     }
 
-    private void makeRoom(long now) {
-        if (!sweepLock.tryLock()) {
-            return; // another caller is sweeping; the map overshoots the cap by at most the callers racing it
+    /** Sweeps idle keys when the cap is reached; whether there is room for a new key now. */
+    private boolean makeRoom(long now) {
+        if (now < nextSweepAt || !sweepLock.tryLock()) {
+            // swept a moment ago (or another caller is sweeping): room only if that sweep freed some
+            return states.size() < maxKeys;
         }
         try {
             if (states.size() < maxKeys) {
-                return;
+                return true;
             }
             sweepIdle(now);
-            int target = maxKeys - Math.max(1, maxKeys / 8);
-            if (states.size() <= target) {
-                return;
+            nextSweepAt = now + sweepSpacingNanos;
+            boolean room = states.size() < maxKeys;
+            if (room) {
+                overflowing = false;
+            } else if (!overflowing) {
+                overflowing = true;
+                if (events.isActive(Level.WARNING)) {
+                    events.publish(new BasicEvent(clock.currentTimeMillis(), policy.name(), "ratelimit.keys-overflow",
+                            Layer.RESOURCE, Level.WARNING, null,
+                            "key cap " + maxKeys + " reached with no idle key: new keys share one quota ("
+                                    + policy + ") until held keys come to rest; no held key is dropped"));
+                }
             }
-            int forced = 0;
-            markSweep(now);
-            for (Iterator<Map.Entry<String, Object>> it = states.entrySet().iterator(); it.hasNext() && states.size() > target; ) {
-                Map.Entry<String, Object> e = it.next();
-                algorithm.retire(e.getValue());
-                states.remove(e.getKey(), e.getValue());
-                forced++;
-            }
-            evictedActive.addAndGet(forced);
-            if (events.isActive(Level.WARNING)) {
-                events.publish(new BasicEvent(clock.currentTimeMillis(), policy.name(), "ratelimit.keys-evicted",
-                        Layer.RESOURCE, Level.WARNING, null,
-                        "key cap " + maxKeys + " reached with no idle key; " + forced
-                                + " active keys dropped (they restart with a full quota)"));
-            }
+            return room;
         } finally {
             sweepLock.unlock();
         }
@@ -270,9 +279,9 @@ public final class LocalRateLimiter implements RateLimiter {
         return evictedIdle.get();
     }
 
-    /** Active keys dropped because the cap was reached since the limiter was built. */
-    public long evictedActiveCount() {
-        return evictedActive.get();
+    /** Decisions made on the shared overflow state because the cap was full with no key at rest. */
+    public long overflowCount() {
+        return overflowed.sum();
     }
 
     /**

@@ -58,27 +58,40 @@ class RateLimiterKeysTest {
         clock.advance(Duration.ofSeconds(25));
         limiter.tryAcquire("new", 2);
         assertThat(limiter.keys()).isEqualTo(1);
-        assertThat(limiter.evictedActiveCount()).isZero();
-        assertThat(events).noneMatch(e -> e.type().equals("ratelimit.keys-evicted"));
+        assertThat(limiter.overflowCount()).isZero();
+        assertThat(events).noneMatch(e -> e.type().equals("ratelimit.keys-overflow"));
     }
 
+    /**
+     * Item 10: one client rotating keys (many /64s) fills the cap while every held key has an
+     * active quota. Dropping held keys would reset their quotas (the victim here could send its
+     * burst again); instead keys beyond the cap share one overflow quota, and no held key is
+     * dropped until it comes to rest.
+     */
     @ParameterizedTest
     @EnumSource(RateLimitAlgorithm.class)
-    void atTheCapWithNoIdleKeyAnEighthIsDroppedAndSaid(RateLimitAlgorithm algorithm) {
-        LocalRateLimiter limiter = limiter(algorithm, 2, 800);
-        for (int i = 0; i < 800; i++) {
-            limiter.tryAcquire("active-" + i, 2);
+    void aClientFillingTheKeyCapDoesNotResetOtherClientsQuotas(RateLimitAlgorithm algorithm) {
+        LocalRateLimiter limiter = limiter(algorithm, 2, 8);
+        assertThat(limiter.tryAcquire("victim", 2)).isTrue();
+        assertThat(limiter.tryAcquire("victim")).as("the victim used its quota").isFalse();
+        int admittedBeyondCap = 0;
+        for (int i = 0; i < 100; i++) {
+            boolean admitted = limiter.tryAcquire("rotating-" + i, 2);
+            if (i >= 7 && admitted) {
+                admittedBeyondCap++;
+            }
+            assertThat(limiter.keys()).isLessThanOrEqualTo(8);
         }
-        assertThat(limiter.tryAcquire("newcomer")).isTrue();
-        assertThat(limiter.keys()).isEqualTo(701); // 800 - 100 forced out, + the newcomer
-        assertThat(limiter.evictedActiveCount()).isEqualTo(100);
-        assertThat(events).filteredOn(e -> e.type().equals("ratelimit.keys-evicted")).singleElement()
-                .satisfies(e -> assertThat(e.message()).contains("key cap 800").contains("100 active keys dropped"));
-        // a thousand more distinct keys never take the map past its cap
-        for (int i = 0; i < 1000; i++) {
-            limiter.tryAcquire("more-" + i);
-            assertThat(limiter.keys()).isLessThanOrEqualTo(800);
-        }
+        assertThat(limiter.tryAcquire("victim")).as("the victim's quota was not reset by the flood").isFalse();
+        assertThat(admittedBeyondCap).as("the 93 keys beyond the cap share one quota").isEqualTo(1);
+        assertThat(limiter.overflowCount()).isEqualTo(93);
+        assertThat(events).filteredOn(e -> e.type().equals("ratelimit.keys-overflow")).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("key cap 8").contains("share one quota"));
+
+        clock.advance(Duration.ofSeconds(25)); // every held key comes to rest: the next newcomer gets its own state
+        assertThat(limiter.tryAcquire("newcomer", 2)).isTrue();
+        assertThat(limiter.keys()).isEqualTo(1);
+        assertThat(limiter.tryAcquire("victim", 2)).as("a rested key decides as new").isTrue();
     }
 
     /**

@@ -35,7 +35,9 @@ import java.util.concurrent.TimeoutException;
  * <p>Reports carry the Redis server's time; an instance that has not reported within
  * {@code staleAfter} no longer counts. Every Redis call waits at most {@code timeout}; failures
  * leave the local breakers alone. Call {@link #publish()} yourself, or {@link #start(Duration)} a
- * single daemon thread that does it periodically until {@link #close()}.
+ * single daemon thread that does it periodically until {@link #close()}; no exception ends that
+ * thread's publishing. A streak of failed rounds is evented once at WARNING
+ * ({@code breaker.cluster-publish-failed}) and its end at INFO ({@code breaker.cluster-publish-recovered}).
  */
 public final class ClusterBreakerView implements AutoCloseable {
 
@@ -52,6 +54,8 @@ public final class ClusterBreakerView implements AutoCloseable {
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Map<String, Boolean> forcedByVote = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService scheduler;
+    private volatile boolean failing;
+    private volatile long failedRounds;
 
     private ClusterBreakerView(Builder b) {
         this.connection = b.connection;
@@ -82,15 +86,16 @@ public final class ClusterBreakerView implements AutoCloseable {
      */
     public int publish() {
         int published = 0;
+        Exception firstFailure = null;
         for (CircuitBreaker breaker : breakers.values()) {
             String own = Boolean.TRUE.equals(forcedByVote.get(breaker.name())) ? "CLOSED" : breaker.state().name();
             try {
                 PUBLISH.call(connection, new String[] {keyPrefix + breaker.name()},
                         new String[] {instanceId, own, Long.toString(staleAfterMillis * 4)}, System.nanoTime() + timeoutNanos);
                 published++;
-            } catch (TimeoutException | ExecutionException e) {
-                publishEvent(Level.DEBUG, breaker.name(), "breaker.cluster-publish-failed",
-                        "could not publish breaker state to Redis: " + e);
+            } catch (TimeoutException | ExecutionException | RuntimeException e) {
+                // RuntimeException: Lettuce can throw synchronously (connection in a broken state)
+                firstFailure = firstFailure == null ? e : firstFailure;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return published;
@@ -99,7 +104,36 @@ public final class ClusterBreakerView implements AutoCloseable {
                 applyVote(breaker, view(breaker.name()));
             }
         }
+        noteRound(firstFailure);
         return published;
+    }
+
+    /** The scheduled task: whatever one round throws, the next round still runs. */
+    private void publishRound() {
+        try {
+            publish();
+        } catch (RuntimeException e) {
+            // a ScheduledExecutorService drops a periodic task for good once it throws
+            noteRound(e);
+        }
+    }
+
+    /** Events a failure streak once (WARNING), its later rounds at DEBUG, and its end (INFO). */
+    private void noteRound(Exception failure) {
+        if (failure == null) {
+            if (failing) {
+                failing = false;
+                publishEvent(Level.INFO, "redis", "breaker.cluster-publish-recovered",
+                        "breaker states reach Redis again after " + failedRounds + " failed round(s)");
+                failedRounds = 0;
+            }
+            return;
+        }
+        failedRounds++;
+        boolean first = !failing;
+        failing = true;
+        publishEvent(first ? Level.WARNING : Level.DEBUG, "redis", "breaker.cluster-publish-failed",
+                "could not publish breaker states to Redis (the cluster view goes stale; local breakers are unaffected): " + failure);
     }
 
     private void applyVote(CircuitBreaker breaker, Optional<ClusterBreakerState> view) {
@@ -131,7 +165,7 @@ public final class ClusterBreakerView implements AutoCloseable {
         try {
             reply = READ.call(connection, new String[] {keyPrefix + dependency}, new String[] {Long.toString(staleAfterMillis)},
                     System.nanoTime() + timeoutNanos);
-        } catch (TimeoutException | ExecutionException e) {
+        } catch (TimeoutException | ExecutionException | RuntimeException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -168,7 +202,7 @@ public final class ClusterBreakerView implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        scheduler.scheduleWithFixedDelay(this::publish, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::publishRound, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 

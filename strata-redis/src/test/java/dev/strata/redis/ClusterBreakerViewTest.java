@@ -20,6 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -198,5 +204,63 @@ class ClusterBreakerViewTest {
             Thread.sleep(400); // server time, not a clock we can move
             assertThat(shortLived.view(dependency).orElseThrow().total()).isZero();
         }
+    }
+
+    /**
+     * Item 12: an unchecked exception from the Redis client (here Lettuce's RedisException thrown
+     * synchronously by async(), as it does for a connection in a broken state) must not end the
+     * scheduled publishing: a ScheduledExecutorService silently drops a task that threw once.
+     */
+    @Test
+    void scheduledPublishingSurvivesAnUncheckedExceptionAndEventsTheStreakOnce() throws Exception {
+        CircuitBreaker breaker = CircuitBreaker.builder(dependency).clock(clock).events(bus).build();
+        AtomicBoolean failing = new AtomicBoolean(true);
+        AtomicInteger attempts = new AtomicInteger();
+        StatefulRedisConnection<String, String> real = redis.connect();
+        @SuppressWarnings("unchecked")
+        StatefulRedisConnection<String, String> flaky = (StatefulRedisConnection<String, String>) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {StatefulRedisConnection.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("async")) {
+                        attempts.incrementAndGet();
+                        if (failing.get()) {
+                            throw new RedisException("injected: connection in a broken state");
+                        }
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        long threadsBefore = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("strata-cluster-breakers-")).count();
+        try (ClusterBreakerView view = ClusterBreakerView.builder("flaky", flaky).events(bus).build().register(breaker)) {
+            view.start(Duration.ofMillis(10));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (attempts.get() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(attempts.get()).as("publishing goes on after the first exception").isGreaterThanOrEqualTo(5);
+            failing.set(false);
+            boolean reported = false;
+            while (!reported && System.nanoTime() < deadline) {
+                reported = real.sync().hexists("strata:breakers:" + dependency, "flaky");
+                Thread.sleep(5);
+            }
+            assertThat(reported).as("the state reaches Redis once the client recovers").isTrue();
+            while (events.stream().noneMatch(e -> e.type().equals("breaker.cluster-publish-recovered"))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        }
+        assertThat(events.stream().filter(e -> e.type().equals("breaker.cluster-publish-failed")
+                && e.level() == System.Logger.Level.WARNING)).as("one warning per failure streak").hasSize(1);
+        assertThat(events).filteredOn(e -> e.type().equals("breaker.cluster-publish-failed") && e.level() == System.Logger.Level.WARNING)
+                .first().satisfies(e -> assertThat(e.message()).contains("injected"));
+        assertThat(events.stream().filter(e -> e.type().equals("breaker.cluster-publish-recovered"))).hasSize(1);
+        real.close();
+        long threadsAfter = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("strata-cluster-breakers-")).count();
+        assertThat(threadsAfter).isEqualTo(threadsBefore);
     }
 }
