@@ -70,6 +70,7 @@ public final class AdaptiveLimit {
     public static final long NOT_ADMITTED = Long.MIN_VALUE;
 
     private static final int CLASSES = Criticality.values().length;
+    private static final int SHEDDABLE = Criticality.SHEDDABLE.ordinal();
     private static final boolean[] DROPS = drops();
 
     private final String name;
@@ -144,9 +145,16 @@ public final class AdaptiveLimit {
      */
     public long tryAcquire(Criticality criticality) {
         int c = criticality.ordinal();
-        int cap = limit - (c == 0 ? 0 : c == 1 ? reserveDefault : reserveSheddable);
+        int l = limit;
+        int sheddableCap = l - reserveSheddable;
+        int cap = c == 0 ? l : c == 1 ? l - reserveDefault : sheddableCap;
         for (int n = inFlight.get(); ; n = inFlight.get()) {
-            if (n >= cap) {
+            // Sheddable calls admitted under a higher limit, still in flight after a cut, are beyond
+            // what sheddable work may hold now: they do not count against more critical calls, so a
+            // cut is paid by sheddable work first (it is refused until they drain) and no critical
+            // call waits on them. In flight stays at most the limit the overhang was admitted under.
+            long over = c == SHEDDABLE ? 0 : inFlightByClass.get(SHEDDABLE) - Math.max(0, sheddableCap);
+            if (n - Math.max(0, over) >= cap) {
                 rejectedByClass.incrementAndGet(c);
                 if (events.isActive(Level.DEBUG)) {
                     rejectedEvent(criticality, n);
