@@ -7,6 +7,7 @@ import dev.strata.call.Criticality;
 import dev.strata.call.ManualClock;
 import dev.strata.observe.EventBus;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -250,6 +251,42 @@ class AdaptiveLimitTest {
         }
         assertThat(l.limit()).isLessThan(hung); // the cut went below what the hung calls hold
         assertThat(l.rejectedCount(Criticality.CRITICAL)).isZero();
+    }
+
+    @Test
+    void whileSheddableWorkIsOfferedACutKeepsTheSlotsCriticalWorkUses() {
+        AdaptiveLimit l = limit().initialLimit(40).build();
+        for (int w = 0; w < 5; w++) {
+            offer(l, 8, 100, 10); // healthy: 10 ms, the baseline
+        }
+        for (int w = 0; w < 30; w++) {
+            offer(l, 8, 100, 100); // everything 10 times slower, sheddable work still offered
+        }
+        assertThat(l.rejectedCount(Criticality.CRITICAL)).as("critical calls refused").isZero();
+        assertThat(l.rejectedCount(Criticality.SHEDDABLE)).isPositive();
+        assertThat(l.limit()).isGreaterThanOrEqualTo(10); // 8 critical calls x 1.25
+    }
+
+    /** {@code critical} and {@code sheddable} calls offered at once, each admitted one taking {@code latencyMs}. */
+    private void offer(AdaptiveLimit l, int critical, int sheddable, long latencyMs) {
+        List<Long> c = new java.util.ArrayList<>();
+        List<Long> s = new java.util.ArrayList<>();
+        for (int i = 0; i < critical; i++) {
+            long t = l.tryAcquire(Criticality.CRITICAL);
+            if (t != AdaptiveLimit.NOT_ADMITTED) {
+                c.add(t);
+            }
+        }
+        for (int i = 0; i < sheddable; i++) {
+            long t = l.tryAcquire(Criticality.SHEDDABLE);
+            if (t != AdaptiveLimit.NOT_ADMITTED) {
+                s.add(t);
+            }
+        }
+        clock.advance(Duration.ofMillis(latencyMs));
+        c.forEach(t -> l.onSuccess(Criticality.CRITICAL, t));
+        s.forEach(t -> l.onSuccess(Criticality.SHEDDABLE, t));
+        clock.advance(Duration.ofMillis(Math.max(0, 100 - latencyMs))); // at least one window apart
     }
 
     @Test
