@@ -87,6 +87,30 @@ class AdaptiveThrottleTest {
     }
 
     @Test
+    void aDeadDependencyIsStillProbedSoItsRecoveryIsSeen() {
+        int[] sentPerSecond = new int[40];
+        for (int ms = 0; ms < 40_000; ms++) { // 1000 calls per second; the dependency is dead for the first 10 s
+            boolean dead = ms < 10_000;
+            if (throttle.tryAcquire()) {
+                sentPerSecond[ms / 1000]++;
+                if (dead) {
+                    throttle.onOutcome(Fault.of(FaultKind.SERVER_ERROR));
+                } else {
+                    throttle.onAccepted();
+                }
+            }
+            if (ms == 9_999) {
+                assertThat(throttle.rejectProbability()).isEqualTo(0.95); // never 1: one call in twenty still probes
+            }
+            clock.advance(Duration.ofMillis(1));
+        }
+        assertThat(sentPerSecond[9]).isBetween(20, 100);
+        // Without the ceiling refused calls (counted as requests) outweigh the few accepts for minutes.
+        assertThat(sentPerSecond[39]).isEqualTo(1000);
+        assertThat(throttle.rejectProbability()).isZero();
+    }
+
+    @Test
     void badConfigurationNamesTheField() {
         assertThatThrownBy(() -> AdaptiveThrottle.builder("dep").k(0.5).build()).hasMessageContaining("k").hasMessageContaining("0.5");
         assertThatThrownBy(() -> AdaptiveThrottle.builder("dep").window(Duration.ofMillis(1500)).build())

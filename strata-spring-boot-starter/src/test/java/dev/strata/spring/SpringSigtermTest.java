@@ -59,14 +59,14 @@ class SpringSigtermTest {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger ok = new AtomicInteger();
             AtomicInteger refused = new AtomicInteger();
+            AtomicInteger keepAliveRaces = new AtomicInteger();
             ConcurrentHashMap<String, Integer> lost = new ConcurrentHashMap<>();
             List<Thread> load = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 load.add(Thread.ofVirtual().start(() -> {
                     while (!stop.get()) {
                         try {
-                            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + "/slow?millis=300"))
-                                    .timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+                            HttpResponse<String> r = sendRetryingAClosedKeepAlive(client, base, keepAliveRaces);
                             if (r.statusCode() == 200) {
                                 ok.incrementAndGet();
                             } else {
@@ -95,7 +95,7 @@ class SpringSigtermTest {
                 t.join(Duration.ofSeconds(20));
             }
             String text = Files.readString(output);
-            assertThat(lost).as("requests lost; ok=%s refused=%s; output:\n%s", ok, refused, text).isEmpty();
+            assertThat(lost).as("requests lost; ok=%s refused=%s keep-alive races=%s; output:\n%s", ok, refused, keepAliveRaces, text).isEmpty();
             assertThat(ok.get()).isGreaterThanOrEqualTo(12);
             assertThat(exitMillis).as("exit within the shutdown phase timeout").isLessThan(20_000);
 
@@ -110,6 +110,27 @@ class SpringSigtermTest {
             assertThat(backends).as("PostgreSQL backends left by the app").isZero();
         } finally {
             child.destroyForcibly();
+        }
+    }
+
+    /**
+     * Sends the idempotent GET, sending it once more when the server closed the idle keep-alive
+     * connection the client had just written it on (the server never read it). That race is
+     * inherent to HTTP/1.1 keep-alive (RFC 9112, 9.3.1: a client may retry an idempotent request
+     * then) and happens at the moment Tomcat closes idle connections on shutdown; a request the
+     * server did read must still be answered.
+     */
+    private static HttpResponse<String> sendRetryingAClosedKeepAlive(HttpClient client, String base, AtomicInteger races)
+            throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/slow?millis=300")).timeout(Duration.ofSeconds(15)).build();
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            if (e instanceof ConnectException || e.getMessage() == null || !e.getMessage().contains("received no bytes")) {
+                throw e;
+            }
+            races.incrementAndGet();
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
         }
     }
 
