@@ -1,8 +1,13 @@
 package dev.strata.config;
 
+import dev.strata.call.Criticality;
 import dev.strata.http.LoadShedding;
 import dev.strata.resilience.AdaptiveLimit;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,10 +21,23 @@ import java.util.Optional;
  *   adaptive_limit: {enabled: true, max: 200}
  *   throttle: {enabled: true}
  * http:
- *   load_shedding: {enabled: true, retry_after: 1s}
+ *   load_shedding:
+ *     enabled: true
+ *     retry_after: 1s
+ *     routes: {critical: [/checkout], sheddable: [/recommendations]}
  * }</pre>
  */
 public final class OverloadConfig implements ConfigExtension {
+
+    /** One route as the server registers it: an exact path, or a {@code /*} prefix. */
+    private static final ValueType<String> ROUTE = ValueType.of("route path", text -> {
+        String path = text.strip();
+        if (!path.startsWith("/") || path.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("'" + text + "' is not a route path; must start with / and hold no spaces,"
+                    + " e.g. /checkout or /api/*");
+        }
+        return path;
+    });
 
     @Override
     public void extend(ConfigSchema schema) {
@@ -44,14 +62,22 @@ public final class OverloadConfig implements ConfigExtension {
                         "Window over which requests and accepts are counted (whole seconds)")));
         schema.root().section("http", "The HTTP edge on the server side (dev.strata.http)", http -> http
                 .section("load_shedding", "Criticality-aware shedding of incoming requests, 503 + Retry-After (on when enabled)", l -> l
-                        .key(ConfigKey.of("enabled", ValueType.BOOLEAN, false, "Switch load shedding on for the routes the service sheds"))
+                        .key(ConfigKey.of("enabled", ValueType.BOOLEAN, false, "Switch load shedding on for the routes listed under routes"))
                         .key(ConfigKey.of("min", ValueType.INTEGER, 1, 1, 10_000, "Lowest limit of requests in flight"))
                         .key(ConfigKey.of("max", ValueType.INTEGER, 1000, 1, 10_000, "Highest limit of requests in flight"))
                         .key(ConfigKey.of("initial", ValueType.INTEGER, 50, 1, 10_000, "Limit before anything is measured"))
                         .key(ConfigKey.of("tolerance", ValueType.DECIMAL, 2.0, 1.0, 10.0,
                                 "Handler latency over baseline x this cuts the limit"))
                         .key(ConfigKey.of("retry_after", ValueType.DURATION, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                                Duration.ofHours(1), "Retry-After sent with a 503 (whole seconds, rounded up)"))));
+                                Duration.ofHours(1), "Retry-After sent with a 503 (whole seconds, rounded up)"))
+                        .section("routes", "The routes shed, by the criticality of a request without a Strata-Criticality header", r -> r
+                                .key(ConfigKey.of("critical", ValueType.listOf(ROUTE), List.of(),
+                                        "Routes shed last, e.g. [/checkout]"))
+                                .key(ConfigKey.of("default", ValueType.listOf(ROUTE), List.of(),
+                                        "Routes shed after the sheddable ones"))
+                                .key(ConfigKey.of("sheddable", ValueType.listOf(ROUTE), List.of(),
+                                        "Routes shed first, e.g. [/recommendations]")))));
+        schema.onRuntime((root, builder) -> sheddingRoutes(root)); // a route listed twice fails the load, located
         schema.onDependency((v, settings) -> {
             boolean adaptive = v.get("adaptive_limit.enabled", Boolean.class);
             if (adaptive && v.anySet("bulkhead") && v.get("bulkhead.enabled", Boolean.class)) {
@@ -81,6 +107,30 @@ public final class OverloadConfig implements ConfigExtension {
                 settings.throttle(t -> t.k(k).window(window));
             }
         });
+    }
+
+    /**
+     * The routes {@code http.load_shedding.routes} lists, each with the criticality of its requests
+     * that carry no valid {@value Criticality#HEADER} header, in the file's order (critical first);
+     * empty when none is listed. The server puts a {@link LoadShedding} filter on exactly these.
+     *
+     * @throws IllegalArgumentException when a route is listed under two criticalities, naming both keys
+     */
+    public static Map<String, Criticality> sheddingRoutes(ConfigValues root) {
+        Map<String, Criticality> routes = new LinkedHashMap<>();
+        for (Criticality c : Criticality.values()) {
+            String key = "http.load_shedding.routes." + c.code();
+            @SuppressWarnings("unchecked")
+            List<String> paths = root.get(key, List.class);
+            for (String path : paths) {
+                Criticality before = routes.putIfAbsent(path, c);
+                if (before != null) {
+                    throw new IllegalArgumentException(key + ": '" + path + "' is not allowed; it is already listed under"
+                            + " http.load_shedding.routes." + before.code() + " (a route has one criticality)");
+                }
+            }
+        }
+        return Collections.unmodifiableMap(routes);
     }
 
     /**

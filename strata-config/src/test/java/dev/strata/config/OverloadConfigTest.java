@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.application.Dependency;
 import dev.strata.application.Strata;
+import dev.strata.call.Criticality;
 import dev.strata.http.LoadShedding;
 import dev.strata.resilience.AdaptiveLimit;
 import java.time.Duration;
@@ -73,6 +74,33 @@ class OverloadConfigTest {
                 .contains("adaptive_limit.enabled: true is not allowed together with a bulkhead; set bulkhead.enabled: false for payments");
         assertThat(problems("dependencies:\n  payments:\n    adaptive_limit: {enabled: true, tolerance: 0.5}\n")).singleElement()
                 .asString().contains("adaptive_limit.tolerance: '0.5' is out of range; allowed 1..10");
+    }
+
+    @Test
+    void theShedRoutesAndTheirCriticalityComeFromTheFile() {
+        LoadedConfig config = load("""
+                http:
+                  load_shedding:
+                    enabled: true
+                    routes:
+                      sheddable: [/recommendations, "/search/*"]
+                      critical: [/checkout]
+                """);
+        assertThat(OverloadConfig.sheddingRoutes(config.root())).containsExactly(
+                Map.entry("/checkout", Criticality.CRITICAL),
+                Map.entry("/recommendations", Criticality.SHEDDABLE),
+                Map.entry("/search/*", Criticality.SHEDDABLE));
+        assertThat(OverloadConfig.sheddingRoutes(load(YAML).root())).isEmpty();
+    }
+
+    @Test
+    void aRouteListedTwiceOrNotAPathIsALocatedError() {
+        assertThat(problems("http:\n  load_shedding:\n    routes: {critical: [/checkout], sheddable: [/checkout]}\n"))
+                .singleElement().asString().contains("http.load_shedding.routes.sheddable: '/checkout' is not allowed;"
+                        + " it is already listed under http.load_shedding.routes.critical");
+        assertThat(problems("http:\n  load_shedding:\n    routes: {critical: [checkout]}\n"))
+                .singleElement().asString().contains("http.load_shedding.routes.critical")
+                .contains("'checkout' is not a route path; must start with /");
     }
 
     private static List<String> problems(String yaml) {

@@ -47,7 +47,7 @@ public final class Diagnoser implements AutoCloseable {
 
     /** Lowest layer first; {@link VerdictOrder}, not this list, decides the order of a diagnosis. */
     private static final List<VerdictRule> RULES = List.of(new NetworkRules(), new ResourceRules(), new ResilienceRules(),
-            new ApplicationRules());
+            new OverloadRules(), new ApplicationRules());
 
     private final DiagnosisSource source;
     private final Clock clock;

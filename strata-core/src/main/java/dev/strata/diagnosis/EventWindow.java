@@ -23,7 +23,7 @@ final class EventWindow {
     enum Signal {
         STALE_FAST, STALE_HUNG, STALE_REACHED_CALLER, LEAK, RETRY_SUCCEEDED, ATTEMPT_FAILED, GAVE_UP,
         TIMEOUT_FIRED, DEADLINE_FIRED, BREAKER_OPENED, BREAKER_CLOSED, BREAKER_HALF_OPENED, BREAKER_REJECTED,
-        BULKHEAD_FULL, BUDGET_EXHAUSTED, DNS_SLOW
+        BULKHEAD_FULL, BUDGET_EXHAUSTED, DNS_SLOW, LIMIT_AT_MINIMUM, LIMIT_LEFT_MINIMUM
     }
 
     static final int SIGNALS = Signal.values().length;
@@ -33,6 +33,7 @@ final class EventWindow {
     static final int LINES = 24;
 
     private static final Pattern ATTEMPT = Pattern.compile("attempt (\\d+)/(\\d+)");
+    private static final Pattern MINIMUM = Pattern.compile("at its minimum (\\d+)");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(us|ms|s)\\b|(\\d+)m(\\d+)s");
 
     private final String dependency;
@@ -130,6 +131,8 @@ final class EventWindow {
             case "breaker.call-not-permitted" -> record(event, Signal.BREAKER_REJECTED.ordinal(), -1);
             case "bulkhead.full" -> record(event, Signal.BULKHEAD_FULL.ordinal(), -1);
             case "retry-budget.exhausted" -> record(event, Signal.BUDGET_EXHAUSTED.ordinal(), -1);
+            case "adaptive-limit.minimum" -> record(event, Signal.LIMIT_AT_MINIMUM.ordinal(), minimumLimit(message));
+            case "adaptive-limit.recovered" -> record(event, Signal.LIMIT_LEFT_MINIMUM.ordinal(), -1);
             default -> {
                 // not evidence for any finding
             }
@@ -345,6 +348,12 @@ final class EventWindow {
 
     static long idleMillis(Fault fault) {
         return fault == null ? -1 : firstDurationMillis(fault.detail());
+    }
+
+    /** The limit in an {@code adaptive-limit.minimum} message ({@code at its minimum 2: ...}), or -1. */
+    static long minimumLimit(String message) {
+        Matcher m = MINIMUM.matcher(message);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     static long attemptNumber(String message) {

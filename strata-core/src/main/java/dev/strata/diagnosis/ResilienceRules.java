@@ -65,7 +65,7 @@ final class ResilienceRules implements VerdictRule {
                     ev, t.firstIn(Layer.REMOTE), Math.max(t.lastIn(Layer.REMOTE), t.lastOf(Signal.BREAKER_OPENED)),
                     "look at the dependency (its logs, its own dependencies); keep the breaker open and serve the"
                             + " fallback meanwhile; do not raise retries",
-                    "retry-storm", "breaker-flapping", "timeout-too-tight"));
+                    "retry-storm", "breaker-flapping", "timeout-too-tight", "adaptive-limit-at-minimum"));
         }
         long budgetRefused = t.count(Signal.BUDGET_EXHAUSTED);
         boolean budgeted = in.retryBudget(dep) != null || budgetRefused > 0;
@@ -155,7 +155,7 @@ final class ResilienceRules implements VerdictRule {
                         ev, firstTimeout, lastTimeout,
                         "look at the dependency's latency (its load, its own dependencies); keep the timeout and serve"
                                 + " the fallback; let the breaker open on slow calls (slow_call_duration)",
-                        "retry-storm", "breaker-flapping"));
+                        "retry-storm", "breaker-flapping", "adaptive-limit-at-minimum"));
             }
             if (tooTight) {
                 Map<String, Object> ev = new LinkedHashMap<>();

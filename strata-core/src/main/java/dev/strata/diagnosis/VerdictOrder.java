@@ -28,6 +28,7 @@ final class VerdictOrder {
     private static final List<String> ID_RANK = List.of("dead-flows-blackhole", "stale-connections-after-idle",
             "dns-failing", "dns-slow", "connect-refused", "connect-timeout", "connection-leak", "server-connection-limit", "rate-limited",
             "pool-starvation", "dependency-failing", "dependency-slow", "retry-storm", "breaker-flapping", "timeout-too-tight",
+            "adaptive-limit-at-minimum",
             "duplicate-pools", "connection-budget-exceeded", "configuration-drift");
     private static final Comparator<Verdict> BOTTOM_UP = Comparator.<Verdict>comparingInt(v -> RANK.indexOf(v.layer()))
             .thenComparingInt(v -> ID_RANK.indexOf(v.id()))

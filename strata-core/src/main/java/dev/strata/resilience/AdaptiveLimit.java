@@ -70,6 +70,9 @@ public final class AdaptiveLimit {
     public static final long NOT_ADMITTED = Long.MIN_VALUE;
 
     private static final int CLASSES = Criticality.values().length;
+    private static final int CRITICAL = Criticality.CRITICAL.ordinal();
+    private static final int DEFAULT = Criticality.DEFAULT.ordinal();
+    private static final int SHEDDABLE = Criticality.SHEDDABLE.ordinal();
     private static final boolean[] DROPS = drops();
 
     private final String name;
@@ -109,6 +112,8 @@ public final class AdaptiveLimit {
     /** 0 = no recent cut; 1 = the window right after a cut; 2 = the one after that. */
     private int windowsSinceCut;
     private double cutRttNanos;
+    private long lastSheddableRefused;
+    private long lastDefaultRefused;
     private boolean atMinimum;
 
     private AdaptiveLimit(Builder b) {
@@ -144,9 +149,16 @@ public final class AdaptiveLimit {
      */
     public long tryAcquire(Criticality criticality) {
         int c = criticality.ordinal();
-        int cap = limit - (c == 0 ? 0 : c == 1 ? reserveDefault : reserveSheddable);
+        int l = limit;
+        int sheddableCap = l - reserveSheddable;
+        int cap = c == 0 ? l : c == 1 ? l - reserveDefault : sheddableCap;
         for (int n = inFlight.get(); ; n = inFlight.get()) {
-            if (n >= cap) {
+            // Sheddable calls admitted under a higher limit, still in flight after a cut, are beyond
+            // what sheddable work may hold now: they do not count against more critical calls, so a
+            // cut is paid by sheddable work first (it is refused until they drain) and no critical
+            // call waits on them. In flight stays at most the limit the overhang was admitted under.
+            long over = c == SHEDDABLE ? 0 : inFlightByClass.get(SHEDDABLE) - Math.max(0, sheddableCap);
+            if (n - Math.max(0, over) >= cap) {
                 rejectedByClass.incrementAndGet(c);
                 if (events.isActive(Level.DEBUG)) {
                     rejectedEvent(criticality, n);
@@ -229,6 +241,15 @@ public final class AdaptiveLimit {
         long sum = rttSum.getAndSet(0);
         long d = drops.getAndSet(0);
         int peak = windowPeak.getAndSet(inFlight.get());
+        // Whether less critical work was offered this window (ran, or was refused): a cut is paid by it first.
+        long sheddableRefused = rejectedByClass.get(SHEDDABLE);
+        long defaultRefused = rejectedByClass.get(DEFAULT);
+        boolean sheddableOffered = peakByClass.get(SHEDDABLE) > 0 || sheddableRefused != lastSheddableRefused;
+        boolean defaultOffered = peakByClass.get(DEFAULT) > 0 || defaultRefused != lastDefaultRefused;
+        lastSheddableRefused = sheddableRefused;
+        lastDefaultRefused = defaultRefused;
+        long criticalPeak = peakByClass.get(CRITICAL);
+        long defaultPeak = peakByClass.get(DEFAULT);
         windowStart = now;
         double rtt = n == 0 ? 0 : (double) sum / n;
         double before = exactLimit;
@@ -256,6 +277,11 @@ public final class AdaptiveLimit {
             next = before + Math.max(1.0, Math.sqrt(before));
         }
         if (cut) {
+            // While less critical work is there to refuse, a cut keeps the slots the more critical
+            // work used (x 1.25, as the reserves): sheddable work is refused before critical work waits.
+            double keep = sheddableOffered ? Math.max(reserveHigher, (criticalPeak + defaultPeak) * 1.25)
+                    : defaultOffered ? Math.max(reserveCritical, criticalPeak * 1.25) : 0;
+            next = Math.max(next, Math.min(before, Math.ceil(keep)));
             windowsSinceCut = 1;
             cutRttNanos = rtt;
             sampleFrom = now;

@@ -7,6 +7,7 @@ import dev.strata.call.Criticality;
 import dev.strata.call.ManualClock;
 import dev.strata.observe.EventBus;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -170,6 +171,122 @@ class AdaptiveLimitTest {
         assertThat(l.rejectedCount(Criticality.CRITICAL)).isEqualTo(1);
         assertThat(l.refusal(Criticality.SHEDDABLE).getMessage())
                 .isEqualTo("[dep] RESILIENCE/bulkhead-full: adaptive limit " + limit + ", " + limit + " in flight; sheddable call refused");
+    }
+
+    @Test
+    void aSlowSheddableRouteIsShedWithoutCuttingTheLimitBelowWhatCriticalWorkUses() {
+        // The shop's edge (ShopLoadSheddingTest): 8 critical calls of 10 ms at a time, and far more
+        // sheddable calls than the limit, which a slowed dependency holds for 300 ms. The latency
+        // gradient sees the mix slow down 30-fold; the cut must come out of the sheddable share.
+        AdaptiveLimit l = limit().initialLimit(100).build();
+        for (int w = 0; w < 50; w++) { // healthy: both kinds take 10 ms, the baseline is 10 ms
+            mixedWindow(l, 10_000_000L);
+        }
+        assertThat(l.baselineRttNanos()).isEqualTo(10_000_000L);
+        for (int w = 0; w < 100; w++) { // thirty seconds with the sheddable calls slowed to 300 ms
+            mixedWindow(l, 300_000_000L);
+        }
+        assertThat(l.rejectedCount(Criticality.CRITICAL)).as("critical calls refused").isZero();
+        assertThat(l.rejectedCount(Criticality.SHEDDABLE)).as("sheddable calls refused").isPositive();
+        assertThat(l.limit()).isGreaterThanOrEqualTo(10); // ceil(8 x 1.25)
+    }
+
+    /** 8 critical calls of 10 ms and 200 sheddable calls offered at once, each admitted one taking {@code sheddableNanos}. */
+    private void mixedWindow(AdaptiveLimit l, long sheddableNanos) {
+        long[] critical = new long[8];
+        int admittedCritical = 0;
+        for (int i = 0; i < critical.length; i++) {
+            long s = l.tryAcquire(Criticality.CRITICAL);
+            if (s != AdaptiveLimit.NOT_ADMITTED) {
+                critical[admittedCritical++] = s;
+            }
+        }
+        long[] sheddable = new long[200];
+        int admittedSheddable = 0;
+        for (int i = 0; i < sheddable.length; i++) {
+            long s = l.tryAcquire(Criticality.SHEDDABLE);
+            if (s != AdaptiveLimit.NOT_ADMITTED) {
+                sheddable[admittedSheddable++] = s;
+            }
+        }
+        clock.advance(Duration.ofMillis(10));
+        for (int i = 0; i < admittedCritical; i++) {
+            l.onSuccess(Criticality.CRITICAL, critical[i]);
+        }
+        clock.advance(Duration.ofNanos(sheddableNanos - 10_000_000L));
+        for (int i = 0; i < admittedSheddable; i++) {
+            l.onSuccess(Criticality.SHEDDABLE, sheddable[i]);
+        }
+    }
+
+    @Test
+    void sheddableCallsAdmittedBeforeACutDoNotTakeTheSlotsOfCriticalCalls() {
+        // What the shop's edge showed (ShopLoadSheddingTest): slow sheddable calls admitted under a
+        // high limit are still in flight when the limit is cut; critical calls must not wait for them.
+        AdaptiveLimit l = limit().initialLimit(100).build();
+        long[] critical = new long[8];
+        for (int i = 0; i < critical.length; i++) {
+            critical[i] = l.tryAcquire(Criticality.CRITICAL);
+        }
+        clock.advance(Duration.ofMillis(100));
+        for (long s : critical) {
+            l.onSuccess(Criticality.CRITICAL, s); // 8 critical calls at a time: 10 slots kept for them
+        }
+        int hung = 0;
+        while (l.tryAcquire(Criticality.SHEDDABLE) != AdaptiveLimit.NOT_ADMITTED) {
+            hung++; // sheddable calls that hang on a slowed dependency
+        }
+        assertThat(hung).isGreaterThan(50);
+        for (int w = 0; w < 10; w++) { // one critical call per window times out: the limit is cut by 0.9 each time
+            for (int i = 0; i < critical.length; i++) {
+                critical[i] = l.tryAcquire(Criticality.CRITICAL);
+            }
+            assertThat(critical).as("window %d at limit %d", w, l.limit()).doesNotContain(AdaptiveLimit.NOT_ADMITTED);
+            assertThat(l.tryAcquire(Criticality.SHEDDABLE)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
+            clock.advance(Duration.ofMillis(100));
+            l.onDropped(Criticality.CRITICAL, critical[0]);
+            for (int i = 1; i < critical.length; i++) {
+                l.onSuccess(Criticality.CRITICAL, critical[i]);
+            }
+        }
+        assertThat(l.limit()).isLessThan(hung); // the cut went below what the hung calls hold
+        assertThat(l.rejectedCount(Criticality.CRITICAL)).isZero();
+    }
+
+    @Test
+    void whileSheddableWorkIsOfferedACutKeepsTheSlotsCriticalWorkUses() {
+        AdaptiveLimit l = limit().initialLimit(40).build();
+        for (int w = 0; w < 5; w++) {
+            offer(l, 8, 100, 10); // healthy: 10 ms, the baseline
+        }
+        for (int w = 0; w < 30; w++) {
+            offer(l, 8, 100, 100); // everything 10 times slower, sheddable work still offered
+        }
+        assertThat(l.rejectedCount(Criticality.CRITICAL)).as("critical calls refused").isZero();
+        assertThat(l.rejectedCount(Criticality.SHEDDABLE)).isPositive();
+        assertThat(l.limit()).isGreaterThanOrEqualTo(10); // 8 critical calls x 1.25
+    }
+
+    /** {@code critical} and {@code sheddable} calls offered at once, each admitted one taking {@code latencyMs}. */
+    private void offer(AdaptiveLimit l, int critical, int sheddable, long latencyMs) {
+        List<Long> c = new java.util.ArrayList<>();
+        List<Long> s = new java.util.ArrayList<>();
+        for (int i = 0; i < critical; i++) {
+            long t = l.tryAcquire(Criticality.CRITICAL);
+            if (t != AdaptiveLimit.NOT_ADMITTED) {
+                c.add(t);
+            }
+        }
+        for (int i = 0; i < sheddable; i++) {
+            long t = l.tryAcquire(Criticality.SHEDDABLE);
+            if (t != AdaptiveLimit.NOT_ADMITTED) {
+                s.add(t);
+            }
+        }
+        clock.advance(Duration.ofMillis(latencyMs));
+        c.forEach(t -> l.onSuccess(Criticality.CRITICAL, t));
+        s.forEach(t -> l.onSuccess(Criticality.SHEDDABLE, t));
+        clock.advance(Duration.ofMillis(Math.max(0, 100 - latencyMs))); // at least one window apart
     }
 
     @Test

@@ -20,16 +20,14 @@ import java.util.Optional;
  * The shop's server-side HTTP edge (issue 13): a per-client limit on {@code /checkout}, the
  * client found by the {@code http.trust_proxy} settings of its file (no proxy trusted by
  * default), answered with 429, {@code Retry-After} and the draft's {@code RateLimit} fields; and,
- * with {@code http.load_shedding}, criticality-aware shedding: {@code /checkout} is critical,
- * {@code /recommendations} sheddable, refused first with 503 + {@code Retry-After}.
+ * with {@code http.load_shedding}, criticality-aware shedding of the routes its {@code routes}
+ * lists (the shop's file: {@code /checkout} critical, {@code /recommendations} sheddable, refused
+ * first with 503 + {@code Retry-After}).
  */
 final class ShopHttpEdge {
 
-    /** The limited route, critical under load shedding. */
+    /** The limited route. */
     static final String CHECKOUT = "/checkout";
-    /** The sheddable route. */
-    static final String RECOMMENDATIONS = "/recommendations";
-
     private ShopHttpEdge() {
     }
 
@@ -45,8 +43,10 @@ final class ShopHttpEdge {
             shop.announce(describe(l.limiter().policy(), trust));
         });
         OverloadConfig.loadShedding(shop.configRoot(), "shop-edge").ifPresent(shedding -> {
-            shop.routes().filter(CHECKOUT, shed(shedding, Criticality.CRITICAL));
-            shop.routes().filter(RECOMMENDATIONS, shed(shedding, Criticality.SHEDDABLE));
+            Map<String, Criticality> routes = OverloadConfig.sheddingRoutes(shop.configRoot());
+            routes.forEach((path, criticality) -> shop.routes().filter(path, shed(shedding, criticality)));
+            shop.announce(routes.isEmpty() ? "load shedding is on but http.load_shedding.routes lists no route: nothing is shed"
+                    : "load shedding (503 + Retry-After " + shedding.retryAfterSeconds() + "s) on " + describe(routes));
         });
     }
 
@@ -67,6 +67,11 @@ final class ShopHttpEdge {
                 : "clients are told apart by the TCP peer address (no proxy trusted)";
         return "per-client limit on POST " + CHECKOUT + ": " + shape + " (" + policy.algorithm().name().toLowerCase(Locale.ROOT)
                 + ", " + policy.limit() + " per " + window(policy.window()) + "); " + who;
+    }
+
+    /** {@code /checkout (critical), /recommendations (sheddable)}: the shed routes, for the start-up lines. */
+    static String describe(Map<String, Criticality> routes) {
+        return String.join(", ", routes.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue().code() + ")").toList());
     }
 
     /** {@code 6}, {@code 1.5}, {@code 0.33}: at most two decimals, none when whole. */
