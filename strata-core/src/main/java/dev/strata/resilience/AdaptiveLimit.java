@@ -153,12 +153,13 @@ public final class AdaptiveLimit {
         int sheddableCap = l - reserveSheddable;
         int cap = c == 0 ? l : c == 1 ? l - reserveDefault : sheddableCap;
         for (int n = inFlight.get(); ; n = inFlight.get()) {
-            // Sheddable calls admitted under a higher limit, still in flight after a cut, are beyond
-            // what sheddable work may hold now: they do not count against more critical calls, so a
-            // cut is paid by sheddable work first (it is refused until they drain) and no critical
-            // call waits on them. In flight stays at most the limit the overhang was admitted under.
-            long over = c == SHEDDABLE ? 0 : inFlightByClass.get(SHEDDABLE) - Math.max(0, sheddableCap);
-            if (n - Math.max(0, over) >= cap) {
+            // Sheddable calls never count against more critical ones: a slot a sheddable call holds
+            // cannot be taken back, so counting it would make a critical call wait on sheddable work
+            // whenever critical demand rises faster than the reserves (they follow it once per window).
+            // Sheddable work is refused first instead: its own cap counts every call in flight. In
+            // flight stays below twice the limit, and only while sheddable calls drain.
+            long sheddableInFlight = c == SHEDDABLE ? 0 : inFlightByClass.get(SHEDDABLE);
+            if (n - sheddableInFlight >= cap) {
                 rejectedByClass.incrementAndGet(c);
                 if (events.isActive(Level.DEBUG)) {
                     rejectedEvent(criticality, n);

@@ -166,11 +166,13 @@ class AdaptiveLimitTest {
         while (l.tryAcquire(Criticality.CRITICAL) != AdaptiveLimit.NOT_ADMITTED) {
             admittedCritical++;
         }
-        assertThat(admittedCritical).isEqualTo(10);
+        // sheddable calls in flight never count against critical ones: critical work gets the whole limit
+        assertThat(admittedCritical).isEqualTo(limit);
+        assertThat(l.inFlight(Criticality.SHEDDABLE)).isEqualTo(limit - 10);
         assertThat(l.rejectedCount(Criticality.SHEDDABLE)).isEqualTo(1);
         assertThat(l.rejectedCount(Criticality.CRITICAL)).isEqualTo(1);
         assertThat(l.refusal(Criticality.SHEDDABLE).getMessage())
-                .isEqualTo("[dep] RESILIENCE/bulkhead-full: adaptive limit " + limit + ", " + limit + " in flight; sheddable call refused");
+                .isEqualTo("[dep] RESILIENCE/bulkhead-full: adaptive limit " + limit + ", " + (2 * limit - 10) + " in flight; sheddable call refused");
     }
 
     @Test
