@@ -374,7 +374,17 @@ public final class Strata implements AutoCloseable {
      * @throws ShuttingDownException when the runtime is shutting down
      */
     public ReloadReport reload(Builder next) {
+        return reload(next, List.of());
+    }
+
+    /**
+     * {@link #reload(Builder)}, with refusals the caller found in what this runtime cannot compare
+     * (a config loader's keys for parts made by code, such as a rate limiter a binder built): they
+     * join the report's refusals, and with any of them nothing is applied. Still one event.
+     */
+    public ReloadReport reload(Builder next, List<ReloadReport.Refusal> alsoRefused) {
         Objects.requireNonNull(next, "next");
+        List<ReloadReport.Refusal> callers = List.copyOf(alsoRefused);
         Map<String, DependencySettings> settings = new LinkedHashMap<>();
         List<InvalidConfigurationException.Problem> problems = StrataValidator.check(next, settings);
         if (!problems.isEmpty()) {
@@ -389,6 +399,7 @@ public final class Strata implements AutoCloseable {
             List<ReloadReport.Change> changes = new ArrayList<>();
             List<ReloadReport.Refusal> refusals = new ArrayList<>();
             Reloader.compareRuntime(runtimeSettings, Reloader.runtimeValues(next), refusals);
+            refusals.addAll(callers);
             for (String name : dependencies.keySet()) {
                 if (!settings.containsKey(name)) {
                     refusals.add(new ReloadReport.Refusal(name, "(dependency)", "configured", "removed",
