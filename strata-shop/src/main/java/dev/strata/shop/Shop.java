@@ -6,6 +6,7 @@ import dev.strata.application.HealthHandlers;
 import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosProxy;
 import dev.strata.chaos.ChaosServer;
+import dev.strata.config.ConfigReloader;
 import dev.strata.config.LoadedConfig;
 import dev.strata.http.StrataHttpClient;
 import dev.strata.fault.Fault;
@@ -141,6 +142,13 @@ public final class Shop implements AutoCloseable {
         started.clear();
         runtime.own("chaos events forwarding", chaosEvents.subscribe(runtime.events()::publish));
         out.println("shop: Strata runtime started: " + String.join(", ", runtime.dependencies().keySet()));
+        if (file.path() != null) {
+            // Live reload: timeouts, retries, breaker thresholds and limits change in place; the rest is refused.
+            runtime.own("config watcher", ShopFileWatcher.start(file.path(), file.yaml(), through,
+                    new ConfigReloader(runtime, loaded), out));
+            out.println("shop: watching " + file.path() + " for changes (live reload of timeouts, retries, breaker "
+                    + "thresholds and limits; pools and URLs need a restart)");
+        }
 
         Map<String, URI> baseUrls = new LinkedHashMap<>();
         for (String name : ShopConfig.DOWNSTREAMS) {
