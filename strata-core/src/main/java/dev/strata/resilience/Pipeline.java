@@ -33,6 +33,7 @@ import java.util.function.Supplier;
  *   Bulkhead                reject when full (bounded wait at most), or an AdaptiveLimit
  *                           (sizes itself, sheds by criticality, never waits)
  *    AdaptiveThrottle       refuse locally while the dependency accepts too few calls
+ *                           (stands aside while the breaker is open: its refusal is the precise one)
  *     Deadline (total)      every wait below spends from it
  *       RateLimiter         one permit per logical call (bounded wait at most)
  *       CircuitBreaker      ONE outcome per logical call

@@ -121,6 +121,31 @@ class PipelineOverloadTest {
     }
 
     @Test
+    void anOpenBreakerNamesTheRefusalNotTheThrottle() throws Exception {
+        AdaptiveThrottle throttle = AdaptiveThrottle.builder("payments").clock(clock).events(EventBus.detached()).build();
+        CircuitBreaker breaker = CircuitBreaker.builder("payments").clock(clock).events(EventBus.detached()).build();
+        Pipeline p = Pipeline.builder("payments").throttle(throttle).circuitBreaker(breaker).clock(clock)
+                .events(EventBus.detached()).build();
+        for (int i = 0; i < 200; i++) { // the dependency fails: the throttle learns to refuse nearly everything
+            try {
+                p.execute(() -> {
+                    throw new SocketTimeoutException("Read timed out");
+                });
+            } catch (StrataException expected) {
+                // timed out, throttled, or refused by the breaker once it opened
+            }
+        }
+        breaker.forceOpen();
+        assertThat(throttle.rejectProbability()).isGreaterThan(0.5);
+        for (int i = 0; i < 50; i++) { // whatever the throttle's dice say, the caller reads why: the breaker is open
+            assertThatThrownBy(() -> p.execute(() -> "never runs")).isInstanceOf(CallNotPermittedException.class);
+            CompletableFuture<String> async = p.executeAsync(() -> CompletableFuture.completedFuture("never runs"));
+            assertThatThrownBy(async::get).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(CallNotPermittedException.class);
+        }
+    }
+
+    @Test
     void aBulkheadAndAnAdaptiveLimitAreAlternatives() {
         assertThatThrownBy(() -> Pipeline.builder("payments").adaptiveLimit(limit(10))
                 .bulkhead(Bulkhead.builder("payments").build()).build())

@@ -83,14 +83,22 @@ public final class Dashboard {
     private void stream(HttpExchange exchange) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        // one connection per stream, closed when it ends: a stream dropped for not reading must not
+        // leave its connection open for a next request (the page reconnects on a new one anyway)
+        exchange.getResponseHeaders().set("Connection", "close");
         exchange.sendResponseHeaders(200, 0);
         BlockingQueue<String> queue = feed.subscribe();
         try {
             OutputStream out = exchange.getResponseBody();
             // retry: the browser reconnects by itself 2 s after the connection drops
             write(out, "retry: 2000\nevent: history\ndata: " + feed.historyJson() + "\n\n");
+            long end = System.nanoTime() + FeedSubscribers.MAX_LIFETIME_NANOS;
             while (true) {
-                String sample = queue.poll(KEEPALIVE_SECONDS, TimeUnit.SECONDS);
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return; // lifetime over: the page reconnects, a stuck stream cannot live on
+                }
+                String sample = queue.poll(Math.min(left, TimeUnit.SECONDS.toNanos(KEEPALIVE_SECONDS)), TimeUnit.NANOSECONDS);
                 if (sample == null) {
                     write(out, ": keep-alive\n\n");
                 } else if (DashboardFeed.isEnd(sample)) {

@@ -1,10 +1,11 @@
 package dev.strata.dashboard;
 
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -12,6 +13,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * for a browser that connects later, and one bounded queue per connected browser. Publishing
  * never blocks the sampler: a browser whose queue is full is dropped with the end marker, and
  * reconnects to get the history again.
+ *
+ * <p>A browser that stopped reading leaves its handler thread blocked in a socket write (the JDK
+ * server has no write timeout), where the end marker never reaches it. So dropping a browser, or
+ * finding its stream older than {@link #MAX_LIFETIME_NANOS} plus a grace, also interrupts the
+ * thread serving it: a thread blocked on the connection's channel is released and the channel
+ * closed (interruptible channel I/O), which frees the thread and the connection.
  */
 final class FeedSubscribers {
 
@@ -21,7 +28,50 @@ final class FeedSubscribers {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<String> history = new ArrayDeque<>();
-    private final CopyOnWriteArrayList<BlockingQueue<String>> clients = new CopyOnWriteArrayList<>();
+    /** A stream's handler returns after this long; the page reconnects (its {@code retry}). */
+    static final long MAX_LIFETIME_NANOS = TimeUnit.MINUTES.toNanos(5);
+    /** Past its lifetime by this much, a stream's thread is taken to be stuck in a write and interrupted. */
+    static final long STUCK_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /** One browser: its queue and the thread serving it, interrupted at most while it serves it. */
+    private static final class Client {
+        final BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+        final Thread thread = Thread.currentThread();
+        final long startNanos = System.nanoTime();
+        final ReentrantLock lock = new ReentrantLock();
+        boolean done;
+        boolean kicked;
+
+        /** Releases the handler if it still serves this browser (never a later exchange on a reused thread). */
+        void kick() {
+            lock.lock();
+            try {
+                if (!done) {
+                    kicked = true;
+                    thread.interrupt();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** On the handler's thread when it leaves: no interrupt reaches it after this. */
+        void finish() {
+            lock.lock();
+            try {
+                done = true;
+                if (kicked) {
+                    Thread.interrupted(); // our kick must not leak into the thread's next task; others' interrupts stay
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private final CopyOnWriteArrayList<Client> clients = new CopyOnWriteArrayList<>();
+    /** Every subscribed browser until its handler leaves, dropped or not (queues compare by identity). */
+    private final ConcurrentHashMap<BlockingQueue<String>, Client> serving = new ConcurrentHashMap<>();
     private volatile String latest = "{}";
     private volatile boolean closed;
 
@@ -39,18 +89,24 @@ final class FeedSubscribers {
         }
     }
 
-    /** A new browser's queue; it holds just the end marker when the feed is closed already. */
+    /** A new browser's queue, served by the calling thread; it holds just the end marker when the feed is closed already. */
     BlockingQueue<String> subscribe() {
-        BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-        clients.add(queue);
+        Client client = new Client();
+        serving.put(client.queue, client);
+        clients.add(client);
         if (closed) {
-            queue.offer(END);
+            client.queue.offer(END);
         }
-        return queue;
+        return client.queue;
     }
 
+    /** Called by the thread that subscribed, when its stream ends. */
     void unsubscribe(BlockingQueue<String> queue) {
-        clients.remove(queue);
+        Client c = serving.remove(queue);
+        if (c != null) {
+            clients.remove(c);
+            c.finish();
+        }
     }
 
     static boolean isEnd(String message) {
@@ -73,12 +129,16 @@ final class FeedSubscribers {
             lock.unlock();
         }
         latest = json;
-        for (Iterator<BlockingQueue<String>> it = clients.iterator(); it.hasNext(); ) {
-            BlockingQueue<String> q = it.next();
+        long now = System.nanoTime();
+        for (Client c : clients) {
+            BlockingQueue<String> q = c.queue;
             if (!q.offer(json)) {
-                clients.remove(q); // too slow: it reconnects and gets the history again
+                clients.remove(c); // too slow: it reconnects and gets the history again
                 q.clear();
                 q.offer(END);
+                c.kick(); // it may be blocked in a write to a browser that stopped reading
+            } else if (now - c.startNanos > MAX_LIFETIME_NANOS + STUCK_GRACE_NANOS) {
+                c.kick(); // should have ended at its lifetime: stuck in a write
             }
         }
     }
@@ -90,9 +150,9 @@ final class FeedSubscribers {
 
     /** Ends every connected browser's stream: what it has not read yet is dropped for the end marker. */
     void endAll() {
-        for (BlockingQueue<String> q : clients) {
-            q.clear();
-            q.offer(END);
+        for (Client c : clients) {
+            c.queue.clear();
+            c.queue.offer(END);
         }
     }
 }

@@ -56,6 +56,9 @@ class DashboardSlowReaderTest {
                 assertThat(feed.clients()).as("dropped after %d samples", samples).isZero();
                 assertThat(handlers.getActiveCount()).as("the handler thread was released (after %d samples)", samples).isZero();
 
+                // what the server wrote before it gave up is still queued in its send buffer (megabytes);
+                // through a 4 KiB window it would trickle for minutes before the close reaches us
+                tab.setReceiveBufferSize(1 << 20);
                 tab.setSoTimeout(10_000);
                 InputStream in = tab.getInputStream();
                 byte[] buffer = new byte[64 * 1024];
