@@ -62,7 +62,14 @@ class ShopReloadTest {
             write(file, original);
             assertThat(shop.awaitLine("shop: config " + file + " changed:", WAIT))
                     .endsWith("changed: reloaded 1 change: payments.timeout 100ms -> 2.00s");
-            assertThat(shop.post("/checkout").body()).contains("\"status\": \"confirmed\"");
+            // payments' client-side throttle saw the timed-out calls and may still refuse a few locally;
+            // no checkout times out any more, and one is charged again within a bounded number of tries
+            String answer = "";
+            for (int i = 0; i < 30 && !answer.contains("\"status\": \"confirmed\""); i++) {
+                answer = shop.post("/checkout").body();
+                assertThat(answer).doesNotContainIgnoringCase("timeout");
+            }
+            assertThat(answer).contains("\"status\": \"confirmed\"");
             // and the runtime logged one line per reload
             assertThat(shop.output()).contains("[strata] reloaded 1 change: payments.timeout 2.00s -> 100ms")
                     .contains("[strata] reload refused, nothing applied: dependency 'orders-db': pool.max_size 8 -> 16 needs a restart");
