@@ -215,6 +215,15 @@ final class Reloader {
         if (key.equals("breaker.mode") || key.equals("breaker.window_size")) {
             return "the breaker's window is kept across a reload, so its shape cannot change";
         }
+        if (key.equals("hedge")) {
+            return "a hedge is part of the pipeline's shape";
+        }
+        if (key.equals("fallback")) {
+            return "the fault kinds a fallback answers are fixed when the dependency is built";
+        }
+        if (key.equals("required")) {
+            return "what readiness waits for is fixed when the runtime is built";
+        }
         if (key.equals("retry.budget.ttl")) {
             return "the budget's window is kept across a reload, so its length cannot change";
         }
