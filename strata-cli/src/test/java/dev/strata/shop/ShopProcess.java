@@ -221,6 +221,26 @@ public final class ShopProcess implements AutoCloseable {
         return reader.join(Duration.ofNanos(Math.max(1_000_000L, end - System.nanoTime())));
     }
 
+    /**
+     * Waits, at most {@code timeout}, for a line printed after the start (and not returned by an
+     * earlier call) that contains {@code text}; returns it.
+     *
+     * @throws IllegalStateException with everything printed when none came in time
+     */
+    public String awaitLine(String text, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        for (;;) {
+            String line = fresh.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null) {
+                throw new IllegalStateException("no line containing '" + text + "' within " + timeout.toSeconds()
+                        + " s; printed:\n" + output());
+            }
+            if (line.contains(text)) {
+                return line;
+            }
+        }
+    }
+
     /** Everything printed so far (stdout and stderr), one line each. */
     public String output() {
         return String.join("\n", lines);

@@ -43,7 +43,10 @@ public final class Dependency {
     private final CircuitBreaker breaker;
     private final Bulkhead bulkhead;
     private final RetryBudget retryBudget;
-    private final Retry retry;
+    /** Replaced by a reload; read by {@link #retry()} only, never on a call's path. */
+    private volatile Retry retry;
+    /** The settings in force as the last reload read them (null until the first reload). */
+    Reloader.Reading reading;
     private final Set<FaultKind> fallbackKinds;
     private final URI httpBaseUrl;
     private final PoolTarget target;
@@ -267,6 +270,11 @@ public final class Dependency {
     /** When {@link #lastFault()} was reported, epoch milliseconds; 0 if never. */
     public long lastFaultMillis() {
         return lastFaultMillis;
+    }
+
+    /** After a reload: the retry policy the pipeline now starts calls with. */
+    void retune(Retry next) {
+        this.retry = next;
     }
 
     void recordFault(Fault fault, long epochMillis) {

@@ -158,6 +158,10 @@ public final class Strata implements AutoCloseable {
     private final DependencyAssembler assembler;
     private final Health health;
     private final AutoCloseable faultTracker;
+    /** The runtime-wide settings it was built with, for {@link #reload}. */
+    private final Map<String, Reloader.Value> runtimeSettings;
+    /** Serialises reloads. */
+    private final ReentrantLock reloadLock = new ReentrantLock();
 
     private Strata(Builder b, Map<String, DependencySettings> settings) {
         this.events = b.events == null ? EventBus.create() : b.events;
@@ -166,6 +170,7 @@ public final class Strata implements AutoCloseable {
         this.startTimeout = b.startTimeout;
         this.budget = b.budget;
         this.livenessChecks = List.copyOf(b.livenessChecks);
+        this.runtimeSettings = Reloader.runtimeValues(b);
         this.openTargets = new OpenTargets(this);
         this.lifecycle = new Lifecycle(this, lock, b.shutdownPause, b.shutdownBudget, inventory, openTargets);
         this.assembler = new DependencyAssembler(this, lock, inventory, openTargets);
@@ -329,6 +334,106 @@ public final class Strata implements AutoCloseable {
         Objects.requireNonNull(pool, "pool");
         assembler.registerPool(dependency, target, pool);
         return pool;
+    }
+
+    // ------------------------------------------------------------------ reload
+
+    /**
+     * Puts the policy settings of {@code next} in force while the runtime runs, all or nothing,
+     * and says what changed. {@code next} describes the whole runtime again, as the one it was
+     * built from did (a config loader makes a fresh builder from the changed file); it is
+     * validated as {@link Builder#build()} validates, then compared with the running settings,
+     * dependency by dependency and key by key.
+     *
+     * <p><b>Applied while calls run</b>: per dependency, {@code deadline}, {@code timeout},
+     * {@code retry.attempts / backoff / jitter / max_duration}, the breaker's thresholds and waits
+     * ({@code failure_threshold, minimum_calls, failure_rate, slow_call_duration, slow_call_rate,
+     * half_open_permits, open_wait, open_wait_multiplier, max_open_wait, open_wait_jitter}),
+     * {@code bulkhead.max_concurrent / max_wait} and {@code retry.budget.percent / min_per_second}.
+     * The breaker keeps its state and its window, the bulkhead the slots in use, the budget its
+     * balance. A call in flight finishes with the settings it started with; calls starting after
+     * this method returns use the new ones.
+     *
+     * <p><b>Refused, each naming the dependency, the key, both values and "needs a restart"</b>: a
+     * dependency added or removed; a policy switched on or off; the breaker's {@code mode} and
+     * {@code window_size}; measuring slow calls switched on or off; {@code retry.budget.ttl}; a
+     * hedge; every {@code pool.*} key (the sizes included); {@code jdbc.*} (URL, user, password,
+     * properties); {@code http.base_url}; {@code required}; {@code fallback}; and the runtime-wide
+     * settings (strict mode, shutdown timings, start timeout, connection budget). When anything is
+     * refused nothing is applied. Code-only parts of {@code next} (attachment factories, fallbacks,
+     * pipeline customizers, a rate limiter, liveness checks, its clock and bus) are not compared:
+     * the running ones stay.
+     *
+     * <p>Each call publishes exactly one event on {@link #events()} (which the root bus logs):
+     * {@code runtime.reloaded} (INFO) listing every change, or "nothing changed"; or
+     * {@code runtime.reload-refused} (WARNING) listing every refusal. Reloads are serialised.
+     *
+     * @return what changed, or what was refused
+     * @throws InvalidConfigurationException when {@code next} is invalid, listing every problem;
+     *     nothing is applied and no event is published
+     * @throws ShuttingDownException when the runtime is shutting down
+     */
+    public ReloadReport reload(Builder next) {
+        return reload(next, List.of());
+    }
+
+    /**
+     * {@link #reload(Builder)}, with refusals the caller found in what this runtime cannot compare
+     * (a config loader's keys for parts made by code, such as a rate limiter a binder built): they
+     * join the report's refusals, and with any of them nothing is applied. Still one event.
+     */
+    public ReloadReport reload(Builder next, List<ReloadReport.Refusal> alsoRefused) {
+        Objects.requireNonNull(next, "next");
+        List<ReloadReport.Refusal> callers = List.copyOf(alsoRefused);
+        Map<String, DependencySettings> settings = new LinkedHashMap<>();
+        List<InvalidConfigurationException.Problem> problems = StrataValidator.check(next, settings);
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException(problems);
+        }
+        reloadLock.lock();
+        try {
+            State now = lifecycle.state();
+            if (now.compareTo(State.REFUSING) >= 0) {
+                throw new ShuttingDownException(RUNTIME, now);
+            }
+            List<ReloadReport.Change> changes = new ArrayList<>();
+            List<ReloadReport.Refusal> refusals = new ArrayList<>();
+            Reloader.compareRuntime(runtimeSettings, Reloader.runtimeValues(next), refusals);
+            refusals.addAll(callers);
+            for (String name : dependencies.keySet()) {
+                if (!settings.containsKey(name)) {
+                    refusals.add(new ReloadReport.Refusal(name, "(dependency)", "configured", "removed",
+                            "a dependency's pool, pipeline and clients live as long as the runtime"));
+                }
+            }
+            Map<String, Reloader.Reading> readings = new LinkedHashMap<>();
+            for (DependencySettings s : settings.values()) {
+                Dependency d = dependencies.get(s.name());
+                if (d == null) {
+                    refusals.add(new ReloadReport.Refusal(s.name(), "(dependency)", "absent", "added",
+                            "a dependency's pool, pipeline and clients are made when the runtime is built"));
+                    continue;
+                }
+                Reloader.Reading running = d.reading != null ? d.reading : Reloader.read(this, d.settings);
+                Reloader.Reading read = Reloader.read(this, s);
+                Reloader.compare(s.name(), running, read, changes, refusals);
+                readings.put(s.name(), read);
+            }
+            ReloadReport report = new ReloadReport(changes, refusals);
+            if (!report.applied()) {
+                publish(RUNTIME, "runtime.reload-refused", Level.WARNING, report.summary());
+                return report;
+            }
+            readings.forEach((name, read) -> {
+                Dependency d = dependencies.get(name);
+                Reloader.apply(d, read, changes);
+                d.reading = read;
+            });
+            publish(RUNTIME, "runtime.reloaded", Level.INFO, report.summary());
+            return report;
+        } finally {
+            reloadLock.unlock();
+        }
     }
 
     // ------------------------------------------------------------------ start
@@ -534,6 +639,14 @@ public final class Strata implements AutoCloseable {
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
+        }
+
+        boolean strictMode() {
+            return strict;
+        }
+
+        Duration startTimeoutValue() {
+            return startTimeout;
         }
 
         /** Refuse a second pool to one target instead of reporting it; default false. */

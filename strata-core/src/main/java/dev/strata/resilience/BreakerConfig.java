@@ -28,12 +28,17 @@ record BreakerConfig(String name, Mode mode, int failureThreshold, long slowCall
                      long maxHalfOpenNanos, Predicate<Fault> recordFault, Clock clock, EventBus events,
                      WindowThresholds thresholds, int windowSize, OpenWait openWait) {
 
+    /** What may change while the breaker runs (see {@link BreakerStateMachine#retune}). */
+    BreakerTuning tuning() {
+        return new BreakerTuning(failureThreshold, slowCallNanos, halfOpenPermits, maxHalfOpenNanos, thresholds, openWait);
+    }
+
     /** A new, empty window for the CLOSED state's outcomes; null in {@link Mode#CONSECUTIVE_FAILURES} mode. */
     SlidingWindow newWindow() {
         return switch (mode) {
             case CONSECUTIVE_FAILURES -> null;
-            case COUNT_WINDOW -> new CountWindow(windowSize, thresholds);
-            case TIME_WINDOW -> new TimeWindow(windowSize, clock, thresholds);
+            case COUNT_WINDOW -> new CountWindow(windowSize);
+            case TIME_WINDOW -> new TimeWindow(windowSize, clock);
         };
     }
 }

@@ -36,13 +36,19 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
     final Mode mode;
     final Clock clock;
     final BreakerEvents events;
-    private final int failureThreshold;
-    private final long slowCallNanos;
-    private final int halfOpenPermits;
-    private final long maxHalfOpenNanos;
     private final Predicate<Fault> recordFault;
-    private final WindowThresholds thresholds;
-    private final OpenWait openWait;
+    /** Calls (count window) or seconds (time window) in the window; fixed for the breaker's life. */
+    final int windowSize;
+    /** Whether slow calls are measured; fixed for the breaker's life (see {@link #measuresDuration()}). */
+    private final boolean measuresDuration;
+    /**
+     * The thresholds and waits in force, as last set by {@link #retune}. Read only when a new
+     * period begins; the hot path reads the copy its {@link Phase} carries, so a retune costs a
+     * call no extra volatile read.
+     */
+    private volatile BreakerTuning latest;
+    /** Serialises retunes. */
+    private final java.util.concurrent.locks.ReentrantLock retuneLock = new java.util.concurrent.locks.ReentrantLock();
 
     // ---------------------------------------------------------------------------------------
     // state
@@ -106,13 +112,10 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
         this.mode = c.mode();
         this.clock = c.clock();
         this.events = new BreakerEvents(name, clock, c.events());
-        this.failureThreshold = c.failureThreshold();
-        this.slowCallNanos = c.slowCallNanos();
-        this.halfOpenPermits = c.halfOpenPermits();
-        this.maxHalfOpenNanos = c.maxHalfOpenNanos();
         this.recordFault = c.recordFault();
-        this.thresholds = c.thresholds();
-        this.openWait = c.openWait();
+        this.windowSize = c.windowSize();
+        this.measuresDuration = c.slowCallNanos() != Long.MAX_VALUE;
+        this.latest = c.tuning();
         this.window = c.newWindow();
         this.phase = newPhase(State.CLOSED, 0L, 0, 0, 0L);
     }
@@ -138,7 +141,9 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
                     return refuse(p);
                 }
                 // In HALF_OPEN, openUntilNanos is when the period ends if its probes never answer.
-                Phase halfOpen = newPhase(State.HALF_OPEN, clock.nanoTime() + maxHalfOpenNanos, p.openings, halfOpenPermits, 0L);
+                BreakerTuning t = latest;
+                Phase halfOpen = newPhase(State.HALF_OPEN, clock.nanoTime() + t.maxHalfOpenNanos(), p.openings,
+                        t.halfOpenPermits(), 0L, t);
                 if (transition(p, halfOpen, "open wait of " + Durations.format(p.openNanos) + " elapsed")) {
                     return tryAcquireProbe(halfOpen);
                 }
@@ -158,7 +163,7 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
             // Every probe permit is taken and none answered in time (a hung probe without a
             // timeout, or one whose outcome was never reported): open again rather than refuse
             // every caller for as long as the probe hangs. Its late outcome no longer counts.
-            open(p, p.openings + 1, "half-open for longer than maxHalfOpenDuration " + Durations.format(maxHalfOpenNanos)
+            open(p, p.openings + 1, "half-open for longer than maxHalfOpenDuration " + Durations.format(p.tuning.maxHalfOpenNanos())
                     + " without every probe answering");
         }
         return refuse(p);
@@ -213,7 +218,9 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
                 if (consecutiveFailures.get() != 0) {
                     consecutiveFailures.set(0);
                 }
-                if (window != null && window.record(false, durationNanos >= slowCallNanos) && p == phase) {
+                BreakerTuning t = p.tuning;
+                if (window != null && window.record(false, durationNanos >= t.slowCallNanos(), t.thresholds())
+                        && samePeriod(p)) {
                     openFromClosed(p);
                 }
             }
@@ -221,11 +228,12 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
                 if (!p.claimProbeOutcome()) {
                     return;
                 }
+                long slowCallNanos = p.tuning.slowCallNanos();
                 if (durationNanos >= slowCallNanos) {
                     // A probe that answers but too slowly says the dependency has not recovered.
                     open(p, p.openings + 1, "probe was slow: " + Durations.format(durationNanos) + " >= "
                             + Durations.format(slowCallNanos));
-                } else if (p.probeSucceeded() >= halfOpenPermits) {
+                } else if (p.probeSucceeded() >= p.permits) {
                     closeFromHalfOpen(p);
                 }
             }
@@ -266,10 +274,11 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
         switch (p.state) {
             case CLOSED -> {
                 int inARow = consecutiveFailures.incrementAndGet();
+                BreakerTuning t = p.tuning;
                 boolean open = window == null
-                        ? inARow >= failureThreshold
-                        : window.record(true, durationNanos >= slowCallNanos);
-                if (open && p == phase) {
+                        ? inARow >= t.failureThreshold()
+                        : window.record(true, durationNanos >= t.slowCallNanos(), t.thresholds());
+                if (open && samePeriod(p)) {
                     openFromClosed(p);
                 }
             }
@@ -303,7 +312,38 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
      * slow-call duration is configured. When false, callers may pass 0 and skip reading the clock.
      */
     boolean measuresDuration() {
-        return slowCallNanos != Long.MAX_VALUE;
+        return measuresDuration;
+    }
+
+    /** Whether {@code p}'s period is still the current one (a retune replaces the phase, not the period). */
+    private boolean samePeriod(Phase p) {
+        return phase.generation == p.generation;
+    }
+
+    /** The thresholds and waits in force now. */
+    final BreakerTuning tuning() {
+        return latest;
+    }
+
+    /**
+     * Puts new thresholds and waits in force without leaving the current period: the state, the
+     * window's outcomes, the consecutive-failure count, the permits in flight and the current open
+     * wait are kept; the next outcome is judged by the new thresholds, the next opening waits the
+     * new wait. Calls admitted before keep their permits.
+     */
+    final void retune(BreakerTuning next) {
+        retuneLock.lock();
+        try {
+            latest = next;
+            for (;;) {
+                Phase p = phase;
+                if (p.tuning == next || PHASE.compareAndSet(this, p, p.retuned(next))) {
+                    return;
+                }
+            }
+        } finally {
+            retuneLock.unlock();
+        }
     }
 
     /** The statistics behind {@link CircuitBreaker#metrics()}; allocates. */
@@ -321,9 +361,10 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
     // transitions
 
     private void openFromClosed(Phase p) {
+        BreakerTuning t = p.tuning;
         String reason = window == null
-                ? consecutiveFailures.get() + " consecutive failures >= " + failureThreshold
-                : thresholds.reason(window.snapshot(State.CLOSED, 0L, consecutiveFailures.get()));
+                ? consecutiveFailures.get() + " consecutive failures >= " + t.failureThreshold()
+                : t.thresholds().reason(window.snapshot(State.CLOSED, 0L, consecutiveFailures.get()));
         open(p, 1, reason);
     }
 
@@ -331,17 +372,23 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
         // The window is unused while half-open; clear it before publishing CLOSED so the new
         // period starts empty.
         clearCounters();
-        transition(p, newPhase(State.CLOSED, 0L, 0, 0, 0L), halfOpenPermits == 1 ? "probe succeeded" : "all " + halfOpenPermits + " probes succeeded");
+        transition(p, newPhase(State.CLOSED, 0L, 0, 0, 0L), p.permits == 1 ? "probe succeeded" : "all " + p.permits + " probes succeeded");
     }
 
     private void open(Phase from, int openings, String reason) {
-        long wait = openWait.forOpening(openings);
+        long wait = latest.openWait().forOpening(openings);
         transition(from, newPhase(State.OPEN, clock.nanoTime() + wait, openings, 0, wait), reason);
     }
 
     private boolean transition(Phase from, Phase to, String reason) {
-        if (!PHASE.compareAndSet(this, from, to)) {
-            return false;
+        while (!PHASE.compareAndSet(this, from, to)) {
+            Phase now = phase;
+            if (now.generation != from.generation) {
+                return false;
+            }
+            // Only retuned meanwhile (same period, new thresholds): move on from there, with them.
+            from = now;
+            to = to.retuned(now.tuning);
         }
         if (to.state == State.CLOSED) {
             consecutiveFailures.set(0);
@@ -383,6 +430,10 @@ abstract sealed class BreakerStateMachine permits CircuitBreaker {
     }
 
     private Phase newPhase(State state, long openUntilNanos, int openings, int permits, long openNanos) {
-        return new Phase(generations.incrementAndGet(), state, openUntilNanos, openings, permits, openNanos);
+        return newPhase(state, openUntilNanos, openings, permits, openNanos, latest);
+    }
+
+    private Phase newPhase(State state, long openUntilNanos, int openings, int permits, long openNanos, BreakerTuning t) {
+        return new Phase(generations.incrementAndGet(), state, openUntilNanos, openings, permits, openNanos, t);
     }
 }

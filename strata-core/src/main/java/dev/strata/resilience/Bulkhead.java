@@ -13,7 +13,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.AbstractQueuedLongSynchronizer;
 
 /**
  * Limits how many calls to one dependency run at the same time, so a slow dependency can tie up
@@ -31,8 +31,8 @@ public final class Bulkhead {
     private static final long MAX_WAIT_LIMIT_NANOS = Duration.ofSeconds(60).toNanos();
 
     private final String name;
-    private final int maxConcurrentCalls;
-    private final long maxWaitNanos;
+    /** Read only when no slot is free (the waiting path); see {@link #reconfigure}. */
+    private volatile long maxWaitNanos;
     private final Clock clock;
     private final EventBus events;
     private final Slots slots;
@@ -40,11 +40,10 @@ public final class Bulkhead {
 
     private Bulkhead(Builder b) {
         this.name = b.name;
-        this.maxConcurrentCalls = b.maxConcurrentCalls;
         this.maxWaitNanos = b.maxWait.toNanos();
         this.clock = b.clock;
         this.events = b.events;
-        this.slots = new Slots(maxConcurrentCalls, name);
+        this.slots = new Slots(b.maxConcurrentCalls, name);
     }
 
     /** A builder for a bulkhead named after the dependency it protects. */
@@ -99,7 +98,7 @@ public final class Bulkhead {
             String waited = waitedNanos > 0 ? " after waiting " + Durations.format(waitedNanos) : "";
             events.publish(new BasicEvent(clock.currentTimeMillis(), name, "bulkhead.full", Layer.RESILIENCE,
                     Level.DEBUG, Fault.of(FaultKind.BULKHEAD_FULL),
-                    "bulkhead full: all " + maxConcurrentCalls + " slots in use" + waited + "; call rejected"));
+                    "bulkhead full: all " + maxConcurrentCalls() + " slots in use" + waited + "; call rejected"));
         }
     }
 
@@ -114,7 +113,7 @@ public final class Bulkhead {
 
     /** Slots in use now. */
     public int inUse() {
-        return maxConcurrentCalls - slots.available();
+        return slots.inUse();
     }
 
     /** Free slots now. */
@@ -124,7 +123,28 @@ public final class Bulkhead {
 
     /** The configured limit. */
     public int maxConcurrentCalls() {
-        return maxConcurrentCalls;
+        return slots.capacity();
+    }
+
+    /** The configured longest wait for a slot. */
+    public Duration maxWait() {
+        return Duration.ofNanos(maxWaitNanos);
+    }
+
+    /**
+     * Changes the limit and the longest wait while calls run. Calls holding a slot keep it: when
+     * the limit shrinks below the slots in use, no new call is admitted until enough of them have
+     * ended; when it grows, waiting calls are admitted at once. Slots taken and given back are
+     * counted against the new limit from now on; a call never holds more than one slot.
+     *
+     * @throws IllegalArgumentException when {@code maxConcurrentCalls} is not 1..10000 or
+     *     {@code maxWait} not 0..60 s; nothing changes then
+     */
+    public void reconfigure(int maxConcurrentCalls, Duration maxWait) {
+        Require.between("maxConcurrentCalls", maxConcurrentCalls, 1, 10_000);
+        Require.between("maxWait", maxWait, Duration.ZERO, Duration.ofNanos(MAX_WAIT_LIMIT_NANOS));
+        this.maxWaitNanos = maxWait.toNanos();
+        slots.resize(maxConcurrentCalls);
     }
 
     /** Calls refused since the bulkhead was built. */
@@ -144,7 +164,7 @@ public final class Bulkhead {
         long start = maxWaitNanos > 0 ? clock.nanoTime() : 0L;
         boolean acquired = maxWaitNanos > 0 ? tryAcquire(maxWaitNanos) : tryAcquire();
         if (!acquired) {
-            throw new BulkheadFullException(name, maxConcurrentCalls, maxWaitNanos > 0 ? clock.nanoTime() - start : 0L);
+            throw new BulkheadFullException(name, maxConcurrentCalls(), maxWaitNanos > 0 ? clock.nanoTime() - start : 0L);
         }
         try {
             return call.call();
@@ -155,7 +175,7 @@ public final class Bulkhead {
 
     @Override
     public String toString() {
-        return "Bulkhead[" + name + ", " + inUse() + "/" + maxConcurrentCalls + " in use]";
+        return "Bulkhead[" + name + ", " + inUse() + "/" + maxConcurrentCalls() + " in use]";
     }
 
     /**
@@ -166,54 +186,92 @@ public final class Bulkhead {
      * The slots: a fair counting synchronizer like {@code Semaphore(n, true)}, except that giving
      * back a slot is one compare-and-set that refuses to go past the capacity. A semaphore's
      * release cannot refuse, so "check the count, then release" let two racing releases of one
-     * slot both pass and mint a slot.
+     * slot both pass and mint a slot. The state holds the capacity (high 32 bits) and the free
+     * slots (low 32 bits, negative while a shrunk limit waits for calls to end) in one word, so a
+     * resize and a release can never disagree about the capacity.
      */
-    private static final class Slots extends AbstractQueuedSynchronizer {
-        private final int capacity;
+    private static final class Slots extends AbstractQueuedLongSynchronizer {
         private final String name;
 
         Slots(int capacity, String name) {
-            this.capacity = capacity;
             this.name = name;
-            setState(capacity);
+            setState(word(capacity, capacity));
+        }
+
+        private static long word(int capacity, int free) {
+            return ((long) capacity << 32) | (free & 0xFFFF_FFFFL);
+        }
+
+        private static int free(long word) {
+            return (int) word;
+        }
+
+        private static int capacity(long word) {
+            return (int) (word >>> 32);
         }
 
         int available() {
-            return getState();
+            return Math.max(0, free(getState()));
+        }
+
+        int capacity() {
+            return capacity(getState());
+        }
+
+        int inUse() {
+            long w = getState();
+            return capacity(w) - free(w);
         }
 
         /** Takes a free slot now, even when others wait (as {@code Semaphore.tryAcquire()} does); never blocks. */
         boolean tryTake() {
-            for (int free = getState(); free > 0; free = getState()) {
-                if (compareAndSetState(free, free - 1)) {
+            for (long w = getState(); free(w) > 0; w = getState()) {
+                if (compareAndSetState(w, w - 1)) {
                     return true;
                 }
             }
             return false;
         }
 
+        /** Sets a new capacity, keeping the slots in use; wakes waiters when slots became free. */
+        void resize(int capacity) {
+            releaseShared(-capacity); // a negative argument is a resize, see tryReleaseShared
+        }
+
         @Override
-        protected int tryAcquireShared(int ignored) {
+        protected long tryAcquireShared(long ignored) {
             if (hasQueuedPredecessors()) {
                 return -1; // fair: first come, first served among waiters
             }
             for (;;) {
-                int free = getState();
-                int left = free - 1;
-                if (left < 0 || compareAndSetState(free, left)) {
+                long w = getState();
+                int left = free(w) - 1;
+                if (left < 0) {
+                    return -1;
+                }
+                if (compareAndSetState(w, w - 1)) {
                     return left;
                 }
             }
         }
 
         @Override
-        protected boolean tryReleaseShared(int ignored) {
+        protected boolean tryReleaseShared(long arg) {
             for (;;) {
-                int free = getState();
+                long w = getState();
+                int capacity = capacity(w);
+                int free = free(w);
+                if (arg < 0) {
+                    int next = (int) -arg;
+                    if (compareAndSetState(w, word(next, free + next - capacity))) {
+                        return free + next - capacity > 0;
+                    }
+                    continue;
+                }
                 if (free >= capacity) {
                     throw new IllegalStateException("bulkhead " + name + ": release() without a held slot");
                 }
-                if (compareAndSetState(free, free + 1)) {
+                if (compareAndSetState(w, word(capacity, free + 1))) { // not w + 1: a negative count would carry
                     return true;
                 }
             }

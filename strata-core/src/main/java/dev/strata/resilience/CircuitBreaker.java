@@ -7,6 +7,7 @@ import dev.strata.fault.Layer;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.observe.StrataEvent;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 
@@ -285,6 +286,73 @@ public final class CircuitBreaker extends BreakerStateMachine {
         }
         onSuccess(permit, timed ? clock.nanoTime() - start : 0L);
         return result;
+    }
+
+    /**
+     * The configuration in force now (after any {@link #reconfigure}).
+     *
+     * @param mode how it decides to open (fixed for the breaker's life)
+     * @param failureThreshold failures in a row that open it (CONSECUTIVE_FAILURES)
+     * @param windowSize calls or seconds in the window (fixed for the breaker's life)
+     * @param minimumCalls calls in the window before the rates count
+     * @param failureRate failure rate (0..1) that opens it
+     * @param slowCallDuration a call at least this long is slow; null when slow calls are not measured
+     * @param slowCallRate slow-call rate (0..1) that opens it
+     * @param halfOpenPermits probes while half-open
+     * @param openWait time open before a probe
+     * @param openWaitMultiplier growth of the open wait after each failed probe
+     * @param maxOpenWait cap of the grown open wait
+     * @param openWaitJitter share by which each open wait is randomly shortened
+     * @param maxHalfOpenDuration how long it may stay half-open while probes have not answered
+     */
+    public record Settings(Mode mode, int failureThreshold, int windowSize, int minimumCalls, double failureRate,
+                           Duration slowCallDuration, double slowCallRate, int halfOpenPermits, Duration openWait,
+                           double openWaitMultiplier, Duration maxOpenWait, double openWaitJitter,
+                           Duration maxHalfOpenDuration) {
+    }
+
+    /** The configuration in force now. */
+    public Settings settings() {
+        BreakerTuning t = tuning();
+        WindowThresholds w = t.thresholds();
+        OpenWait o = t.openWait();
+        return new Settings(mode, t.failureThreshold(), windowSize, w.minimumCalls(), w.failureRate(),
+                t.slowCallNanos() == Long.MAX_VALUE ? null : Duration.ofNanos(t.slowCallNanos()), w.slowCallRate(),
+                t.halfOpenPermits(), Duration.ofNanos(o.baseNanos()), o.multiplier(), Duration.ofNanos(o.maxNanos()),
+                o.jitter(), Duration.ofNanos(t.maxHalfOpenNanos()));
+    }
+
+    /**
+     * Puts the thresholds and waits of {@code next} in force while the breaker runs, validated as
+     * {@link Builder#build()} validates them. <b>Kept</b>: the state (an open breaker stays open
+     * for the wait it opened with), the window's outcomes, the count of failures in a row, and the
+     * permits of calls in flight, whose outcomes still count. The next outcome is judged by the new
+     * thresholds; the next opening waits the new open wait; the next half-open period takes the new
+     * number of probes. Allocation on the hot path is unchanged: each period carries the settings
+     * it is judged by, so a call reads no extra volatile field.
+     *
+     * <p>The name, clock, event bus, random source and {@code recordFault} of {@code next} are
+     * ignored: the breaker keeps its own.
+     *
+     * @throws IllegalArgumentException when a value is invalid, or {@code next} changes what is fixed
+     *     for the breaker's life: the mode, the window size, or whether slow calls are measured
+     *     (a slow-call duration set or removed); nothing changes then
+     */
+    public void reconfigure(Builder next) {
+        BreakerConfig c = next.validated();
+        if (c.mode() != mode) {
+            throw new IllegalArgumentException("mode: " + mode + " -> " + c.mode()
+                    + " cannot change while the breaker runs; needs a new breaker");
+        }
+        if (c.mode() != Mode.CONSECUTIVE_FAILURES && c.windowSize() != windowSize) {
+            throw new IllegalArgumentException("windowSize: " + windowSize + " -> " + c.windowSize()
+                    + " cannot change while the breaker runs; needs a new breaker");
+        }
+        if ((c.slowCallNanos() != Long.MAX_VALUE) != measuresDuration()) {
+            throw new IllegalArgumentException("slowCallDuration: measuring slow calls cannot be switched "
+                    + (measuresDuration() ? "off" : "on") + " while the breaker runs; needs a new breaker");
+        }
+        retune(c.tuning());
     }
 
     @Override

@@ -17,20 +17,18 @@ final class CountWindow implements SlidingWindow {
     private static final byte RECORDED = 4;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final WindowThresholds thresholds;
     private final byte[] ring;
     private int head;
     private int buffered;
     private int failed;
     private int slow;
 
-    CountWindow(int size, WindowThresholds thresholds) {
+    CountWindow(int size) {
         this.ring = new byte[size];
-        this.thresholds = thresholds;
     }
 
     @Override
-    public boolean record(boolean failure, boolean slowCall) {
+    public boolean record(boolean failure, boolean slowCall, WindowThresholds thresholds) {
         byte outcome = (byte) (RECORDED | (failure ? FAILED : 0) | (slowCall ? SLOW : 0));
         lock.lock();
         try {

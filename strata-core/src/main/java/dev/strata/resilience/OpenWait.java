@@ -25,6 +25,22 @@ final class OpenWait {
         this.random = random;
     }
 
+    long baseNanos() {
+        return baseNanos;
+    }
+
+    double multiplier() {
+        return multiplier;
+    }
+
+    long maxNanos() {
+        return maxNanos;
+    }
+
+    double jitter() {
+        return jitter;
+    }
+
     /** The wait before the n-th consecutive opening may probe: grown, capped, then jittered down. */
     long forOpening(int openings) {
         double wait = baseNanos;

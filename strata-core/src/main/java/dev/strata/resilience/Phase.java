@@ -21,20 +21,48 @@ final class Phase {
     final int openings;
     /** OPEN: the wait this period began with, for its transition event; else 0. */
     final long openNanos;
+    /** Probe permits a half-open period began with (0 otherwise). */
+    final int permits;
+    /** The thresholds and waits this period is judged by; read on the hot path instead of a volatile field. */
+    final BreakerTuning tuning;
     private final AtomicInteger permitsLeft;
     private final AtomicInteger probesInFlight;
     private final AtomicInteger probeSuccesses;
 
-    Phase(long generation, State state, long openUntilNanos, int openings, int permits, long openNanos) {
+    Phase(long generation, State state, long openUntilNanos, int openings, int permits, long openNanos,
+          BreakerTuning tuning) {
         this.generation = generation;
         this.state = state;
         this.openUntilNanos = openUntilNanos;
         this.openings = openings;
         this.openNanos = openNanos;
+        this.permits = permits;
+        this.tuning = tuning;
         boolean halfOpen = state == State.HALF_OPEN;
         this.permitsLeft = halfOpen ? new AtomicInteger(permits) : null;
         this.probesInFlight = halfOpen ? new AtomicInteger() : null;
         this.probeSuccesses = halfOpen ? new AtomicInteger() : null;
+    }
+
+    private Phase(Phase same, BreakerTuning tuning) {
+        this.generation = same.generation;
+        this.state = same.state;
+        this.openUntilNanos = same.openUntilNanos;
+        this.openings = same.openings;
+        this.openNanos = same.openNanos;
+        this.permits = same.permits;
+        this.tuning = tuning;
+        this.permitsLeft = same.permitsLeft;
+        this.probesInFlight = same.probesInFlight;
+        this.probeSuccesses = same.probeSuccesses;
+    }
+
+    /**
+     * The same period (generation, state, deadlines and probe counters, shared) under new
+     * thresholds: what a retune swaps in, so permits issued before stay valid.
+     */
+    Phase retuned(BreakerTuning next) {
+        return new Phase(this, next);
     }
 
     /** HALF_OPEN: takes a probe permit if one is left; the probe then owes one outcome. */

@@ -137,9 +137,16 @@ public final class Pipeline {
     final FaultClassifier classifier;
     final Clock clock;
     final EventBus events;
-    final AtomicInteger inFlight = new AtomicInteger();
-    /** Meters and traces: read once per call, null while nothing is bound. */
-    final OutcomeListeners outcomes = new OutcomeListeners();
+    /** Shared by every generation of this pipeline. */
+    final AtomicInteger inFlight;
+    /** Meters and traces: read once per call, null while nothing is bound; shared by every generation. */
+    final OutcomeListeners outcomes;
+    /**
+     * The generation calls start on: this pipeline until {@link #retune} swaps in a copy with new
+     * settings. One volatile read per call; the call then runs on that generation's immutable
+     * fields to its end, so a call in flight keeps the settings it started with.
+     */
+    private volatile Pipeline current;
 
     // The parts, built once here in dependency order (each reads the fields above and the parts before it).
     final PipelineEvents report;
@@ -165,11 +172,86 @@ public final class Pipeline {
         this.classifier = b.classifier == null ? FaultClassifier.DEFAULT : b.classifier.orElse(FaultClassifier.DEFAULT);
         this.clock = b.clock;
         this.events = b.events;
+        this.inFlight = new AtomicInteger();
+        this.outcomes = new OutcomeListeners();
         this.report = new PipelineEvents(name, events, clock, retry);
         this.decisions = new RetryDecisions(name, retry, budget, breaker, classifier, report);
         this.fallbacks = new FallbackHandler(this);
         this.hedging = hedge == null ? null : new SyncHedging(this);
         this.sync = new SyncExecutor(this);
+        this.current = this;
+    }
+
+    /** A generation of {@code base} with new settings; shares its policies, counters and listeners. */
+    private Pipeline(Pipeline base, Tuning t) {
+        this.name = base.name;
+        this.bulkhead = base.bulkhead;
+        this.adaptiveLimit = base.adaptiveLimit;
+        this.throttle = base.throttle;
+        this.rateLimiter = base.rateLimiter;
+        this.rateLimitWait = base.rateLimitWait;
+        this.deadline = t.deadline();
+        this.breaker = base.breaker;
+        this.retry = t.retry();
+        this.budget = base.budget;
+        this.hedge = base.hedge;
+        this.timeout = t.timeout();
+        this.interceptors = base.interceptors;
+        this.classifier = base.classifier;
+        this.clock = base.clock;
+        this.events = base.events;
+        this.inFlight = base.inFlight;
+        this.outcomes = base.outcomes;
+        this.report = new PipelineEvents(name, events, clock, retry);
+        this.decisions = new RetryDecisions(name, retry, budget, breaker, classifier, report);
+        this.fallbacks = new FallbackHandler(this);
+        this.hedging = hedge == null ? null : new SyncHedging(this);
+        this.sync = new SyncExecutor(this);
+        this.current = this;
+    }
+
+    /**
+     * The settings of a pipeline that may change while it runs ({@link #retune}).
+     *
+     * @param deadline total budget of each logical call, or null for none
+     * @param timeout per-attempt timeout, or null for none
+     * @param retry the retry policy, or null for none
+     */
+    public record Tuning(Duration deadline, Timeout timeout, Retry retry) {
+    }
+
+    /** The deadline, timeout and retry new calls start with now. */
+    public Tuning tuning() {
+        Pipeline g = current;
+        return new Tuning(g.deadline, g.timeout, g.retry);
+    }
+
+    /**
+     * Puts a new deadline, per-attempt timeout and retry policy in force for calls that start
+     * from now on. A call already in flight finishes with the settings it started with (its
+     * deadline, its attempts' timeouts, its retry's attempts and backoff). The other policies
+     * (breaker, bulkhead, budget, limits) are shared and keep their state; change them on
+     * themselves ({@link CircuitBreaker#reconfigure}, {@link Bulkhead#reconfigure},
+     * {@link RetryBudget#reconfigure}). The success path costs what it cost before plus one
+     * volatile read per call; nothing is allocated.
+     *
+     * @throws IllegalArgumentException when the deadline is not 1ms..1 day, or cannot reach the
+     *     last configured attempt (the build-time budget check); nothing changes then
+     */
+    public void retune(Tuning next) {
+        Require.nonNull("tuning", next);
+        Duration d = next.deadline() == null ? null
+                : Require.between("deadline", next.deadline(), Duration.ofMillis(1), Duration.ofDays(1));
+        if (d != null && next.retry() != null && next.retry().maxAttempts() > 1) {
+            AttemptBudget.of(next.retry(), next.timeout() == null ? null : Duration.ofNanos(next.timeout().nanos()), d)
+                    .requireEveryAttemptCanStart();
+        }
+        current = new Pipeline(this, next);
+    }
+
+    /** The generation a call starting now runs on. */
+    Pipeline generation() {
+        return current;
     }
 
     /** Starts a pipeline for the named dependency. */
@@ -216,7 +298,7 @@ public final class Pipeline {
      * @throws RuntimeException as described in the class documentation
      */
     public <T> T execute(Callable<T> attempt) {
-        return sync.run(null, attempt, null);
+        return current.sync.run(null, attempt, null);
     }
 
     /**
@@ -224,7 +306,7 @@ public final class Pipeline {
      * idempotency key is attempted exactly once, and attempts and backoffs are recorded in its trace.
      */
     public <T> T execute(CallContext context, Callable<T> attempt) {
-        return sync.run(context, attempt, null);
+        return current.sync.run(context, attempt, null);
     }
 
     /**
@@ -233,12 +315,12 @@ public final class Pipeline {
      * {@link Builder#fallback(Fallback)}.
      */
     public <T> T execute(CallContext context, Callable<T> attempt, Fallback<? extends T> callFallback) {
-        return sync.run(context, attempt, Require.nonNull("callFallback", callFallback));
+        return current.sync.run(context, attempt, Require.nonNull("callFallback", callFallback));
     }
 
     /** Runs a call with {@code fallbackToUse} (may be null); for {@link TypedPipeline}. */
     <T> T run(CallContext context, Callable<T> attempt, Fallback<?> fallbackToUse) {
-        return sync.run(context, attempt, fallbackToUse);
+        return current.sync.run(context, attempt, fallbackToUse);
     }
 
     // ------------------------------------------------------------------ asynchronous
@@ -265,10 +347,11 @@ public final class Pipeline {
         if (ctx == null && interceptors.length > 0) {
             ctx = CallContext.idempotent(name);
         }
+        Pipeline g = current;
         if (outcomes.current() != null && outcomes.sampleTrace()) {
-            return tracedAsync(ctx, attempt);
+            return g.tracedAsync(ctx, attempt);
         }
-        AsyncCall<T> call = new AsyncCall<>(this, ctx, attempt);
+        AsyncCall<T> call = new AsyncCall<>(g, ctx, attempt);
         call.start();
         return call.result;
     }
@@ -299,6 +382,10 @@ public final class Pipeline {
 
     @Override
     public String toString() {
+        Pipeline g = current;
+        Duration deadline = g.deadline;
+        Retry retry = g.retry;
+        Timeout timeout = g.timeout;
         StringBuilder s = new StringBuilder("Pipeline[").append(name);
         if (bulkhead != null) {
             s.append(", bulkhead ").append(bulkhead.name());

@@ -35,11 +35,9 @@ public final class RetryBudget {
     private static final long UNITS_PER_TOKEN = 1000;
     private static final long SECOND = 1_000_000_000L;
 
-    private final double retryPercent;
-    private final int minRetriesPerSecond;
     private final int ttlSeconds;
-    private final long depositUnits;
-    private final long reserveUnits;
+    /** The rates in force: one immutable object, swapped whole by {@link #reconfigure}. */
+    private volatile Rates rates;
     private final Clock clock;
     private final long origin;
     private final String name;
@@ -49,11 +47,8 @@ public final class RetryBudget {
     private final AtomicBoolean exhausted = new AtomicBoolean();
 
     private RetryBudget(Builder b) {
-        this.retryPercent = b.retryPercent;
-        this.minRetriesPerSecond = b.minRetriesPerSecond;
         this.ttlSeconds = (int) b.ttl.toSeconds();
-        this.depositUnits = Math.round(retryPercent * UNITS_PER_TOKEN);
-        this.reserveUnits = (long) minRetriesPerSecond * ttlSeconds * UNITS_PER_TOKEN;
+        this.rates = new Rates(b.retryPercent, b.minRetriesPerSecond, ttlSeconds);
         this.clock = b.clock;
         this.origin = clock.nanoTime();
         this.name = b.name;
@@ -68,9 +63,54 @@ public final class RetryBudget {
 
     /** Records one logical call: it earns {@code retryPercent} of a retry. Call once per logical call. */
     public void onCall() {
-        if (depositUnits > 0) {
-            add(depositUnits);
+        long deposit = rates.depositUnits;
+        if (deposit > 0) {
+            add(deposit);
         }
+    }
+
+    /** What a budget deposits per call and always allows, precomputed in balance units. */
+    private static final class Rates {
+        final double retryPercent;
+        final int minRetriesPerSecond;
+        final long depositUnits;
+        final long reserveUnits;
+
+        Rates(double retryPercent, int minRetriesPerSecond, int ttlSeconds) {
+            this.retryPercent = retryPercent;
+            this.minRetriesPerSecond = minRetriesPerSecond;
+            this.depositUnits = Math.round(retryPercent * UNITS_PER_TOKEN);
+            this.reserveUnits = (long) minRetriesPerSecond * ttlSeconds * UNITS_PER_TOKEN;
+        }
+    }
+
+    /** Share of calls that may be retried, 0..1. */
+    public double retryPercent() {
+        return rates.retryPercent;
+    }
+
+    /** Retries per second allowed whatever the traffic. */
+    public int minRetriesPerSecond() {
+        return rates.minRetriesPerSecond;
+    }
+
+    /** How long a deposit counts (fixed for the budget's life). */
+    public Duration ttl() {
+        return Duration.ofSeconds(ttlSeconds);
+    }
+
+    /**
+     * Changes the share of calls that may be retried and the floor while calls run. Deposits and
+     * withdrawals already made keep counting until they age out of the window; from now on each
+     * call deposits the new share and the new floor applies. The window ({@code ttl}) is fixed.
+     *
+     * @throws IllegalArgumentException when {@code retryPercent} is not 0..1 or
+     *     {@code minRetriesPerSecond} not 0..10000; nothing changes then
+     */
+    public void reconfigure(double retryPercent, int minRetriesPerSecond) {
+        Require.between("retryPercent", retryPercent, 0.0, 1.0);
+        Require.between("minRetriesPerSecond", minRetriesPerSecond, 0, 10_000);
+        this.rates = new Rates(retryPercent, minRetriesPerSecond, ttlSeconds);
     }
 
     /**
@@ -80,7 +120,8 @@ public final class RetryBudget {
     public boolean tryWithdraw() {
         // Withdraw first, then check: two racing callers can never both spend the last token.
         long second = add(-UNITS_PER_TOKEN);
-        if (balanceUnits(second) + reserveUnits >= 0) {
+        Rates r = rates;
+        if (balanceUnits(second) + r.reserveUnits >= 0) {
             exhausted.set(false);
             return true;
         }
@@ -90,7 +131,7 @@ public final class RetryBudget {
             events.publish(new BasicEvent(clock.currentTimeMillis(), name, "retry-budget.exhausted",
                     Layer.RESILIENCE, Level.WARNING, Fault.of(FaultKind.RETRY_BUDGET_EXHAUSTED),
                     String.format(Locale.ROOT, "retry budget exhausted: retries limited to %.0f%% of calls + %d/s over %s",
-                            retryPercent * 100, minRetriesPerSecond, Durations.format(Duration.ofSeconds(ttlSeconds)))));
+                            r.retryPercent * 100, r.minRetriesPerSecond, Durations.format(Duration.ofSeconds(ttlSeconds)))));
         }
         return false;
     }
@@ -103,7 +144,7 @@ public final class RetryBudget {
     /** Retries (whole or fractional tokens) that could be withdrawn now. */
     public double available() {
         long second = currentSecond();
-        return Math.max(0L, balanceUnits(second) + reserveUnits) / (double) UNITS_PER_TOKEN;
+        return Math.max(0L, balanceUnits(second) + rates.reserveUnits) / (double) UNITS_PER_TOKEN;
     }
 
     private long currentSecond() {
@@ -143,7 +184,7 @@ public final class RetryBudget {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "RetryBudget[%s, %.0f%% + %d/s over %ds, %.1f available]",
-                name, retryPercent * 100, minRetriesPerSecond, ttlSeconds, available());
+                name, rates.retryPercent * 100, rates.minRetriesPerSecond, ttlSeconds, available());
     }
 
     /**

@@ -16,10 +16,10 @@ import dev.strata.resilience.CircuitBreaker.State;
 interface SlidingWindow {
 
     /**
-     * Adds one outcome; returns true when the window's {@link WindowThresholds} are now crossed.
+     * Adds one outcome; returns true when {@code thresholds} are now crossed.
      * Allocation-free.
      */
-    boolean record(boolean failure, boolean slowCall);
+    boolean record(boolean failure, boolean slowCall, WindowThresholds thresholds);
 
     /** Forgets every outcome. */
     void clear();

@@ -15,7 +15,6 @@ final class TimeWindow implements SlidingWindow {
     private static final long SECOND = 1_000_000_000L;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final WindowThresholds thresholds;
     private final Clock clock;
     private final long origin;
     private final int[] calls;
@@ -26,8 +25,7 @@ final class TimeWindow implements SlidingWindow {
     private int failed;
     private int slow;
 
-    TimeWindow(int seconds, Clock clock, WindowThresholds thresholds) {
-        this.thresholds = thresholds;
+    TimeWindow(int seconds, Clock clock) {
         this.clock = clock;
         this.origin = clock.nanoTime();
         this.calls = new int[seconds];
@@ -36,7 +34,7 @@ final class TimeWindow implements SlidingWindow {
     }
 
     @Override
-    public boolean record(boolean failure, boolean slowCall) {
+    public boolean record(boolean failure, boolean slowCall, WindowThresholds thresholds) {
         lock.lock();
         try {
             expire();

@@ -69,7 +69,7 @@ public final class TypedPipeline<T> {
     /** Like {@link Pipeline#executeAsync(CallContext, Supplier)}; cancelling the result cancels the call. */
     public CompletableFuture<T> executeAsync(CallContext context, Supplier<? extends CompletionStage<T>> attempt) {
         Objects.requireNonNull(attempt, "attempt");
-        return pipeline.fallbacks.withFallback(pipeline.executeAsync(context, attempt), fallback);
+        return pipeline.generation().fallbacks.withFallback(pipeline.executeAsync(context, attempt), fallback);
     }
 
     @SuppressWarnings("unchecked")

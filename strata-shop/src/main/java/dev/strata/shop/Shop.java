@@ -6,6 +6,8 @@ import dev.strata.application.HealthHandlers;
 import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosProxy;
 import dev.strata.chaos.ChaosServer;
+import dev.strata.config.ConfigFileWatcher;
+import dev.strata.config.ConfigReloader;
 import dev.strata.config.LoadedConfig;
 import dev.strata.http.StrataHttpClient;
 import dev.strata.fault.Fault;
@@ -15,6 +17,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -141,6 +144,21 @@ public final class Shop implements AutoCloseable {
         started.clear();
         runtime.own("chaos events forwarding", chaosEvents.subscribe(runtime.events()::publish));
         out.println("shop: Strata runtime started: " + String.join(", ", runtime.dependencies().keySet()));
+        if (file.path() != null) {
+            // Live reload: timeouts, retries, breaker thresholds and limits change in place; the rest is refused.
+            ConfigReloader reloader = new ConfigReloader(runtime, loaded);
+            Path watched = file.path();
+            runtime.own("config watcher", ConfigFileWatcher.start(watched, text -> {
+                ConfigReloader.Outcome outcome = reloader.reload(() -> new ShopFile(watched.toString(), text, watched).load(through));
+                out.println("shop: config " + watched + " changed: " + outcome.summary());
+                out.flush();
+            }, failure -> {
+                out.println("shop: config " + watched + ": reload failed: " + failure);
+                out.flush();
+            }));
+            out.println("shop: watching " + file.path() + " for changes (live reload of timeouts, retries, breaker "
+                    + "thresholds and limits; pools and URLs need a restart)");
+        }
 
         Map<String, URI> baseUrls = new LinkedHashMap<>();
         for (String name : ShopConfig.DOWNSTREAMS) {

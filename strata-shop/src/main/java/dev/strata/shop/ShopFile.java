@@ -23,8 +23,14 @@ import java.util.Map;
  *
  * @param name how errors refer to the file
  * @param yaml its text
+ * @param path where it was read from, watched for changes by the running shop; null when built in
  */
-public record ShopFile(String name, String yaml) {
+public record ShopFile(String name, String yaml, Path path) {
+
+    /** A file with no place on disk (nothing to watch). */
+    public ShopFile(String name, String yaml) {
+        this(name, yaml, null);
+    }
 
     /** The database's dependency name. */
     static final String ORDERS_DB = "orders-db";
@@ -54,7 +60,7 @@ public record ShopFile(String name, String yaml) {
      */
     public static ShopFile file(Path file) {
         try {
-            return new ShopFile(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+            return new ShopFile(file.toString(), Files.readString(file, StandardCharsets.UTF_8), file);
         } catch (IOException e) {
             throw new IllegalArgumentException("--config: '" + file + "' cannot be read: " + e, e);
         }

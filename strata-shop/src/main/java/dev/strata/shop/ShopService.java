@@ -7,6 +7,7 @@ import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.Layer;
 import dev.strata.resilience.Fallback;
 import dev.strata.resilience.Pipeline;
+import dev.strata.resilience.Timeout;
 import dev.strata.jdbc.StrataDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -202,7 +203,7 @@ public final class ShopService {
         Deadline checkout = Deadline.after(timing.checkoutBudget());
         return checkout.call(() -> {
             Stock stock = deps.inventory().execute(CallContext.idempotent(ShopCalls.INVENTORY), () -> {
-                deps.calls().checkInventory(product, httpBound(timing.inventoryAttempt()));
+                deps.calls().checkInventory(product, httpBound(deps.inventory(), timing.inventoryAttempt()));
                 return new Stock(true, null, null);
             }, stockFallback);
             // Payments may spend what is left minus the time kept back to write the order, so a
@@ -212,7 +213,7 @@ public final class ShopService {
             String key = "order-" + orderId;
             Payment payment = Deadline.after(Duration.ofNanos(forPayment)).call(() -> deps.payments().execute(
                     CallContext.nonIdempotent(ShopCalls.PAYMENTS, key), () -> {
-                        deps.calls().charge(orderId, key, httpBound(timing.paymentAttempt()));
+                        deps.calls().charge(orderId, key, httpBound(deps.payments(), timing.paymentAttempt()));
                         return new Payment(true, null, null);
                     }, paymentFallback));
             String status = payment.charged() ? "confirmed" : "pending";
@@ -232,7 +233,7 @@ public final class ShopService {
     /** Recommendations for a user: the service's answer, or the popular items when it cannot answer. */
     public Recommendations recommendations(long userId) {
         return deps.recommendations().execute(CallContext.idempotent(ShopCalls.RECOMMENDATIONS), () -> {
-            deps.calls().recommendations(userId, httpBound(timing.recommendationsAttempt()));
+            deps.calls().recommendations(userId, httpBound(deps.recommendations(), timing.recommendationsAttempt()));
             return new Recommendations(List.of(userId % ShopDatabase.PRODUCTS + 1), null, null);
         }, recommendationsFallback);
     }
@@ -240,9 +241,12 @@ public final class ShopService {
     /**
      * The HTTP client's own bound for one attempt: a backstop at twice the pipeline's attempt
      * timeout (or the deadline's time left, if less), so the pipeline's timeout is the one that
-     * fires and reports the attempt, and the request still cannot outlive its call.
+     * fires and reports the attempt, and the request still cannot outlive its call. The timeout is
+     * the pipeline's current one (a reload may have changed it); {@code configured} when it has none.
      */
-    private static Duration httpBound(Duration attemptTimeout) {
+    private static Duration httpBound(Pipeline pipeline, Duration configured) {
+        Timeout timeout = pipeline.tuning().timeout();
+        Duration attemptTimeout = timeout == null ? configured : timeout.duration();
         return Duration.ofNanos(Math.max(1_000_000L, Deadline.remainingNanosOr(2 * attemptTimeout.toNanos())));
     }
 }

@@ -30,6 +30,12 @@ public class StrataAutoConfiguration {
     /** The runtime, built (validated) but not started; {@link StrataLifecycle} starts it. */
     @Bean
     public Strata strata(LoadedConfig config, Environment environment, ObjectProvider<StrataBuilderCustomizer> customizers) {
+        return builder(config, environment, customizers).build();
+    }
+
+    /** The runtime's builder from {@code config}: at start, and again for each reload. */
+    static Strata.Builder builder(LoadedConfig config, Environment environment,
+                                  ObjectProvider<StrataBuilderCustomizer> customizers) {
         Strata.Builder builder = config.builder();
         Duration pause = config.root().find("shutdown.pause", Duration.class).orElse(Duration.ZERO);
         Duration budget = config.root().get("shutdown.budget", Duration.class);
@@ -40,7 +46,18 @@ public class StrataAutoConfiguration {
         }
         builder.shutdown(pause, budget);
         customizers.orderedStream().forEach(c -> c.customize(builder));
-        return builder.build();
+        return builder;
+    }
+
+    /**
+     * Live reload: {@code POST /actuator/strata/reload}, and changes of {@code strata.config-file}
+     * while it is watched (see {@link StrataReloader}).
+     */
+    @Bean
+    public StrataReloader strataReloader(Strata strata, LoadedConfig config,
+                                         org.springframework.core.env.ConfigurableEnvironment environment,
+                                         ObjectProvider<StrataBuilderCustomizer> customizers) {
+        return new StrataReloader(strata, config, environment, next -> builder(next, environment, customizers));
     }
 
     /** Checks and proxies {@link StrataCall} methods; static, as a post-processor must be. */

@@ -13,10 +13,10 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(Strata.class)
 public class StrataEndpointAutoConfiguration {
 
-    /** {@code /actuator/strata} and {@code /actuator/strata/diagnosis}. */
+    /** {@code /actuator/strata}, {@code /actuator/strata/diagnosis} and {@code POST /actuator/strata/reload}. */
     @Bean
     @ConditionalOnAvailableEndpoint
-    public StrataEndpoint strataEndpoint(Strata strata, StrataLifecycle lifecycle) {
-        return new StrataEndpoint(strata, lifecycle);
+    public StrataEndpoint strataEndpoint(Strata strata, StrataLifecycle lifecycle, StrataReloader reloader) {
+        return new StrataEndpoint(strata, lifecycle, reloader);
     }
 }
