@@ -114,6 +114,7 @@ public final class AdaptiveLimit {
     private double cutRttNanos;
     private long lastSheddableRefused;
     private long lastDefaultRefused;
+    private long lastCriticalRefused;
     private boolean atMinimum;
 
     private AdaptiveLimit(Builder b) {
@@ -247,8 +248,14 @@ public final class AdaptiveLimit {
         long defaultRefused = rejectedByClass.get(DEFAULT);
         boolean sheddableOffered = peakByClass.get(SHEDDABLE) > 0 || sheddableRefused != lastSheddableRefused;
         boolean defaultOffered = peakByClass.get(DEFAULT) > 0 || defaultRefused != lastDefaultRefused;
+        long criticalRefused = rejectedByClass.get(CRITICAL);
+        // Critical (and, below sheddable work, default) calls refused while less critical work was
+        // offered: the window's peak understates their demand, since the refused ones never ran.
+        long higherRefused = sheddableOffered ? (criticalRefused - lastCriticalRefused) + (defaultRefused - lastDefaultRefused)
+                : defaultOffered ? criticalRefused - lastCriticalRefused : 0;
         lastSheddableRefused = sheddableRefused;
         lastDefaultRefused = defaultRefused;
+        lastCriticalRefused = criticalRefused;
         long criticalPeak = peakByClass.get(CRITICAL);
         long defaultPeak = peakByClass.get(DEFAULT);
         windowStart = now;
@@ -277,12 +284,18 @@ public final class AdaptiveLimit {
         if (!cut && !hold && peak * 2 >= before) {
             next = before + Math.max(1.0, Math.sqrt(before));
         }
+        if (higherRefused > 0) {
+            // Less critical work was there to refuse, yet more critical work was refused: the limit is
+            // below what the more critical work needs. Give it the slots it was refused, whatever the
+            // latency says (the less critical work is refused instead; it pays for the overload).
+            next = Math.max(next, before + higherRefused);
+        }
         if (cut) {
             // While less critical work is there to refuse, a cut keeps the slots the more critical
             // work used (x 1.25, as the reserves): sheddable work is refused before critical work waits.
             double keep = sheddableOffered ? Math.max(reserveHigher, (criticalPeak + defaultPeak) * 1.25)
                     : defaultOffered ? Math.max(reserveCritical, criticalPeak * 1.25) : 0;
-            next = Math.max(next, Math.min(before, Math.ceil(keep)));
+            next = Math.max(next, Math.min(Math.max(before, next), Math.ceil(keep)));
             windowsSinceCut = 1;
             cutRttNanos = rtt;
             sampleFrom = now;

@@ -176,6 +176,29 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void criticalCallsRefusedWhileSheddableWorkIsOfferedRaiseTheLimitWhateverTheLatency() {
+        // A small limit while sheddable work is slow: critical calls fill it, 3 more are
+        // refused, and the window's latency alone would cut again. The refused critical calls say the
+        // peak understates critical demand: the limit makes room for them, sheddable work pays.
+        AdaptiveLimit l = limit().initialLimit(4).build();
+        window(l, 2, 4, 1.0); // a 1 ms baseline
+        long[] critical = new long[l.limit()];
+        for (int i = 0; i < critical.length; i++) {
+            critical[i] = l.tryAcquire(Criticality.CRITICAL);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(l.tryAcquire(Criticality.CRITICAL)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
+        }
+        assertThat(l.tryAcquire(Criticality.SHEDDABLE)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
+        int before = l.limit();
+        clock.advance(Duration.ofMillis(100));
+        for (long start : critical) {
+            l.onSuccess(Criticality.CRITICAL, start); // 100 ms against a 1 ms baseline
+        }
+        assertThat(l.limit()).isGreaterThanOrEqualTo(before + 3);
+    }
+
+    @Test
     void aSlowSheddableRouteIsShedWithoutCuttingTheLimitBelowWhatCriticalWorkUses() {
         // The shop's edge (ShopLoadSheddingTest): 8 critical calls of 10 ms at a time, and far more
         // sheddable calls than the limit, which a slowed dependency holds for 300 ms. The latency
