@@ -4,6 +4,7 @@ import dev.strata.application.InvalidConfigurationException;
 import dev.strata.application.ReloadReport;
 import dev.strata.application.Secret;
 import dev.strata.application.Strata;
+import dev.strata.application.StrataBuilder;
 import dev.strata.observe.BasicEvent;
 import dev.strata.observe.EventBus;
 import dev.strata.fault.Layer;
@@ -55,7 +56,7 @@ public final class ConfigReloader {
     private static final List<String> BUILT_BY_BINDERS = List.of("rate_limit.", "adaptive_limit.", "throttle.");
 
     private final Strata runtime;
-    private final Function<LoadedConfig, Strata.Builder> builder;
+    private final Function<LoadedConfig, StrataBuilder> builder;
     private final ReentrantLock lock = new ReentrantLock();
     private LoadedConfig running;
 
@@ -68,7 +69,7 @@ public final class ConfigReloader {
      * Reloads {@code runtime}, built from {@code running}; {@code builder} makes a runtime's builder
      * from a configuration as the application did at start (adding its code-only parts).
      */
-    public ConfigReloader(Strata runtime, LoadedConfig running, Function<LoadedConfig, Strata.Builder> builder) {
+    public ConfigReloader(Strata runtime, LoadedConfig running, Function<LoadedConfig, StrataBuilder> builder) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.running = Objects.requireNonNull(running, "running");
         this.builder = Objects.requireNonNull(builder, "builder");

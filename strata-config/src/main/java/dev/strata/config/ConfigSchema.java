@@ -4,6 +4,7 @@ import dev.strata.application.ConnectionBudget;
 import dev.strata.application.DependencySettings;
 import dev.strata.application.Secret;
 import dev.strata.application.Strata;
+import dev.strata.application.StrataBuilder;
 import dev.strata.fault.FaultKind;
 import dev.strata.resilience.Backoff;
 import dev.strata.resilience.CircuitBreaker;
@@ -21,7 +22,7 @@ import java.util.ServiceLoader;
  * The configuration's schema: the {@link #root()} section (runtime-wide keys), the
  * {@link #dependency()} section (what every {@code dependencies.<name>} and the shared
  * {@code defaults} may hold), and the binders that turn validated values into a
- * {@link Strata.Builder}. {@link #standard()} has every option of Strata's builders, plus whatever
+ * {@link StrataBuilder}. {@link #standard()} has every option of Strata's builders, plus whatever
  * {@link ConfigExtension}s are on the class path.
  *
  * <p>To add a section: write a {@link ConfigExtension} (keys in a section, a binder that reads
@@ -33,7 +34,7 @@ public final class ConfigSchema {
     /** Turns root values into runtime settings. */
     @FunctionalInterface
     public interface RuntimeBinder {
-        void bind(ConfigValues root, Strata.Builder builder);
+        void bind(ConfigValues root, StrataBuilder builder);
     }
 
     /** Turns one dependency's values (its own over the defaults) into its settings. */

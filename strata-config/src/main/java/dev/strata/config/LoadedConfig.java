@@ -3,6 +3,7 @@ package dev.strata.config;
 import dev.strata.application.InvalidConfigurationException;
 import dev.strata.application.Secret;
 import dev.strata.application.Strata;
+import dev.strata.application.StrataBuilder;
 import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
@@ -12,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A validated configuration: its values, and a {@link Strata.Builder} made from them. Code adds
+ * A validated configuration: its values, and a {@link StrataBuilder} made from them. Code adds
  * what a file cannot say (attachment factories, fallback handlers, liveness checks) to
  * {@link #builder()} before building.
  */
@@ -46,8 +47,8 @@ public final class LoadedConfig {
     }
 
     /** A new builder with every configured setting applied; each call returns a fresh builder. */
-    public Strata.Builder builder() {
-        Strata.Builder b = Strata.builder();
+    public StrataBuilder builder() {
+        StrataBuilder b = Strata.builder();
         for (ConfigSchema.RuntimeBinder binder : schema.runtimeBinders()) {
             binder.bind(root, b);
         }

@@ -3,6 +3,7 @@ package dev.strata.config;
 import dev.strata.application.InvalidConfigurationException;
 import dev.strata.application.Secret;
 import dev.strata.application.Strata;
+import dev.strata.application.StrataBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ import java.util.regex.Pattern;
  *     .file(Path.of("shop.yaml"))
  *     .environment(Map.of("STRATA_DEPENDENCIES_PAYMENTS_TIMEOUT", "2s"))
  *     .load();
- * Strata.Builder builder = config.builder();   // add code-only parts (attachments) before build()
+ * StrataBuilder builder = config.builder();   // add code-only parts (attachments) before build()
  * }</pre>
  *
  * <h2>What it guarantees</h2>

@@ -6,7 +6,7 @@ import dev.strata.internal.Require;
  * The typed name of something attached to a dependency beside its pipeline and pool: its HTTP
  * client, its rate limiter, its cache. Other modules declare one constant each, e.g.
  * {@code AttachmentKey<StrataHttpClient> HTTP = AttachmentKey.of("http", StrataHttpClient.class)},
- * register a factory on the {@link Strata.Builder}, and read it with {@link Dependency#attachment}.
+ * register a factory on the {@link StrataBuilder}, and read it with {@link Dependency#attachment}.
  * Keys are equal when name and type are.
  *
  * @param name unique short name, e.g. {@code http}

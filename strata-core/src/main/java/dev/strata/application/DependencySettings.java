@@ -26,7 +26,7 @@ import java.util.function.UnaryOperator;
 /**
  * What {@link Strata} builds for one dependency: its pipeline's policies, its JDBC pool, its HTTP
  * base URL, its attachments. Handed to the {@code settings} callbacks of
- * {@link Strata.Builder#defaults} and {@link Strata.Builder#dependency}; the shared defaults run
+ * {@link StrataBuilder#defaults} and {@link StrataBuilder#dependency}; the shared defaults run
  * first, then the dependency's own callback, so the dependency's calls win.
  *
  * <p>Policies are configured through the components' own builders ({@code breaker(b ->

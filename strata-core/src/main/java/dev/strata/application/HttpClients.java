@@ -31,7 +31,7 @@ public final class HttpClients {
     /**
      * A factory whose clients are adjusted by {@code customize} (a read pipeline for hedging, the
      * connect timeout, the {@code Retry-After} cap); register it with
-     * {@link Strata.Builder#attachEverywhere} under {@link #KEY} to replace the default.
+     * {@link StrataBuilder#attachEverywhere} under {@link #KEY} to replace the default.
      */
     public static AttachmentKey.Factory<StrataHttpClient> factory(UnaryOperator<StrataHttpClient.Builder> customize) {
         Objects.requireNonNull(customize, "customize");

@@ -1,8 +1,8 @@
 package dev.strata.application;
 
 import dev.strata.application.Strata.Component;
-import dev.strata.application.Strata.ShutdownReport;
-import dev.strata.application.Strata.ShutdownStep;
+import dev.strata.application.ShutdownReport;
+import dev.strata.application.ShutdownStep;
 import dev.strata.application.Strata.State;
 import dev.strata.fault.Layer;
 import dev.strata.internal.Durations;

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * What {@link Strata#reload(Strata.Builder)} did: every setting that changed and, when the reload
+ * What {@link Strata#reload(StrataBuilder)} did: every setting that changed and, when the reload
  * was refused, every change that needs a restart. A reload is all or nothing: when
  * {@link #refusals()} is not empty, nothing was applied and the runtime runs as before.
  *

@@ -19,9 +19,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-
+import dev.strata.application.Strata.State;
+import java.lang.System.Logger.Level;
 /**
- * The work of {@link Strata#reload(Strata.Builder)}: reads what one dependency's settings mean, key
+ * The work of {@link Strata#reload(StrataBuilder)}: reads what one dependency's settings mean, key
  * by key (each policy built once on the side, as the validator does), compares the running
  * settings with the new ones, and applies the changes that may be made while calls run.
  *
@@ -265,7 +266,7 @@ final class Reloader {
     }
 
     /** The runtime-wide settings of a builder that a reload compares (all need a restart). */
-    static Map<String, Value> runtimeValues(Strata.Builder b) {
+    static Map<String, Value> runtimeValues(StrataBuilder b) {
         Map<String, Value> v = new LinkedHashMap<>();
         v.put("strict", Value.of(b.strictMode()));
         v.put("shutdown.pause", Value.of(duration(b.shutdownPause)));
@@ -294,5 +295,56 @@ final class Reloader {
     private static String percent(double fraction) {
         double p = fraction * 100;
         return (p == Math.rint(p) ? String.valueOf((long) p) : String.format(Locale.ROOT, "%.2f", p)) + "%";
+    }
+
+    /** The work of {@link Strata#reload(StrataBuilder, List)}; the caller holds the runtime's reload lock. */
+    static ReloadReport reload(Strata runtime, Map<String, Value> runtimeSettings, StrataBuilder next,
+            List<ReloadReport.Refusal> alsoRefused) {
+        Objects.requireNonNull(next, "next");
+        List<ReloadReport.Refusal> callers = List.copyOf(alsoRefused);
+        Map<String, DependencySettings> settings = new LinkedHashMap<>();
+        List<InvalidConfigurationException.Problem> problems = StrataValidator.check(next, settings);
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException(problems);
+        }
+        State now = runtime.state();
+        if (now.compareTo(State.REFUSING) >= 0) {
+            throw new ShuttingDownException(Strata.RUNTIME, now);
+        }
+        List<ReloadReport.Change> changes = new ArrayList<>();
+        List<ReloadReport.Refusal> refusals = new ArrayList<>();
+        compareRuntime(runtimeSettings, runtimeValues(next), refusals);
+        refusals.addAll(callers);
+        for (String name : runtime.dependencies().keySet()) {
+            if (!settings.containsKey(name)) {
+                refusals.add(new ReloadReport.Refusal(name, "(dependency)", "configured", "removed",
+                        "a dependency's pool, pipeline and clients live as long as the runtime"));
+            }
+        }
+        Map<String, Reading> readings = new LinkedHashMap<>();
+        for (DependencySettings s : settings.values()) {
+            Dependency d = runtime.dependencies().get(s.name());
+            if (d == null) {
+                refusals.add(new ReloadReport.Refusal(s.name(), "(dependency)", "absent", "added",
+                        "a dependency's pool, pipeline and clients are made when the runtime is built"));
+                continue;
+            }
+            Reading running = d.reading != null ? d.reading : read(runtime, d.settings);
+            Reading read = read(runtime, s);
+            compare(s.name(), running, read, changes, refusals);
+            readings.put(s.name(), read);
+        }
+        ReloadReport report = new ReloadReport(changes, refusals);
+        if (!report.applied()) {
+            runtime.publish(Strata.RUNTIME, "runtime.reload-refused", Level.WARNING, report.summary());
+            return report;
+        }
+        readings.forEach((name, read) -> {
+            Dependency d = runtime.dependencies().get(name);
+            apply(d, read, changes);
+            d.reading = read;
+        });
+        runtime.publish(Strata.RUNTIME, "runtime.reloaded", Level.INFO, report.summary());
+        return report;
     }
 }

@@ -13,7 +13,6 @@ import dev.strata.resilience.Pipeline;
 import dev.strata.resilience.RetryBudget;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
-
 /**
  * The one Strata runtime of a process (L4, "How do I organise?"): it builds every dependency's
  * pipeline, pool and attachments once, hands out the one shared {@link Dependency} handle per
@@ -44,7 +41,7 @@ import java.util.function.Consumer;
  *
  * <h2>Guarantees</h2>
  * <ul>
- *   <li>{@link Builder#build()} validates everything at once (every dependency's pipeline budget
+ *   <li>{@link StrataBuilder#build()} validates everything at once (every dependency's pipeline budget
  *       check, pool settings, the connection budget) and reports every problem in one
  *       {@link InvalidConfigurationException}; nothing is created when any is wrong.</li>
  *   <li>{@link #dependency(String)} returns the same handle for a name; the handle's pipeline,
@@ -52,7 +49,7 @@ import java.util.function.Consumer;
  *       fails, what was made for that dependency is closed again.</li>
  *   <li>A second pool to a target (JDBC URL and user, or host:port) that already has an open pool
  *       made by any runtime in this process is an L4 {@link Finding} with both creation sites,
- *       published on the bus; in {@linkplain Builder#strict strict mode} it is refused with
+ *       published on the bus; in {@linkplain StrataBuilder#strict strict mode} it is refused with
  *       {@link DuplicatePoolException}.</li>
  *   <li>{@link #start()} creates every resource, checks PostgreSQL's real {@code max_connections}
  *       against the connection budget, and waits (bounded) for required pools to warm up.</li>
@@ -91,34 +88,6 @@ public final class Strata implements AutoCloseable {
      * @param instance the object itself
      */
     public record Component(String dependency, String kind, Object instance) {
-    }
-
-    /**
-     * One step of a shutdown, as logged.
-     *
-     * @param step what was done, e.g. {@code close data source catalog}
-     * @param nanos how long it took
-     * @param detail the outcome, e.g. {@code 0 in flight} or a failure
-     */
-    public record ShutdownStep(String step, long nanos, String detail) {
-        @Override
-        public String toString() {
-            return step + " (" + Durations.format(nanos) + ")" + (detail.isEmpty() ? "" : ": " + detail);
-        }
-    }
-
-    /**
-     * What a shutdown did.
-     *
-     * @param steps every step in order, with timings
-     * @param forced whether the budget ran out (or {@link #forceShutdown()} was called) before in-flight work finished
-     * @param unfinished in-flight units of work still running when the runtime stopped waiting
-     * @param totalNanos the whole shutdown
-     */
-    public record ShutdownReport(List<ShutdownStep> steps, boolean forced, int unfinished, long totalNanos) {
-        public ShutdownReport {
-            steps = List.copyOf(steps);
-        }
     }
 
     /**
@@ -163,7 +132,11 @@ public final class Strata implements AutoCloseable {
     /** Serialises reloads. */
     private final ReentrantLock reloadLock = new ReentrantLock();
 
-    private Strata(Builder b, Map<String, DependencySettings> settings) {
+    static Strata create(StrataBuilder b, Map<String, DependencySettings> settings) {
+        return new Strata(b, settings);
+    }
+
+    private Strata(StrataBuilder b, Map<String, DependencySettings> settings) {
         this.events = b.events == null ? EventBus.create() : b.events;
         this.clock = b.clock;
         this.strict = b.strict;
@@ -185,8 +158,8 @@ public final class Strata implements AutoCloseable {
     }
 
     /** Starts describing a runtime in code. */
-    public static Builder builder() {
-        return new Builder();
+    public static StrataBuilder builder() {
+        return new StrataBuilder();
     }
 
     // ------------------------------------------------------------------ dependencies
@@ -342,7 +315,7 @@ public final class Strata implements AutoCloseable {
      * Puts the policy settings of {@code next} in force while the runtime runs, all or nothing,
      * and says what changed. {@code next} describes the whole runtime again, as the one it was
      * built from did (a config loader makes a fresh builder from the changed file); it is
-     * validated as {@link Builder#build()} validates, then compared with the running settings,
+     * validated as {@link StrataBuilder#build()} validates, then compared with the running settings,
      * dependency by dependency and key by key.
      *
      * <p><b>Applied while calls run</b>: per dependency, {@code deadline}, {@code timeout},
@@ -373,64 +346,19 @@ public final class Strata implements AutoCloseable {
      *     nothing is applied and no event is published
      * @throws ShuttingDownException when the runtime is shutting down
      */
-    public ReloadReport reload(Builder next) {
+    public ReloadReport reload(StrataBuilder next) {
         return reload(next, List.of());
     }
 
     /**
-     * {@link #reload(Builder)}, with refusals the caller found in what this runtime cannot compare
+     * {@link #reload(StrataBuilder)}, with refusals the caller found in what this runtime cannot compare
      * (a config loader's keys for parts made by code, such as a rate limiter a binder built): they
      * join the report's refusals, and with any of them nothing is applied. Still one event.
      */
-    public ReloadReport reload(Builder next, List<ReloadReport.Refusal> alsoRefused) {
-        Objects.requireNonNull(next, "next");
-        List<ReloadReport.Refusal> callers = List.copyOf(alsoRefused);
-        Map<String, DependencySettings> settings = new LinkedHashMap<>();
-        List<InvalidConfigurationException.Problem> problems = StrataValidator.check(next, settings);
-        if (!problems.isEmpty()) {
-            throw new InvalidConfigurationException(problems);
-        }
-        reloadLock.lock();
+    public ReloadReport reload(StrataBuilder next, List<ReloadReport.Refusal> alsoRefused) {
+        reloadLock.lock(); // serialised: each reload compares against what the previous one put in force
         try {
-            State now = lifecycle.state();
-            if (now.compareTo(State.REFUSING) >= 0) {
-                throw new ShuttingDownException(RUNTIME, now);
-            }
-            List<ReloadReport.Change> changes = new ArrayList<>();
-            List<ReloadReport.Refusal> refusals = new ArrayList<>();
-            Reloader.compareRuntime(runtimeSettings, Reloader.runtimeValues(next), refusals);
-            refusals.addAll(callers);
-            for (String name : dependencies.keySet()) {
-                if (!settings.containsKey(name)) {
-                    refusals.add(new ReloadReport.Refusal(name, "(dependency)", "configured", "removed",
-                            "a dependency's pool, pipeline and clients live as long as the runtime"));
-                }
-            }
-            Map<String, Reloader.Reading> readings = new LinkedHashMap<>();
-            for (DependencySettings s : settings.values()) {
-                Dependency d = dependencies.get(s.name());
-                if (d == null) {
-                    refusals.add(new ReloadReport.Refusal(s.name(), "(dependency)", "absent", "added",
-                            "a dependency's pool, pipeline and clients are made when the runtime is built"));
-                    continue;
-                }
-                Reloader.Reading running = d.reading != null ? d.reading : Reloader.read(this, d.settings);
-                Reloader.Reading read = Reloader.read(this, s);
-                Reloader.compare(s.name(), running, read, changes, refusals);
-                readings.put(s.name(), read);
-            }
-            ReloadReport report = new ReloadReport(changes, refusals);
-            if (!report.applied()) {
-                publish(RUNTIME, "runtime.reload-refused", Level.WARNING, report.summary());
-                return report;
-            }
-            readings.forEach((name, read) -> {
-                Dependency d = dependencies.get(name);
-                Reloader.apply(d, read, changes);
-                d.reading = read;
-            });
-            publish(RUNTIME, "runtime.reloaded", Level.INFO, report.summary());
-            return report;
+            return Reloader.reload(this, runtimeSettings, next, alsoRefused);
         } finally {
             reloadLock.unlock();
         }
@@ -576,129 +504,5 @@ public final class Strata implements AutoCloseable {
     @Override
     public String toString() {
         return "Strata[" + lifecycle.state() + ", " + dependencies.keySet() + ", " + lifecycle.inFlight() + " in flight]";
-    }
-
-    // ------------------------------------------------------------------ builder
-
-    /**
-     * Describes a runtime: shared defaults, dependencies, budgets, shutdown. {@link #build()}
-     * validates all of it and reports every problem at once.
-     */
-    public static final class Builder {
-        // read by StrataValidator
-        final List<Consumer<DependencySettings>> defaults = new ArrayList<>();
-        final Map<String, List<Consumer<DependencySettings>>> dependencies = new LinkedHashMap<>();
-        final List<Map.Entry<AttachmentKey<?>, AttachmentKey.Factory<?>>> everywhere = new ArrayList<>();
-        private final List<Map.Entry<String, BooleanSupplier>> livenessChecks = new ArrayList<>();
-        private EventBus events;
-        private Clock clock = Clock.system();
-        private boolean strict;
-        Duration shutdownPause = Duration.ofSeconds(5);
-        Duration shutdownBudget = Duration.ofSeconds(30);
-        private Duration startTimeout = Duration.ofSeconds(10);
-        ConnectionBudget budget = ConnectionBudget.DEFAULT;
-
-        private Builder() {
-        }
-
-        /** Settings every dependency starts from; several calls apply in order. */
-        public Builder defaults(Consumer<DependencySettings> settings) {
-            defaults.add(Objects.requireNonNull(settings, "settings"));
-            return this;
-        }
-
-        /** Declares a dependency (or adds settings to one already declared). */
-        public Builder dependency(String name, Consumer<DependencySettings> settings) {
-            Require.notBlank("dependency name", name);
-            dependencies.computeIfAbsent(name, n -> new ArrayList<>()).add(Objects.requireNonNull(settings, "settings"));
-            return this;
-        }
-
-        /**
-         * Attaches {@code factory}'s product to every dependency for which it returns non-null
-         * (e.g. an HTTP client to each dependency with an HTTP base URL).
-         */
-        public <T> Builder attachEverywhere(AttachmentKey<T> key, AttachmentKey.Factory<? extends T> factory) {
-            everywhere.add(Map.entry(Objects.requireNonNull(key, "key"), Objects.requireNonNull(factory, "factory")));
-            return this;
-        }
-
-        /** A process-level check liveness includes (never a dependency's state: rule 6). */
-        public Builder livenessCheck(String name, BooleanSupplier check) {
-            livenessChecks.add(Map.entry(Require.notBlank("name", name), Objects.requireNonNull(check, "check")));
-            return this;
-        }
-
-        /** The runtime's bus; default a new bus chained to the root bus, which logs. */
-        public Builder events(EventBus events) {
-            this.events = Objects.requireNonNull(events, "events");
-            return this;
-        }
-
-        /** The clock for every component; default the system clock. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        boolean strictMode() {
-            return strict;
-        }
-
-        Duration startTimeoutValue() {
-            return startTimeout;
-        }
-
-        /** Refuse a second pool to one target instead of reporting it; default false. */
-        public Builder strict(boolean strict) {
-            this.strict = strict;
-            return this;
-        }
-
-        /**
-         * Graceful shutdown: {@code pause} (0..5 min, default 5 s) between readiness going down and
-         * refusing new work; {@code budget} (1 ms..1 h, default 30 s) for the whole shutdown, after
-         * which the rest is forced.
-         */
-        public Builder shutdown(Duration pause, Duration budget) {
-            this.shutdownPause = Require.between("shutdown.pause", pause, Duration.ZERO, Duration.ofMinutes(5));
-            this.shutdownBudget = Require.between("shutdown.budget", budget, Duration.ofMillis(1), Duration.ofHours(1));
-            return this;
-        }
-
-        /** How long {@link Strata#start()} waits for required pools to warm up (0..10 min, default 10 s). */
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = Require.between("start_timeout", timeout, Duration.ZERO, Duration.ofMinutes(10));
-            return this;
-        }
-
-        public Builder connectionBudget(ConnectionBudget budget) {
-            this.budget = Objects.requireNonNull(budget, "budget");
-            return this;
-        }
-
-        /**
-         * Validates every dependency and the connection budget, and builds the runtime's pipelines
-         * and policies; pools and attachments are created by {@link Strata#start()} or on first use.
-         *
-         * @throws InvalidConfigurationException listing every problem found, each with its key
-         */
-        public Strata build() {
-            Map<String, DependencySettings> settings = new LinkedHashMap<>();
-            List<InvalidConfigurationException.Problem> problems = StrataValidator.check(this, settings);
-            if (!problems.isEmpty()) {
-                throw new InvalidConfigurationException(problems);
-            }
-            return new Strata(this, settings);
-        }
-
-        /**
-         * Every problem {@link #build()} would report, without building anything; empty when the
-         * configuration is valid. Configuration loaders use it to report these problems together
-         * with their own.
-         */
-        public List<InvalidConfigurationException.Problem> validate() {
-            return StrataValidator.check(this, new LinkedHashMap<>());
-        }
     }
 }

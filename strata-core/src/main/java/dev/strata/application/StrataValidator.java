@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * What {@link Strata.Builder#build()} and {@link Strata.Builder#validate()} check: every dependency's
+ * What {@link StrataBuilder#build()} and {@link StrataBuilder#validate()} check: every dependency's
  * settings (each policy built once on the side, on a detached bus, so every problem of every
  * dependency is reported together, each with its key), the shutdown timings and the declared
  * connection budget. Nothing it builds is kept.
@@ -30,7 +30,7 @@ final class StrataValidator {
      * Every problem of {@code b}'s configuration, dependency by dependency in declaration order;
      * puts each dependency whose settings could be applied into {@code settings}, by name.
      */
-    static List<Problem> check(Strata.Builder b, Map<String, DependencySettings> settings) {
+    static List<Problem> check(StrataBuilder b, Map<String, DependencySettings> settings) {
         List<Problem> problems = new ArrayList<>();
         if (b.shutdownPause.compareTo(b.shutdownBudget) >= 0 && !b.shutdownPause.isZero()) {
             problems.add(new Problem("shutdown.pause",

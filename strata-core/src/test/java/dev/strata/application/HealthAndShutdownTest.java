@@ -137,7 +137,7 @@ class HealthAndShutdownTest {
         assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(strata.inFlight()).isEqualTo(1);
 
-        CompletableFuture<Strata.ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
+        CompletableFuture<ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
         awaitState(strata, Strata.State.DRAINING);
         HttpResponse<String> ready = get("/health/ready");
         assertThat(ready.statusCode()).isEqualTo(503);
@@ -153,10 +153,10 @@ class HealthAndShutdownTest {
 
         release.countDown();
         assertThat(inFlight.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-        Strata.ShutdownReport report = shutdown.get(10, TimeUnit.SECONDS);
+        ShutdownReport report = shutdown.get(10, TimeUnit.SECONDS);
         assertThat(report.forced()).isFalse();
         assertThat(report.unfinished()).isZero();
-        assertThat(report.steps()).extracting(Strata.ShutdownStep::step).startsWith("readiness DOWN", "pause",
+        assertThat(report.steps()).extracting(ShutdownStep::step).startsWith("readiness DOWN", "pause",
                 "refuse new work; wait for in-flight");
         assertThat(report.steps().get(1).detail()).isEmpty(); // the pause ran, it was not skipped
         assertThat(report.steps().get(2).detail()).isEqualTo("1 in flight finished");
@@ -171,7 +171,7 @@ class HealthAndShutdownTest {
     void theBudgetsEndForcesTheRestAndSaysWhatWasUnfinished() {
         Strata strata = Strata.builder().events(bus).shutdown(Duration.ZERO, Duration.ofMillis(200)).build().start();
         Strata.Admission stuck = strata.admit();
-        Strata.ShutdownReport report = strata.shutdown();
+        ShutdownReport report = strata.shutdown();
         assertThat(report.forced()).isTrue();
         assertThat(report.unfinished()).isEqualTo(1);
         assertThat(report.steps().get(2).detail()).isEqualTo("1 of 1 still in flight at budget end; forcing the rest");
@@ -187,10 +187,10 @@ class HealthAndShutdownTest {
     void forceShutdownCutsTheWaitShort() throws Exception {
         Strata strata = Strata.builder().events(bus).shutdown(Duration.ZERO, Duration.ofMinutes(10)).build().start();
         try (Strata.Admission stuck = strata.admit()) {
-            CompletableFuture<Strata.ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
+            CompletableFuture<ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
             awaitState(strata, Strata.State.REFUSING);
             strata.forceShutdown();
-            Strata.ShutdownReport report = shutdown.get(10, TimeUnit.SECONDS);
+            ShutdownReport report = shutdown.get(10, TimeUnit.SECONDS);
             assertThat(report.forced()).isTrue();
             assertThat(report.steps().get(2).detail()).contains("at forced shutdown");
         }

@@ -89,14 +89,14 @@ class HttpClientAdmissionTest {
         assertThat(strata.inFlight()).as("the HTTP call counts as in-flight work").isEqualTo(1);
 
         // on its own thread, as a shutdown hook runs it (the common pool may be needed by the call itself)
-        CompletableFuture<Strata.ShutdownReport> shutdown = new CompletableFuture<>();
+        CompletableFuture<ShutdownReport> shutdown = new CompletableFuture<>();
         Thread.ofPlatform().name("test-shutdown").start(() -> shutdown.complete(strata.shutdown()));
         assertThat(within(Duration.ofSeconds(5), () -> strata.state() == Strata.State.REFUSING)).isTrue();
         assertThat(strata.state()).as("nothing is closed while the call is in flight").isEqualTo(Strata.State.REFUSING);
         release.countDown();
 
         assertThat(call.get(10, TimeUnit.SECONDS).body()).isEqualTo("done");
-        Strata.ShutdownReport report = shutdown.get(15, TimeUnit.SECONDS);
+        ShutdownReport report = shutdown.get(15, TimeUnit.SECONDS);
         assertThat(report.forced()).as(report.toString()).isFalse();
         assertThat(report.unfinished()).isZero();
         assertThat(strata.inFlight()).isZero();

@@ -48,10 +48,10 @@ class HttpClientShutdownTest {
                     HttpResponse.BodyHandlers.ofInputStream());
             assertThat(response.statusCode()).isEqualTo(200); // the body is never read nor closed
 
-            CompletableFuture<Strata.ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
-            Strata.ShutdownReport report = shutdown.get(15, TimeUnit.SECONDS); // today: JDK close() waits for the body
+            CompletableFuture<ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
+            ShutdownReport report = shutdown.get(15, TimeUnit.SECONDS); // today: JDK close() waits for the body
 
-            assertThat(report.steps()).extracting(Strata.ShutdownStep::step).contains("close http export");
+            assertThat(report.steps()).extracting(ShutdownStep::step).contains("close http export");
             assertThat(report.totalNanos()).as(report.toString()).isLessThan(Duration.ofSeconds(6).toNanos());
             assertThat(strata.state()).isEqualTo(Strata.State.CLOSED);
         } finally {

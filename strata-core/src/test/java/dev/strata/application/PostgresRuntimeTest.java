@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The runtime against a real PostgreSQL: real max_connections, readiness at min idle, pools drained on shutdown. */
 class PostgresRuntimeTest {
 
-    private static Strata.Builder builder(String app, int instances, int maxSize, int minIdle) {
+    private static StrataBuilder builder(String app, int instances, int maxSize, int minIdle) {
         return Strata.builder().events(EventBus.detached()).shutdown(Duration.ZERO, Duration.ofSeconds(10))
                 .connectionBudget(new ConnectionBudget(instances, 0.2, 0))
                 .dependency("catalog", d -> d.jdbc(TestPostgres.shared().url(), "postgres", "postgres")
@@ -51,7 +51,7 @@ class PostgresRuntimeTest {
 
         strata.close();
 
-        assertThat(strata.shutdownReport().steps()).extracting(Strata.ShutdownStep::step).contains("close data-source catalog");
+        assertThat(strata.shutdownReport().steps()).extracting(ShutdownStep::step).contains("close data-source catalog");
         long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (TestPostgres.shared().backends("l4-ready") > 0 && System.nanoTime() < end) {
             Thread.sleep(20); // the server notices closed sockets asynchronously

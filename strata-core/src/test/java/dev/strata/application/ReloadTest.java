@@ -41,8 +41,8 @@ class ReloadTest {
         }
     }
 
-    private Strata.Builder builder(Knobs k) {
-        Strata.Builder b = Strata.builder().events(bus).clock(clock).shutdown(Duration.ZERO, Duration.ofSeconds(5))
+    private StrataBuilder builder(Knobs k) {
+        StrataBuilder b = Strata.builder().events(bus).clock(clock).shutdown(Duration.ZERO, Duration.ofSeconds(5))
                 .dependency("catalog", d -> d.jdbc(URL, "shop", "secret").pool(p -> p.maxSize(k.poolMax())))
                 .dependency("payments", d -> d.timeout(k.timeout())
                         .retry(r -> r.maxAttempts(k.attempts()))

@@ -25,7 +25,7 @@ class StrataRegistryTest {
         bus.subscribe(events::add);
     }
 
-    private Strata.Builder builder() {
+    private StrataBuilder builder() {
         return Strata.builder().events(bus).shutdown(Duration.ZERO, Duration.ofSeconds(5));
     }
 
@@ -146,11 +146,11 @@ class StrataRegistryTest {
         assertThat(strata.attachments(Recorder.class)).extracting(r -> r.name).containsExactly("payments", "inventory");
         StrataDataSource catalog = strata.dependency("catalog").dataSource();
 
-        Strata.ShutdownReport report = strata.shutdown();
+        ShutdownReport report = strata.shutdown();
 
         assertThat(catalog.pool().isClosed()).isTrue();
         assertThat(closed).containsExactly("server", "inventory", "payments");
-        assertThat(report.steps()).extracting(Strata.ShutdownStep::step).containsSubsequence(
+        assertThat(report.steps()).extracting(ShutdownStep::step).containsSubsequence(
                 "readiness DOWN", "pause", "refuse new work; wait for in-flight", "close data-source catalog",
                 "close owned:server strata", "close recorder inventory", "close recorder payments");
         assertThat(strata.state()).isEqualTo(Strata.State.CLOSED);

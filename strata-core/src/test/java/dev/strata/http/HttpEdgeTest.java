@@ -1,5 +1,7 @@
 package dev.strata.http;
 
+import dev.strata.application.ShutdownReport;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -84,7 +86,7 @@ class HttpEdgeTest {
                     .timeout(Duration.ofSeconds(10)).build(), BodyHandlers.discarding());
             assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
 
-            CompletableFuture<Strata.ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
+            CompletableFuture<ShutdownReport> shutdown = CompletableFuture.supplyAsync(strata::shutdown);
             awaitState(strata, Strata.State.REFUSING);
             assertThat(get(client, base + "/health/ready").statusCode()).isEqualTo(503);
             HttpResponse<String> refused = get(client, base + "/checkout");

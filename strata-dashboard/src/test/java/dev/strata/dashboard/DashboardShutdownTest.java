@@ -1,5 +1,7 @@
 package dev.strata.dashboard;
 
+import dev.strata.application.ShutdownReport;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -51,7 +53,7 @@ class DashboardShutdownTest {
                 }
                 assertThat(strata.inFlight()).isEqualTo(1);
 
-                Strata.ShutdownReport report = strata.shutdown();
+                ShutdownReport report = strata.shutdown();
 
                 assertThat(report.forced()).as(report.toString()).isFalse();
                 assertThat(report.unfinished()).isZero();

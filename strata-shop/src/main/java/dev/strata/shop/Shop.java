@@ -1,5 +1,7 @@
 package dev.strata.shop;
 
+import dev.strata.application.ShutdownReport;
+
 import com.sun.net.httpserver.HttpHandler;
 import dev.strata.application.Dependency;
 import dev.strata.application.HealthHandlers;
@@ -362,7 +364,7 @@ public final class Shop implements AutoCloseable {
         }
         // The runtime logs each step as it happens (one line each, with its time); printing them
         // again here would show every step twice.
-        Strata.ShutdownReport report = runtime.shutdown();
+        ShutdownReport report = runtime.shutdown();
         out.println("shop: stopped in " + TimeUnit.NANOSECONDS.toMillis(report.totalNanos()) + " ms"
                 + (report.forced() ? " (forced: " + report.unfinished() + " requests unfinished)" : ""));
         out.flush();

@@ -1,6 +1,7 @@
 package dev.strata.spring;
 
 import dev.strata.application.Strata;
+import dev.strata.application.StrataBuilder;
 import dev.strata.config.LoadedConfig;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,9 +35,9 @@ public class StrataAutoConfiguration {
     }
 
     /** The runtime's builder from {@code config}: at start, and again for each reload. */
-    static Strata.Builder builder(LoadedConfig config, Environment environment,
+    static StrataBuilder builder(LoadedConfig config, Environment environment,
                                   ObjectProvider<StrataBuilderCustomizer> customizers) {
-        Strata.Builder builder = config.builder();
+        StrataBuilder builder = config.builder();
         Duration pause = config.root().find("shutdown.pause", Duration.class).orElse(Duration.ZERO);
         Duration budget = config.root().get("shutdown.budget", Duration.class);
         Duration phase = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,

@@ -1,6 +1,7 @@
 package dev.strata.spring;
 
 import dev.strata.application.Strata;
+import dev.strata.application.StrataBuilder;
 
 /**
  * Adds what configuration cannot say (attachment factories, liveness checks, an event bus) to the
@@ -10,6 +11,6 @@ import dev.strata.application.Strata;
 @FunctionalInterface
 public interface StrataBuilderCustomizer {
 
-    /** Changes {@code builder}; called once, before {@link Strata.Builder#build()}. */
-    void customize(Strata.Builder builder);
+    /** Changes {@code builder}; called once, before {@link StrataBuilder#build()}. */
+    void customize(StrataBuilder builder);
 }

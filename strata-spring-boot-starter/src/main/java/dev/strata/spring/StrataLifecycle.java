@@ -1,5 +1,7 @@
 package dev.strata.spring;
 
+import dev.strata.application.ShutdownReport;
+
 import dev.strata.application.Strata;
 import dev.strata.diagnosis.Diagnoser;
 import java.lang.System.Logger.Level;
@@ -69,7 +71,7 @@ public final class StrataLifecycle implements SmartLifecycle {
 
     private void shutdown() {
         try {
-            Strata.ShutdownReport report = strata.shutdown();
+            ShutdownReport report = strata.shutdown();
             String line = "Strata runtime stopped: " + report;
             if (jvmShuttingDown()) {
                 // java.util.logging resets its handlers in its own shutdown hook, beside Spring's: this line would be lost

@@ -1,6 +1,7 @@
 package dev.strata.spring;
 
 import dev.strata.application.Strata;
+import dev.strata.application.StrataBuilder;
 import dev.strata.config.ConfigFileWatcher;
 import dev.strata.config.ConfigReloader;
 import dev.strata.config.LoadedConfig;
@@ -46,7 +47,7 @@ public final class StrataReloader implements SmartLifecycle {
      * from a configuration as the starter did at start (shutdown timings, customizers).
      */
     public StrataReloader(Strata strata, LoadedConfig loaded, ConfigurableEnvironment environment,
-                          Function<LoadedConfig, Strata.Builder> builder) {
+                          Function<LoadedConfig, StrataBuilder> builder) {
         this.environment = environment;
         this.reloader = new ConfigReloader(strata, loaded, builder);
     }
