@@ -67,14 +67,18 @@ class ShopFirstScreenTest {
     void everyMeterDocumentedInMetricsMdIsScrapedFromMetrics() throws Exception {
         assertThat(shop.post("/checkout").statusCode()).isEqualTo(200);
         // The meters that exist only once something happened (faults, fallbacks, breaker transitions):
-        // payments refuses connections until its breaker opens.
+        // payments refuses connections until its breaker opens (the client-side throttle keeps some
+        // checkouts from reaching the breaker, so how many it takes varies: at most 40).
         chaos("/proxies/payments", "{\"enabled\":false}");
         try {
-            for (int i = 0; i < 8; i++) {
+            boolean open = false;
+            for (int i = 0; i < 40 && !open; i++) {
                 HttpResponse<String> checkout = shop.post("/checkout");
                 assertThat(checkout.statusCode()).as(checkout.body()).isEqualTo(200);
                 assertThat(checkout.body()).contains("\"status\": \"pending\"");
+                open = shop.get("/health/dependencies").body().replace(" ", "").contains("\"breaker\":\"OPEN\"");
             }
+            assertThat(open).as("the payments breaker opened").isTrue();
         } finally {
             chaos("/proxies/payments", "{\"enabled\":true}");
         }

@@ -162,6 +162,9 @@ public final class AdaptiveLimit {
             long sheddableInFlight = c == SHEDDABLE ? 0 : inFlightByClass.get(SHEDDABLE);
             if (n - sheddableInFlight >= cap) {
                 rejectedByClass.incrementAndGet(c);
+                if (c != SHEDDABLE) {
+                    maybeUpdate(clock.nanoTime()); // a refused critical call may be what ends the window
+                }
                 if (events.isActive(Level.DEBUG)) {
                     rejectedEvent(criticality, n);
                 }
@@ -229,13 +232,24 @@ public final class AdaptiveLimit {
     private void maybeUpdate(long now) {
         if (now - windowStart >= windowNanos && updating.compareAndSet(false, true)) {
             try {
-                if (now - windowStart >= windowNanos && (samples.get() >= minSamples || drops.get() > 0)) {
+                if (now - windowStart >= windowNanos
+                        && (samples.get() >= minSamples || drops.get() > 0 || higherRefusedWhileShedding())) {
                     closeWindow(now);
                 }
             } finally {
                 updating.set(false);
             }
         }
+    }
+
+    /**
+     * Whether critical or default calls were refused while sheddable work was refused too, since the
+     * last window closed: such a window closes without waiting for latency samples (slow sheddable
+     * calls may take seconds to supply them), so the limit makes room for the refused calls at once.
+     */
+    private boolean higherRefusedWhileShedding() {
+        return rejectedByClass.get(SHEDDABLE) != lastSheddableRefused
+                && (rejectedByClass.get(CRITICAL) != lastCriticalRefused || rejectedByClass.get(DEFAULT) != lastDefaultRefused);
     }
 
     private void closeWindow(long now) {
@@ -281,7 +295,7 @@ public final class AdaptiveLimit {
                 cut = true;
             }
         }
-        if (!cut && !hold && peak * 2 >= before) {
+        if (!cut && !hold && n > 0 && peak * 2 >= before) { // a window closed for refusals alone says nothing of latency
             next = before + Math.max(1.0, Math.sqrt(before));
         }
         if (higherRefused > 0) {

@@ -199,6 +199,26 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void refusedCriticalCallsCloseTheWindowWithoutWaitingForSlowSamples() {
+        // Every slot held by calls that will take seconds: no latency sample arrives to close the window.
+        AdaptiveLimit l = limit().initialLimit(4).minSamples(10).build();
+        long[] held = new long[4];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = l.tryAcquire(Criticality.CRITICAL);
+        }
+        assertThat(l.tryAcquire(Criticality.SHEDDABLE)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
+        assertThat(l.tryAcquire(Criticality.CRITICAL)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
+        clock.advance(Duration.ofMillis(100));
+        // the next refused critical call ends the window: the limit makes room for the refused ones
+        assertThat(l.tryAcquire(Criticality.CRITICAL)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
+        assertThat(l.limit()).isEqualTo(6);
+        assertThat(l.tryAcquire(Criticality.CRITICAL)).isNotEqualTo(AdaptiveLimit.NOT_ADMITTED);
+        for (long start : held) {
+            l.onIgnored(Criticality.CRITICAL, start);
+        }
+    }
+
+    @Test
     void aSlowSheddableRouteIsShedWithoutCuttingTheLimitBelowWhatCriticalWorkUses() {
         // The shop's edge (ShopLoadSheddingTest): 8 critical calls of 10 ms at a time, and far more
         // sheddable calls than the limit, which a slowed dependency holds for 300 ms. The latency
