@@ -113,6 +113,8 @@ public final class AdaptiveLimit {
     private int windowsSinceCut;
     private double cutRttNanos;
     private long lastSheddableRefused;
+    /** {@link #lastSheddableRefused} for readers outside the window update. */
+    private volatile long lastSheddableRefusedSeen;
     private long lastDefaultRefused;
     private long lastCriticalRefused;
     private boolean atMinimum;
@@ -160,7 +162,10 @@ public final class AdaptiveLimit {
             // Sheddable work is refused first instead: its own cap counts every call in flight. In
             // flight stays below twice the limit, and only while sheddable calls drain.
             long sheddableInFlight = c == SHEDDABLE ? 0 : inFlightByClass.get(SHEDDABLE);
-            if (n - sheddableInFlight >= cap) {
+            long higher = n - sheddableInFlight;
+            // While sheddable work is being refused or still runs, the overload is paid by it: a
+            // critical or default call is then refused only past twice its cap (a hard bound).
+            if (higher >= cap && (c == SHEDDABLE || higher >= 2L * cap || !sheddableWorkPresent(sheddableInFlight))) {
                 rejectedByClass.incrementAndGet(c);
                 if (c != SHEDDABLE) {
                     maybeUpdate(clock.nanoTime()); // a refused critical call may be what ends the window
@@ -179,6 +184,11 @@ public final class AdaptiveLimit {
                 return clock.nanoTime();
             }
         }
+    }
+
+    /** Sheddable calls in flight now, or refused since the last window closed. */
+    private boolean sheddableWorkPresent(long sheddableInFlight) {
+        return sheddableInFlight > 0 || rejectedByClass.get(SHEDDABLE) != lastSheddableRefusedSeen;
     }
 
     /** Ends an admitted call that got an answer: its latency is a sample. */
@@ -268,6 +278,7 @@ public final class AdaptiveLimit {
         long higherRefused = sheddableOffered ? (criticalRefused - lastCriticalRefused) + (defaultRefused - lastDefaultRefused)
                 : defaultOffered ? criticalRefused - lastCriticalRefused : 0;
         lastSheddableRefused = sheddableRefused;
+        lastSheddableRefusedSeen = sheddableRefused;
         lastDefaultRefused = defaultRefused;
         lastCriticalRefused = criticalRefused;
         long criticalPeak = peakByClass.get(CRITICAL);
