@@ -77,8 +77,7 @@ final class AsyncCall<T> {
             }
             limitStart = start;
         }
-        // an open breaker refuses anyway (below), and names the precise reason: the throttle stays out of its way
-        if (p.throttle != null && (p.breaker == null || p.breaker.remainingOpenNanos() == 0)) {
+        if (Pipeline.throttleApplies(p.throttle, p.breaker)) {
             if (!p.throttle.tryAcquire()) {
                 finish(null, rejected(new ThrottledException(p.name, p.throttle.rejectProbability())));
                 return;

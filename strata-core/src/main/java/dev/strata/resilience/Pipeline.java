@@ -278,6 +278,14 @@ public final class Pipeline {
         return java.util.Optional.ofNullable(adaptiveLimit);
     }
 
+    /**
+     * Whether a call starting now asks the throttle: not while the breaker refuses anyway, since
+     * its refusal names the precise reason (circuit-open) where the throttle would name a dice roll.
+     */
+    static boolean throttleApplies(AdaptiveThrottle throttle, CircuitBreaker breaker) {
+        return throttle != null && (breaker == null || breaker.remainingOpenNanos() == 0);
+    }
+
     /** The client-side adaptive throttle, if any. */
     public java.util.Optional<AdaptiveThrottle> throttle() {
         return java.util.Optional.ofNullable(throttle);

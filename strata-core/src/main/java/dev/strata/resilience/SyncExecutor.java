@@ -184,7 +184,7 @@ final class SyncExecutor {
     /** Client-side throttling around the deadline: refuses locally, or reports whether the call was accepted. */
     private <T> T throttled(CallContext ctx, CallState state, Callable<T> attempt) {
         AdaptiveThrottle t = throttle;
-        if (t == null || breakerRefusesNow()) { // an open breaker refuses anyway, and names the precise reason
+        if (!Pipeline.throttleApplies(t, breaker)) {
             return withinDeadline(ctx, state, attempt);
         }
         if (!t.tryAcquire()) {
@@ -199,11 +199,6 @@ final class SyncExecutor {
         }
         t.onAccepted();
         return result;
-    }
-
-    private boolean breakerRefusesNow() {
-        CircuitBreaker cb = breaker;
-        return cb != null && cb.remainingOpenNanos() > 0;
     }
 
     private <T> T withinDeadline(CallContext ctx, CallState state, Callable<T> attempt) {
