@@ -36,10 +36,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *       an idle limit does not grow, so it cannot run to the maximum while latency is hidden.</li>
  * </ul>
  * After a cut only calls admitted since the cut are samples, and the first window of them is not
- * judged (they may still queue behind older ones). The baseline is the lowest latency seen, and
- * it follows the dependency when the dependency itself got slower: when a cut did not move the
- * latency (the window after is within -10 %..+25 % of the latency that caused the cut),
- * the latency is not ours, and the baseline moves to it. So the limit neither creeps down after a
+ * judged (they may still queue behind older ones). Each criticality has its own baseline, the
+ * lowest latency seen for it, and a window is judged against the classes' baselines weighted by
+ * its samples of each: a route whose answers are cheap (a cache hit, a fallback, a refusal further
+ * down) neither pulls the baseline of a costly route down nor hides its queue. A baseline follows
+ * the dependency when the dependency itself got slower: when a cut did not move a class's latency
+ * (the window after is within -10 %..+25 % of the latency that caused the cut), the latency is not
+ * ours, and the baseline moves to it. So the limit neither creeps down after a
  * permanent slow-down nor creeps up with queueing delay, and it never pins concurrency to the
  * minimum to re-measure (the 503s Envoy's filter causes while it measures its minimum RTT).
  * {@link Algorithm#AIMD} uses only the drops (cut by {@code backoffRatio}, grow by sqrt(limit) per
@@ -94,8 +97,8 @@ public final class AdaptiveLimit {
     private final AtomicLongArray inFlightByClass = new AtomicLongArray(CLASSES);
     private final AtomicLongArray peakByClass = new AtomicLongArray(CLASSES);
     private final AtomicLongArray rejectedByClass = new AtomicLongArray(CLASSES);
-    private final AtomicLong samples = new AtomicLong();
-    private final AtomicLong rttSum = new AtomicLong();
+    private final AtomicLongArray samplesByClass = new AtomicLongArray(CLASSES);
+    private final AtomicLongArray rttSumByClass = new AtomicLongArray(CLASSES);
     private final AtomicLong drops = new AtomicLong();
     private final AtomicInteger windowPeak = new AtomicInteger();
     private final AtomicBoolean updating = new AtomicBoolean();
@@ -107,11 +110,17 @@ public final class AdaptiveLimit {
     private double exactLimit;
     private double reserveCritical;
     private double reserveHigher;
+    /** The baseline the last window was judged against: each class's own, weighted by the window's samples. */
     private volatile double baselineNanos;
+    /** Each criticality's own baseline: its lowest window latency, or where a cut did not move it. */
+    private final double[] baselineByClass = new double[CLASSES];
+    private final double[] cutRttByClass = new double[CLASSES];
+    /** The closing window's samples and mean latency per class (scratch, reused). */
+    private final long[] windowSamples = new long[CLASSES];
+    private final double[] windowRtt = new double[CLASSES];
     private volatile double lastRttNanos;
     /** 0 = no recent cut; 1 = the window right after a cut; 2 = the one after that. */
     private int windowsSinceCut;
-    private double cutRttNanos;
     private long lastSheddableRefused;
     /** {@link #lastSheddableRefused} for readers outside the window update. */
     private volatile long lastSheddableRefusedSeen;
@@ -196,8 +205,9 @@ public final class AdaptiveLimit {
         long now = clock.nanoTime();
         release(criticality);
         if (start - sampleFrom >= 0) { // a call admitted before the last cut says nothing about the new limit
-            samples.incrementAndGet();
-            rttSum.addAndGet(now - start);
+            int c = criticality.ordinal();
+            samplesByClass.incrementAndGet(c);
+            rttSumByClass.addAndGet(c, now - start);
         }
         maybeUpdate(now);
     }
@@ -243,7 +253,7 @@ public final class AdaptiveLimit {
         if (now - windowStart >= windowNanos && updating.compareAndSet(false, true)) {
             try {
                 if (now - windowStart >= windowNanos
-                        && (samples.get() >= minSamples || drops.get() > 0 || higherRefusedWhileShedding())) {
+                        && (samples() >= minSamples || drops.get() > 0 || higherRefusedWhileShedding())) {
                     closeWindow(now);
                 }
             } finally {
@@ -263,8 +273,20 @@ public final class AdaptiveLimit {
     }
 
     private void closeWindow(long now) {
-        long n = samples.getAndSet(0);
-        long sum = rttSum.getAndSet(0);
+        // Each class is measured against its own baseline: a route whose answers are cheap (a cache,
+        // a fallback, a refusal downstream) must not make the latency of a costly one look like a queue.
+        long n = 0;
+        long sum = 0;
+        long[] nByClass = windowSamples;
+        double[] rttByClass = windowRtt;
+        for (int c = 0; c < CLASSES; c++) {
+            long nc = samplesByClass.getAndSet(c, 0);
+            long sc = rttSumByClass.getAndSet(c, 0);
+            nByClass[c] = nc;
+            rttByClass[c] = nc == 0 ? 0 : (double) sc / nc;
+            n += nc;
+            sum += sc;
+        }
         long d = drops.getAndSet(0);
         int peak = windowPeak.getAndSet(inFlight.get());
         // Whether less critical work was offered this window (ran, or was refused): a cut is paid by it first.
@@ -293,14 +315,8 @@ public final class AdaptiveLimit {
             next = before * backoffRatio;
             cut = true;
         } else if (algorithm == Algorithm.GRADIENT && rtt > 0) {
-            double base = baselineNanos;
-            if (windowsSinceCut == 1) {
-                hold = true; // calls admitted before the cut still finish in this window: judge the next one
-            } else if (base == 0 || rtt < base
-                    || (windowsSinceCut == 2 && rtt >= cutRttNanos * 0.9 && rtt <= cutRttNanos * 1.25)) {
-                base = rtt; // lower than ever, or a cut did not lower it: the dependency's own latency
-                baselineNanos = base;
-            }
+            hold = windowsSinceCut == 1; // calls admitted before the cut still finish in this window: judge the next one
+            double base = hold ? baselineNanos : judgedBaseline(nByClass, rttByClass, n);
             if (!hold && rtt > tolerance * base) {
                 next = before * Math.max(0.5, base / rtt);
                 cut = true;
@@ -322,7 +338,7 @@ public final class AdaptiveLimit {
                     : defaultOffered ? Math.max(reserveCritical, criticalPeak * 1.25) : 0;
             next = Math.max(next, Math.min(Math.max(before, next), Math.ceil(keep)));
             windowsSinceCut = 1;
-            cutRttNanos = rtt;
+            System.arraycopy(rttByClass, 0, cutRttByClass, 0, CLASSES);
             sampleFrom = now;
         } else if (windowsSinceCut > 0) {
             windowsSinceCut = windowsSinceCut >= 2 ? 0 : windowsSinceCut + 1;
@@ -334,6 +350,36 @@ public final class AdaptiveLimit {
         limit = (int) Math.round(exactLimit);
         updateReserves();
         reportMinimum();
+    }
+
+    /**
+     * Moves each class's baseline (down to a lower latency; or to the latency a cut did not lower,
+     * which is then the dependency's own) and returns the baseline this window is judged against:
+     * the classes' baselines weighted by the window's samples of each.
+     */
+    private double judgedBaseline(long[] nByClass, double[] rttByClass, long n) {
+        double expected = 0;
+        for (int c = 0; c < CLASSES; c++) {
+            long nc = nByClass[c];
+            if (nc == 0) {
+                continue;
+            }
+            double rc = rttByClass[c];
+            double bc = baselineByClass[c];
+            double cutRtt = cutRttByClass[c];
+            if (bc == 0 || rc < bc || (windowsSinceCut == 2 && cutRtt > 0 && rc >= cutRtt * 0.9 && rc <= cutRtt * 1.25)) {
+                bc = rc;
+                baselineByClass[c] = bc;
+            }
+            expected += nc * bc;
+        }
+        double base = expected / n;
+        baselineNanos = base;
+        return base;
+    }
+
+    private long samples() {
+        return samplesByClass.get(CRITICAL) + samplesByClass.get(DEFAULT) + samplesByClass.get(SHEDDABLE);
     }
 
     private void updateReserves() {

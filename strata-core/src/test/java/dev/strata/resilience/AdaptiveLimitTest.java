@@ -338,6 +338,85 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void cheapAnswersOfOneRouteDoNotMakeTheNormalLatencyOfAnotherLookLikeAQueue() {
+        // Checkouts take 260 ms; recommendations 85 ms, then 0.2 ms (answered by a fallback while
+        // their own dependency is refused further down), then they stop. Each route is judged
+        // against its own baseline, so the checkouts' normal latency never reads as a queue. (The
+        // edge's collapse this guards against was seen end to end in ShopLoadSheddingTest; this
+        // simulation is regular enough that a single baseline survives it too.)
+        AdaptiveLimit l = limit().initialLimit(100).minSamples(10).build();
+        ClosedLoop checkouts = new ClosedLoop(l, Criticality.CRITICAL, 8, 260);
+        ClosedLoop recommendations = new ClosedLoop(l, Criticality.SHEDDABLE, 20, 85);
+        run(5, checkouts, recommendations);
+        recommendations.clients(160).latencyMs(0.2);
+        run(10, checkouts, recommendations);
+        recommendations.clients(0);
+        run(10, checkouts, recommendations);
+        assertThat(l.rejectedCount(Criticality.CRITICAL)).as("checkouts refused").isZero();
+        assertThat(l.limit()).isGreaterThanOrEqualTo(8);
+    }
+
+    /** Advances the clock in 10 ms steps for {@code seconds}, letting each population call. */
+    private void run(int seconds, ClosedLoop... populations) {
+        for (int step = 0; step < seconds * 100; step++) {
+            clock.advance(Duration.ofMillis(10));
+            for (ClosedLoop p : populations) {
+                p.step();
+            }
+        }
+    }
+
+    /** Clients that each call again as soon as their call is answered (or was refused, a step later). */
+    private final class ClosedLoop {
+        private final AdaptiveLimit limit;
+        private final Criticality criticality;
+        private final java.util.ArrayDeque<Long> inFlight = new java.util.ArrayDeque<>();
+        private int clients;
+        private long latencyNanos;
+
+        ClosedLoop(AdaptiveLimit limit, Criticality criticality, int clients, double latencyMs) {
+            this.limit = limit;
+            this.criticality = criticality;
+            this.clients = clients;
+            latencyMs(latencyMs);
+        }
+
+        ClosedLoop clients(int clients) {
+            this.clients = clients;
+            return this;
+        }
+
+        ClosedLoop latencyMs(double ms) {
+            this.latencyNanos = (long) (ms * 1_000_000);
+            return this;
+        }
+
+        void step() {
+            long now = clock.nanoTime();
+            // Answers due by now; a latency below the step is answered within it.
+            while (!inFlight.isEmpty() && now - inFlight.peekFirst() >= Math.max(latencyNanos, 10_000_000L)) {
+                limit.onSuccess(criticality, inFlight.pollFirst());
+            }
+            int waiting = clients - inFlight.size();
+            List<Long> quick = new java.util.ArrayList<>();
+            for (int i = 0; i < waiting; i++) {
+                long start = limit.tryAcquire(criticality);
+                if (start != AdaptiveLimit.NOT_ADMITTED) {
+                    if (latencyNanos < 10_000_000L) {
+                        quick.add(start);
+                    } else {
+                        inFlight.addLast(start);
+                    }
+                }
+            }
+            if (!quick.isEmpty()) {
+                clock.advance(Duration.ofNanos(latencyNanos));
+                quick.forEach(start -> limit.onSuccess(criticality, start));
+            }
+        }
+    }
+
+    @Test
     void withoutCriticalTrafficNoSlotIsReservedForIt() {
         AdaptiveLimit l = limit().build();
         window(l, 10_000, 10_000, 10); // default calls only
