@@ -13,15 +13,16 @@ import org.springframework.core.env.Environment;
 
 /**
  * The one {@link Strata} runtime of the application, built from the {@code strata.*} keys (and
- * {@code strata.config-file}) by strata-config, with a {@link StrataLifecycle} that starts and
- * stops it with the context, and a {@code DataSource} bean per JDBC dependency. Switched off by
- * {@code strata.spring.enabled=false}.
+ * {@code strata.config-file}) by strata-config, with a {@link StrataLifecycle} that starts it with
+ * the context and shuts it down when the context destroys its beans, and a {@code DataSource} bean
+ * per JDBC dependency. Switched off by {@code strata.spring.enabled=false}.
  *
  * <p>Graceful shutdown in Spring: readiness turns down and the web server drains before the
- * runtime stops, so the runtime's own pause ({@code strata.shutdown.pause}) defaults to 0 here
- * (it would only add a wait after the server closed); set it to keep one. The runtime's budget
+ * runtime shuts down, and the beans using its data sources are destroyed before it closes its
+ * pools. So the runtime's own pause ({@code strata.shutdown.pause}) defaults to 0 here (it would
+ * only add a wait after the server closed); set it to keep one. The runtime's budget
  * ({@code strata.shutdown.budget}) is capped at {@code spring.lifecycle.timeout-per-shutdown-phase}
- * (default 30 s), so Spring never abandons the phase while pools are still draining.
+ * (default 30 s), so the close takes no longer than the one phase Spring would wait for.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "strata.spring.enabled", matchIfMissing = true)
@@ -78,8 +79,12 @@ public class StrataAutoConfiguration {
         }
     }
 
-    /** Starts the runtime before the web server, stops it after the server drained. */
-    @Bean
+    /**
+     * Starts the runtime before the web server; shuts it down when destroyed, after the server
+     * drained and after the beans that use its data sources. Named {@value StrataBeanRegistrar#LIFECYCLE_BEAN}:
+     * the data source beans depend on it by that name.
+     */
+    @Bean(StrataBeanRegistrar.LIFECYCLE_BEAN)
     public StrataLifecycle strataLifecycle(Strata strata) {
         return new StrataLifecycle(strata);
     }

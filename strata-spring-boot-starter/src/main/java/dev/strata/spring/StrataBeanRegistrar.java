@@ -21,11 +21,15 @@ import org.springframework.core.type.AnnotationMetadata;
  * the context before anything is created) and registers one {@link StrataDataSource} bean per JDBC
  * dependency, named {@code <dependency>DataSource} in camel case, the primary one {@code @Primary}.
  * Registered before Spring Boot's {@code DataSourceAutoConfiguration}, whose pooled data source
- * (HikariCP) then backs off: there is no second pool beside Strata's.
+ * (HikariCP) then backs off: there is no second pool beside Strata's. Each depends on the
+ * {@link StrataLifecycle} bean, so the beans that use it are destroyed before the runtime closes
+ * its pools.
  */
 final class StrataBeanRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware {
 
     static final String CONFIG_BEAN = "strataLoadedConfig";
+    /** {@link StrataAutoConfiguration#strataLifecycle}'s bean, which shuts the runtime down when destroyed. */
+    static final String LIFECYCLE_BEAN = "strataLifecycle";
 
     private ConfigurableEnvironment environment;
 
@@ -55,6 +59,8 @@ final class StrataBeanRegistrar implements ImportBeanDefinitionRegistrar, Enviro
                     () -> beans.getBean(Strata.class).dependency(name).dataSource());
             definition.setPrimary(name.equals(primary));
             definition.setDestroyMethodName(""); // the runtime owns and closes its pools, after in-flight work
+            // ... when the lifecycle bean is destroyed, which Spring does only after the beans using this one
+            definition.setDependsOn(LIFECYCLE_BEAN);
             definition.setDescription("Strata dependency '" + name + "'");
             registry.registerBeanDefinition(beanName(name), definition);
         }

@@ -7,22 +7,29 @@ import dev.strata.diagnosis.Diagnoser;
 import java.lang.System.Logger.Level;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Starts and stops the {@link Strata} runtime with the Spring context.
+ * Starts the {@link Strata} runtime with the Spring context and shuts it down when the context
+ * destroys its beans.
  *
  * <p>Its phase, {@link #PHASE}, is below the web server's ({@code DEFAULT_PHASE - 2048}) and its
  * graceful shutdown's ({@code DEFAULT_PHASE - 1024}): the runtime is started (pools warm, budget
- * checked) before the server accepts a request, and on close it stops only after Spring turned
- * readiness to {@code REFUSING_TRAFFIC} and the server drained its requests. Then the runtime
- * finishes its own in-flight work and closes its pools, within the shutdown budget, which the
- * starter caps at {@code spring.lifecycle.timeout-per-shutdown-phase}. No JVM shutdown hook is
- * installed: Spring's hook closes the context, so one SIGTERM runs one shutdown.
+ * checked) before the server accepts a request. On close, Spring first stops every lifecycle (it
+ * turns readiness to {@code REFUSING_TRAFFIC}, the server drains its requests), then destroys the
+ * beans; the runtime shuts down in this bean's {@link #destroy()}. Every {@code DataSource} bean of
+ * the starter depends on this bean, so the beans that use a data source (JPA's
+ * {@code EntityManagerFactory} with its {@code create-drop}, a {@code @PreDestroy} that writes a
+ * last row) are destroyed first, while the pools still lend connections, as they would be with a
+ * pool bean of their own. Then the runtime finishes its in-flight work and closes its pools,
+ * within the shutdown budget, which the starter caps at
+ * {@code spring.lifecycle.timeout-per-shutdown-phase}. No JVM shutdown hook is installed: Spring's
+ * hook closes the context, so one SIGTERM runs one shutdown.
  */
-public final class StrataLifecycle implements SmartLifecycle {
+public final class StrataLifecycle implements SmartLifecycle, DisposableBean {
 
-    /** Starts before and stops after the web server and its graceful shutdown. */
+    /** Starts before the web server; its stop comes after the server's graceful shutdown. */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
     private static final System.Logger LOG = System.getLogger(StrataLifecycle.class.getName());
@@ -52,21 +59,19 @@ public final class StrataLifecycle implements SmartLifecycle {
         }
     }
 
+    /**
+     * Marks the runtime as no longer started by this lifecycle; it keeps serving, because beans
+     * destroyed after the lifecycles stopped may still use its pools. {@link #destroy()} shuts it down.
+     */
     @Override
     public void stop() {
-        shutdown();
+        running = false;
     }
 
+    /** Shuts the runtime down gracefully (see {@link Strata#shutdown()}) and logs its report. */
     @Override
-    public void stop(Runnable callback) {
-        // Spring waits for the callback up to timeout-per-shutdown-phase; the runtime's budget is capped below it
-        Thread.ofPlatform().name("strata-shutdown").daemon(false).start(() -> {
-            try {
-                shutdown();
-            } finally {
-                callback.run();
-            }
-        });
+    public void destroy() {
+        shutdown();
     }
 
     private void shutdown() {
