@@ -80,6 +80,20 @@ public class StrataAutoConfiguration {
     }
 
     /**
+     * Every {@code ThreadLocalAccessor} of Micrometer's context-propagation (Spring Security's
+     * context, the current observation, the application's own) into attempt threads, when the
+     * library is present; the MDC stays with {@link MdcPropagation}.
+     */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnClass(name = "io.micrometer.context.ContextSnapshotFactory")
+    static class ContextSnapshots {
+        @Bean
+        ContextSnapshotPropagation strataContextSnapshotPropagation(ObjectProvider<MdcPropagation> mdc) {
+            return new ContextSnapshotPropagation(mdc.getIfAvailable() != null);
+        }
+    }
+
+    /**
      * Starts the runtime before the web server; shuts it down when destroyed, after the server
      * drained and after the beans that use its data sources. Named {@value StrataBeanRegistrar#LIFECYCLE_BEAN}:
      * the data source beans depend on it by that name.
