@@ -97,8 +97,7 @@ public final class AdaptiveLimit {
     private final AtomicLongArray inFlightByClass = new AtomicLongArray(CLASSES);
     private final AtomicLongArray peakByClass = new AtomicLongArray(CLASSES);
     private final AtomicLongArray rejectedByClass = new AtomicLongArray(CLASSES);
-    private final AtomicLongArray samplesByClass = new AtomicLongArray(CLASSES);
-    private final AtomicLongArray rttSumByClass = new AtomicLongArray(CLASSES);
+    private final LatencyBaselines latencies = new LatencyBaselines();
     private final AtomicLong drops = new AtomicLong();
     private final AtomicInteger windowPeak = new AtomicInteger();
     private final AtomicBoolean updating = new AtomicBoolean();
@@ -112,12 +111,6 @@ public final class AdaptiveLimit {
     private double reserveHigher;
     /** The baseline the last window was judged against: each class's own, weighted by the window's samples. */
     private volatile double baselineNanos;
-    /** Each criticality's own baseline: its lowest window latency, or where a cut did not move it. */
-    private final double[] baselineByClass = new double[CLASSES];
-    private final double[] cutRttByClass = new double[CLASSES];
-    /** The closing window's samples and mean latency per class (scratch, reused). */
-    private final long[] windowSamples = new long[CLASSES];
-    private final double[] windowRtt = new double[CLASSES];
     private volatile double lastRttNanos;
     /** 0 = no recent cut; 1 = the window right after a cut; 2 = the one after that. */
     private int windowsSinceCut;
@@ -205,9 +198,7 @@ public final class AdaptiveLimit {
         long now = clock.nanoTime();
         release(criticality);
         if (start - sampleFrom >= 0) { // a call admitted before the last cut says nothing about the new limit
-            int c = criticality.ordinal();
-            samplesByClass.incrementAndGet(c);
-            rttSumByClass.addAndGet(c, now - start);
+            latencies.add(criticality.ordinal(), now - start);
         }
         maybeUpdate(now);
     }
@@ -253,7 +244,7 @@ public final class AdaptiveLimit {
         if (now - windowStart >= windowNanos && updating.compareAndSet(false, true)) {
             try {
                 if (now - windowStart >= windowNanos
-                        && (samples() >= minSamples || drops.get() > 0 || higherRefusedWhileShedding())) {
+                        && (latencies.pending() >= minSamples || drops.get() > 0 || higherRefusedWhileShedding())) {
                     closeWindow(now);
                 }
             } finally {
@@ -273,20 +264,7 @@ public final class AdaptiveLimit {
     }
 
     private void closeWindow(long now) {
-        // Each class is measured against its own baseline: a route whose answers are cheap (a cache,
-        // a fallback, a refusal downstream) must not make the latency of a costly one look like a queue.
-        long n = 0;
-        long sum = 0;
-        long[] nByClass = windowSamples;
-        double[] rttByClass = windowRtt;
-        for (int c = 0; c < CLASSES; c++) {
-            long nc = samplesByClass.getAndSet(c, 0);
-            long sc = rttSumByClass.getAndSet(c, 0);
-            nByClass[c] = nc;
-            rttByClass[c] = nc == 0 ? 0 : (double) sc / nc;
-            n += nc;
-            sum += sc;
-        }
+        long n = latencies.closeWindow();
         long d = drops.getAndSet(0);
         int peak = windowPeak.getAndSet(inFlight.get());
         // Whether less critical work was offered this window (ran, or was refused): a cut is paid by it first.
@@ -306,7 +284,7 @@ public final class AdaptiveLimit {
         long criticalPeak = peakByClass.get(CRITICAL);
         long defaultPeak = peakByClass.get(DEFAULT);
         windowStart = now;
-        double rtt = n == 0 ? 0 : (double) sum / n;
+        double rtt = latencies.windowMean();
         double before = exactLimit;
         double next = before;
         boolean cut = false;
@@ -316,10 +294,14 @@ public final class AdaptiveLimit {
             cut = true;
         } else if (algorithm == Algorithm.GRADIENT && rtt > 0) {
             hold = windowsSinceCut == 1; // calls admitted before the cut still finish in this window: judge the next one
-            double base = hold ? baselineNanos : judgedBaseline(nByClass, rttByClass, n);
-            if (!hold && rtt > tolerance * base) {
-                next = before * Math.max(0.5, base / rtt);
-                cut = true;
+            if (!hold) {
+                // each class against its own baseline (see LatencyBaselines)
+                double base = latencies.judgedBaseline(windowsSinceCut == 2);
+                baselineNanos = base;
+                if (rtt > tolerance * base) {
+                    next = before * Math.max(0.5, base / rtt);
+                    cut = true;
+                }
             }
         }
         if (!cut && !hold && n > 0 && peak * 2 >= before) { // a window closed for refusals alone says nothing of latency
@@ -338,7 +320,7 @@ public final class AdaptiveLimit {
                     : defaultOffered ? Math.max(reserveCritical, criticalPeak * 1.25) : 0;
             next = Math.max(next, Math.min(Math.max(before, next), Math.ceil(keep)));
             windowsSinceCut = 1;
-            System.arraycopy(rttByClass, 0, cutRttByClass, 0, CLASSES);
+            latencies.cut();
             sampleFrom = now;
         } else if (windowsSinceCut > 0) {
             windowsSinceCut = windowsSinceCut >= 2 ? 0 : windowsSinceCut + 1;
@@ -350,36 +332,6 @@ public final class AdaptiveLimit {
         limit = (int) Math.round(exactLimit);
         updateReserves();
         reportMinimum();
-    }
-
-    /**
-     * Moves each class's baseline (down to a lower latency; or to the latency a cut did not lower,
-     * which is then the dependency's own) and returns the baseline this window is judged against:
-     * the classes' baselines weighted by the window's samples of each.
-     */
-    private double judgedBaseline(long[] nByClass, double[] rttByClass, long n) {
-        double expected = 0;
-        for (int c = 0; c < CLASSES; c++) {
-            long nc = nByClass[c];
-            if (nc == 0) {
-                continue;
-            }
-            double rc = rttByClass[c];
-            double bc = baselineByClass[c];
-            double cutRtt = cutRttByClass[c];
-            if (bc == 0 || rc < bc || (windowsSinceCut == 2 && cutRtt > 0 && rc >= cutRtt * 0.9 && rc <= cutRtt * 1.25)) {
-                bc = rc;
-                baselineByClass[c] = bc;
-            }
-            expected += nc * bc;
-        }
-        double base = expected / n;
-        baselineNanos = base;
-        return base;
-    }
-
-    private long samples() {
-        return samplesByClass.get(CRITICAL) + samplesByClass.get(DEFAULT) + samplesByClass.get(SHEDDABLE);
     }
 
     private void updateReserves() {
