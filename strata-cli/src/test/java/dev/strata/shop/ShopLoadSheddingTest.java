@@ -119,6 +119,13 @@ class ShopLoadSheddingTest {
             assertThat(recsOk).as("recommendations still served within the limit").isPositive();
             assertThat(failed.get()).as("requests failed on the wire").isZero();
 
+            // The edge's limit is on /metrics (and so on the dashboard), with what it refused.
+            String metrics = shop.get("/metrics").body();
+            assertThat(metrics).as("the edge's adaptive limit on /metrics")
+                    .containsPattern("strata_adaptive_limit\\{[^}]*dependency=\"shop-edge\"[^}]*\\} [1-9]")
+                    .containsPattern("strata_adaptive_limit_rejected_total\\{criticality=\"sheddable\",dependency=\"shop-edge\"[^}]*\\} [1-9]")
+                    .containsPattern("strata_adaptive_limit_rejected_total\\{criticality=\"critical\",dependency=\"shop-edge\"[^}]*\\} [0-9]");
+
             // The shop recovers: the toxic is gone and the sheddable route is served again.
             long recovered = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             int status = shop.get("/recommendations?user=1").statusCode();

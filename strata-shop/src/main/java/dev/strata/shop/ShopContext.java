@@ -30,6 +30,7 @@ public final class ShopContext {
     private final ConfigValues configRoot;
     private final List<Map.Entry<String, AutoCloseable>> closeables = new ArrayList<>();
     private final List<String> announcements = new ArrayList<>();
+    private final List<dev.strata.resilience.AdaptiveLimit> edgeLimits = new ArrayList<>();
     private final java.net.URI uri;
     private String owner = "shop";
 
@@ -118,6 +119,19 @@ public final class ShopContext {
     public void onClose(AutoCloseable resource) {
         closeables.add(Map.entry("plug-in " + owner + ": " + Args.nonNull("resource", resource).getClass().getSimpleName(),
                 resource));
+    }
+
+    /**
+     * Makes a limit the shop's own edge enforces (not one of the runtime's dependencies) known to the
+     * plug-ins installed after this one, so that {@code /metrics} and the dashboard show it.
+     */
+    public void publishEdgeLimit(dev.strata.resilience.AdaptiveLimit limit) {
+        edgeLimits.add(Args.nonNull("limit", limit));
+    }
+
+    /** The limits earlier plug-ins enforce at the shop's edge, in the order they were published. */
+    public List<dev.strata.resilience.AdaptiveLimit> edgeLimits() {
+        return List.copyOf(edgeLimits);
     }
 
     /** The shop's base URL, {@code http://127.0.0.1:PORT} (it listens once every plug-in is installed). */

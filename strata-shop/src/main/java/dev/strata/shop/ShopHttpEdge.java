@@ -45,6 +45,7 @@ final class ShopHttpEdge {
         OverloadConfig.loadShedding(shop.configRoot(), "shop-edge").ifPresent(shedding -> {
             Map<String, Criticality> routes = OverloadConfig.sheddingRoutes(shop.configRoot());
             routes.forEach((path, criticality) -> shop.routes().filter(path, shed(shedding, criticality)));
+            shop.publishEdgeLimit(shedding.limit());
             shop.announce(routes.isEmpty() ? "load shedding is on but http.load_shedding.routes lists no route: nothing is shed"
                     : "load shedding (503 + Retry-After " + shedding.retryAfterSeconds() + "s) on " + describe(routes));
         });

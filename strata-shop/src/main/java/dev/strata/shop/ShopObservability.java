@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 
 /**
  * The shop's observability plug-in: binds the shop's L4 runtime (every pipeline, breaker,
- * bulkhead, retry budget and pool) to a Prometheus registry, serves it at {@code GET /metrics} in
+ * bulkhead, retry budget and pool, and the adaptive limit of the edge's load shedding) to a Prometheus registry, serves it at {@code GET /metrics} in
  * Prometheus' text format, and serves the dashboard at {@code /strata/dashboard}.
  */
 public final class ShopObservability implements ShopPlugin {
@@ -45,6 +45,8 @@ public final class ShopObservability implements ShopPlugin {
         if (shop.runtime().pools().stream().noneMatch(p -> p == shop.database().pool())) {
             metrics.bind(shop.database().pool());
         }
+        // The edge's own limit (load shedding) is not a dependency of the runtime: bound by name.
+        shop.edgeLimits().forEach(metrics::bind);
         shop.routes().get("/metrics", request -> new Response(200, PROMETHEUS_TEXT,
                 registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of()));
 

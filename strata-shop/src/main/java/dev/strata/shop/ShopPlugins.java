@@ -20,8 +20,9 @@ final class ShopPlugins {
         java.util.concurrent.atomic.AtomicReference<dev.strata.diagnosis.Diagnoser> diagnoser =
                 new java.util.concurrent.atomic.AtomicReference<>();
         all.addAll(diagnosis(diagnoser::set));
-        all.addAll(observability(diagnoser::get));
+        // http before observability: the metrics bind the edge's adaptive limit http publishes
         all.addAll(http());
+        all.addAll(observability(diagnoser::get));
         all.addAll(limits());
         return all;
     }
