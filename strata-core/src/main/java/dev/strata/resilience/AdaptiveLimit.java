@@ -32,8 +32,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>else, when the window's mean latency exceeds {@code tolerance} x the baseline, the limit
  *       is scaled by baseline / latency (at most halved per window): that is the concurrency at
  *       which the queue we caused drains;</li>
- *   <li>else, when the window used at least half the limit, the limit grows by sqrt(limit);
- *       an idle limit does not grow, so it cannot run to the maximum while latency is hidden.</li>
+ *   <li>else, when the window used at least half the limit, the limit grows by sqrt(limit), or by
+ *       one once the latency has used half the tolerated rise (near the knee a big step overshoots
+ *       into a queue); an idle limit does not grow, so it cannot run to the maximum while latency
+ *       is hidden.</li>
  * </ul>
  * After a cut only calls admitted since the cut are samples, and the first window of them is not
  * judged (they may still queue behind older ones). Each criticality has its own baseline, the
@@ -54,7 +56,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * calls stay free; a sheddable call only while the slots recently used by critical and default
  * calls stay free. The reserves follow the traffic (1.25 x the last window's peak, decaying
  * slowly), so under overload sheddable work is refused first, with no per-service tuning, and a
- * service with no critical traffic loses no capacity to a reserve.
+ * service with no critical traffic loses no capacity to a reserve. A cut spares the slots of more
+ * critical work, but never by more than {@code backoffRatio}, and refused critical calls raise the
+ * limit only while the dependency shows no queue: when critical work alone exceeds the capacity,
+ * the limit still comes down to it.
  *
  * <p>Thread-safe and lock-free. Admission and release allocate nothing; the window is closed by
  * whichever caller first sees it elapsed.
@@ -305,20 +310,29 @@ public final class AdaptiveLimit {
             }
         }
         if (!cut && !hold && n > 0 && peak * 2 >= before) { // a window closed for refusals alone says nothing of latency
-            next = before + Math.max(1.0, Math.sqrt(before));
+            // Near the knee (latency already past half the tolerated rise) grow by one slot, not
+            // sqrt(limit): a big step there overshoots into the queue the next cut has to drain.
+            boolean nearKnee = algorithm == Algorithm.GRADIENT && rtt > 0 && baselineNanos > 0
+                    && rtt > (1 + (tolerance - 1) / 2) * baselineNanos;
+            next = before + (nearKnee ? 1.0 : Math.max(1.0, Math.sqrt(before)));
         }
-        if (higherRefused > 0) {
-            // Less critical work was there to refuse, yet more critical work was refused: the limit is
-            // below what the more critical work needs. Give it the slots it was refused, whatever the
-            // latency says (the less critical work is refused instead; it pays for the overload).
-            next = Math.max(next, before + higherRefused);
+        if (higherRefused > 0 && !cut && !hold) {
+            // Less critical work was there to refuse, yet more critical work was refused, and the
+            // dependency showed no queue: the limit is below what the more critical work needs. Grow
+            // by what was refused, at most one growth step (sqrt(limit)) per window: when the critical
+            // work alone exceeds the capacity (10x overload, 20 % critical), an unbounded raise let
+            // thousands in per window, the queue passed the deadline and goodput fell to 1 %. A window
+            // that cut keeps the more critical work's slots instead (below).
+            next = Math.max(next, before + Math.min(higherRefused, Math.max(1.0, Math.sqrt(before))));
         }
         if (cut) {
             // While less critical work is there to refuse, a cut keeps the slots the more critical
             // work used (x 1.25, as the reserves): sheddable work is refused before critical work waits.
+            // It softens the cut to backoffRatio at most, never cancels it: when the critical work alone
+            // fills the limit and queues, the limit must still come down.
             double keep = sheddableOffered ? Math.max(reserveHigher, (criticalPeak + defaultPeak) * 1.25)
                     : defaultOffered ? Math.max(reserveCritical, criticalPeak * 1.25) : 0;
-            next = Math.max(next, Math.min(Math.max(before, next), Math.ceil(keep)));
+            next = Math.max(next, Math.min(before * backoffRatio, Math.ceil(keep)));
             windowsSinceCut = 1;
             latencies.cut();
             sampleFrom = now;

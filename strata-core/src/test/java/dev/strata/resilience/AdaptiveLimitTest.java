@@ -177,26 +177,65 @@ class AdaptiveLimitTest {
     }
 
     @Test
-    void criticalCallsRefusedWhileSheddableWorkIsOfferedRaiseTheLimitWhateverTheLatency() {
-        // A small limit while sheddable work is slow: critical calls fill it, 3 more are
-        // refused, and the window's latency alone would cut again. The refused critical calls say the
-        // peak understates critical demand: the limit makes room for them, sheddable work pays.
+    void criticalCallsRefusedWhileSheddableWorkIsOfferedRaiseTheLimitWhileTheDependencyDoesNotQueue() {
+        // Critical calls fill a small limit while sheddable work is offered, 3 more are refused, and
+        // the dependency answers at its baseline: the peak understates critical demand, so the limit
+        // grows by what was refused (at most one growth step), and sheddable work pays.
         AdaptiveLimit l = limit().initialLimit(4).build();
         window(l, 2, 4, 1.0); // a 1 ms baseline
-        long[] critical = new long[l.limit()];
-        for (int i = 0; i < critical.length; i++) {
-            critical[i] = l.tryAcquire(Criticality.CRITICAL);
+        int before = fillWithCriticalAndRefuseThree(l);
+        clock.advance(Duration.ofMillis(100));
+        long[] again = new long[before];
+        for (int i = 0; i < before; i++) {
+            again[i] = clock.nanoTime() - Duration.ofMillis(1).toNanos();
+        }
+        for (long start : again) {
+            l.onSuccess(Criticality.CRITICAL, start); // 1 ms: no queue
+        }
+        assertThat(l.limit()).isGreaterThanOrEqualTo(before + 2);
+    }
+
+    @Test
+    void aQueueStillCutsTheLimitWhenCriticalWorkAloneFillsIt() {
+        // The same refusals, but the dependency queues (100 ms against a 1 ms baseline): critical
+        // work alone exceeds the capacity. Raising the limit here let thousands in per window at 10x
+        // overload (the simulation's goodput fell to 1 %); the cut is softened to backoffRatio, not cancelled.
+        AdaptiveLimit l = limit().initialLimit(10).build();
+        criticalBaseline(l, 4); // critical calls answered in 1 ms
+        int before = fillWithCriticalAndRefuseThree(l);
+        long[] held = heldCritical;
+        clock.advance(Duration.ofMillis(100));
+        for (long start : held) {
+            l.onSuccess(Criticality.CRITICAL, start); // 100 ms against a 1 ms baseline
+        }
+        assertThat(l.limit()).isLessThan(before).isEqualTo((int) Math.round(before * 0.9));
+    }
+
+    private long[] heldCritical;
+
+    /** A window of {@code n} critical calls answered in 1 ms: the critical class's baseline. */
+    private void criticalBaseline(AdaptiveLimit l, int n) {
+        long[] starts = new long[n];
+        for (int i = 0; i < n; i++) {
+            starts[i] = l.tryAcquire(Criticality.CRITICAL);
+        }
+        clock.advance(Duration.ofMillis(100));
+        for (long start : starts) {
+            l.onSuccess(Criticality.CRITICAL, start + Duration.ofMillis(99).toNanos());
+        }
+    }
+
+    /** Fills the limit with critical calls (kept in {@link #heldCritical}), then 3 critical and 1 sheddable call are refused. */
+    private int fillWithCriticalAndRefuseThree(AdaptiveLimit l) {
+        heldCritical = new long[l.limit()];
+        for (int i = 0; i < heldCritical.length; i++) {
+            heldCritical[i] = l.tryAcquire(Criticality.CRITICAL);
         }
         for (int i = 0; i < 3; i++) {
             assertThat(l.tryAcquire(Criticality.CRITICAL)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
         }
         assertThat(l.tryAcquire(Criticality.SHEDDABLE)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
-        int before = l.limit();
-        clock.advance(Duration.ofMillis(100));
-        for (long start : critical) {
-            l.onSuccess(Criticality.CRITICAL, start); // 100 ms against a 1 ms baseline
-        }
-        assertThat(l.limit()).isGreaterThanOrEqualTo(before + 3);
+        return l.limit();
     }
 
     @Test
