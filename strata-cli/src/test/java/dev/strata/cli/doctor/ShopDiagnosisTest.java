@@ -62,7 +62,10 @@ class ShopDiagnosisTest {
                 "STRATA_DEFAULTS_BREAKER_MAX_OPEN_WAIT", "4s"));
              ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
             AtomicBoolean running = new AtomicBoolean(true);
-            for (String path : new String[] {"/checkout", "/checkout", "/checkout", "/checkout", "/catalog"}) {
+            // Six checkout clients: the slow-dependency rule wants 5 attempt timeouts, which six clients
+            // give in one 2 s timeout; four needed two rounds plus the throttle's refusals, 6-8 s of the
+            // 10 s bound locally, and over it in a loaded CI run.
+            for (String path : new String[] {"/checkout", "/checkout", "/checkout", "/checkout", "/checkout", "/checkout", "/catalog"}) {
                 load.submit(() -> {
                     while (running.get()) {
                         if (path.equals("/checkout")) {
