@@ -309,12 +309,13 @@ public final class AdaptiveLimit {
                 }
             }
         }
+        double growthStep = Math.max(1.0, Math.sqrt(before));
         if (!cut && !hold && n > 0 && peak * 2 >= before) { // a window closed for refusals alone says nothing of latency
             // Near the knee (latency already past half the tolerated rise) grow by one slot, not
             // sqrt(limit): a big step there overshoots into the queue the next cut has to drain.
             boolean nearKnee = algorithm == Algorithm.GRADIENT && rtt > 0 && baselineNanos > 0
                     && rtt > (1 + (tolerance - 1) / 2) * baselineNanos;
-            next = before + (nearKnee ? 1.0 : Math.max(1.0, Math.sqrt(before)));
+            next = before + (nearKnee ? 1.0 : growthStep);
         }
         if (higherRefused > 0 && !cut && !hold) {
             // Less critical work was there to refuse, yet more critical work was refused, and the
@@ -323,7 +324,7 @@ public final class AdaptiveLimit {
             // work alone exceeds the capacity (10x overload, 20 % critical), an unbounded raise let
             // thousands in per window, the queue passed the deadline and goodput fell to 1 %. A window
             // that cut keeps the more critical work's slots instead (below).
-            next = Math.max(next, before + Math.min(higherRefused, Math.max(1.0, Math.sqrt(before))));
+            next = Math.max(next, before + Math.min(higherRefused, growthStep));
         }
         if (cut) {
             // While less critical work is there to refuse, a cut keeps the slots the more critical

@@ -15,8 +15,9 @@ import java.util.function.Supplier;
 
 /**
  * The shop's observability plug-in: binds the shop's L4 runtime (every pipeline, breaker,
- * bulkhead, retry budget and pool, and the adaptive limit of the edge's load shedding) to a Prometheus registry, serves it at {@code GET /metrics} in
- * Prometheus' text format, and serves the dashboard at {@code /strata/dashboard}.
+ * bulkhead, retry budget and pool) and the adaptive limit of the edge's load shedding to a
+ * Prometheus registry, serves it at {@code GET /metrics} in Prometheus' text format, and serves
+ * the dashboard at {@code /strata/dashboard}.
  */
 public final class ShopObservability implements ShopPlugin {
 
