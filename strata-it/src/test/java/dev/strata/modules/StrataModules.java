@@ -70,6 +70,14 @@ final class StrataModules {
                 List.of("io.micrometer..", "io.zonky.test.db.."), Set.of("micrometer.registry.prometheus", "embedded.postgres",
                         "org.apache.commons.compress", "org.apache.commons.io", "org.apache.commons.lang3", "org.tukaani.xz",
                         "org.slf4j")));
+        // Spring's jars are automatic modules with declared names; all but its core are optional.
+        add(new StrataModule("dev.strata.spring", List.of("dev.strata.spring"),
+                Set.of("dev.strata.config", "dev.strata.micrometer", "dev.strata.opentelemetry"),
+                List.of("org.springframework..", "org.aopalliance..", "io.micrometer..", "io.opentelemetry..", "org.slf4j.."),
+                Set.of("spring.boot", "spring.boot.autoconfigure", "spring.beans", "spring.context", "spring.core", "spring.aop",
+                        "spring.web", "spring.boot.restclient", "spring.boot.jdbc", "spring.boot.actuator",
+                        "spring.boot.actuator.autoconfigure", "spring.boot.health", "spring.boot.micrometer.metrics",
+                        "micrometer.core", "io.opentelemetry.api", "context.propagation", "org.slf4j")));
         add(new StrataModule("dev.strata.cli", List.of("dev.strata.cli"),
                 Set.of("dev.strata.shop", "dev.strata.doctor", "dev.strata.chaos"),
                 List.of("picocli..", "org.snakeyaml.engine.."), Set.of("info.picocli", "org.snakeyaml.engine")));
