@@ -63,6 +63,33 @@ class ShopFirstScreenTest {
     }
 
     @Test
+    @Order(0)
+    void aBurstOfConcurrentCheckoutsRightAfterTheStartIsNotThrottled() throws Exception {
+        // Calls still in flight once counted as requests without accepts, so a fresh shop's first
+        // concurrent checkouts had payments refused locally while it answered in 200 ms.
+        List<String> bodies = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (var clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                running.add(clients.submit(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        HttpResponse<String> r = shop.post("/checkout");
+                        assertThat(r.statusCode()).isEqualTo(200);
+                        bodies.add(r.body());
+                    }
+                    return null;
+                }));
+            }
+            for (var client : running) {
+                client.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        assertThat(bodies).hasSize(24).noneMatch(b -> b.contains("throttled"));
+        assertThat(shop.get("/metrics").body())
+                .contains("strata_throttle_rejected_total{dependency=\"payments\",layer=\"L3\"} 0.0");
+    }
+
+    @Test
     @Order(2)
     void everyMeterDocumentedInMetricsMdIsScrapedFromMetrics() throws Exception {
         assertThat(shop.post("/checkout").statusCode()).isEqualTo(200);

@@ -27,6 +27,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * nothing on the wire. Locally refused calls count as requests, so the refusal rate follows the
  * dependency's recovery within one window.
  *
+ * <p>A sent call counts as a request when its answer is reported, not when it is sent: a call
+ * still in flight is evidence of nothing yet. Counted at send time, the first concurrent calls
+ * after a start (or a quiet spell) would be requests without accepts, and the throttle would
+ * refuse calls to a healthy dependency, with its refusals then keeping the ratio down (the
+ * shop did: half its first checkouts refused while payments answered in 200 ms). The price: a
+ * dependency that hangs is seen when its calls time out, not before; that is what the timeout
+ * and the adaptive limit are for.
+ *
  * <p>An accept is any answer that is not an overload signal: a success, or a failure whose kind
  * {@link AdaptiveLimit#isDrop} does not count (a 404 is an accept). With {@code k = 2} (default)
  * the dependency sees at most twice its accepted rate, and nothing is refused while at least half
@@ -39,6 +47,8 @@ public final class AdaptiveThrottle {
 
     private static final long SECOND = 1_000_000_000L;
     private static final long MASK20 = (1L << 20) - 1;
+    /** One request in a bucket's delta (the accepts are its low 20 bits). */
+    private static final long REQUEST = 1L << 20;
     /**
      * Refused calls count as requests, so without a ceiling a dead dependency drives the probability
      * to ~1 and, once it recovers, the few calls let through earn accepts too slowly: measured in
@@ -80,14 +90,14 @@ public final class AdaptiveThrottle {
 
     /**
      * Decides whether to send a call. Returns false, having counted it as a request, when the
-     * call is to be refused locally; on true the caller must report the outcome with
-     * {@link #onAccepted()} or {@link #onOutcome} (a rejected answer needs no report).
+     * call is to be refused locally; on true the caller must report the answer with
+     * {@link #onAccepted()}, {@link #onRejected()} or {@link #onOutcome}, which counts the request.
      */
     public boolean tryAcquire() {
         long second = second();
         double p = rejectProbability(second);
-        add(second, 1L << 20);
         if (p > 0 && ThreadLocalRandom.current().nextDouble() < p) {
+            add(second, REQUEST);
             throttled.incrementAndGet();
             if (!throttling.getAndSet(true)) {
                 edge(true, p);
@@ -100,15 +110,22 @@ public final class AdaptiveThrottle {
         return true;
     }
 
-    /** Records that the dependency accepted a call. */
+    /** Records that the dependency accepted a call sent after {@link #tryAcquire()}: one request, one accept. */
     public void onAccepted() {
-        add(second(), 1L);
+        add(second(), REQUEST | 1L);
     }
 
-    /** Records a call's outcome: an accept unless {@code failure} is an overload signal (null = success). */
+    /** Records that the dependency refused or dropped a call sent after {@link #tryAcquire()}: one request. */
+    public void onRejected() {
+        add(second(), REQUEST);
+    }
+
+    /** Records a sent call's answer: an accept unless {@code failure} is an overload signal (null = success). */
     public void onOutcome(Fault failure) {
         if (failure == null || !AdaptiveLimit.isDrop(failure.kind())) {
             onAccepted();
+        } else {
+            onRejected();
         }
     }
 

@@ -23,6 +23,8 @@ class AdaptiveThrottleTest {
             assertThat(throttle.tryAcquire()).isTrue();
             if (i % 2 == 0) {
                 throttle.onAccepted(); // half accepted: requests = 2 x accepts, still nothing refused
+            } else {
+                throttle.onRejected();
             }
         }
         assertThat(throttle.throttledCount()).isZero();
@@ -36,12 +38,33 @@ class AdaptiveThrottleTest {
             throttle.onOutcome(null);
         }
         for (int i = 0; i < 300; i++) {
-            throttle.tryAcquire();
-            throttle.onOutcome(Fault.of(FaultKind.READ_TIMEOUT)); // an overload signal: not an accept
+            if (throttle.tryAcquire()) { // a refused call is counted by tryAcquire, a sent one by its answer
+                throttle.onOutcome(Fault.of(FaultKind.READ_TIMEOUT)); // an overload signal: not an accept
+            }
         }
         assertThat(throttle.requests()).isEqualTo(400);
         assertThat(throttle.accepts()).isEqualTo(100);
         assertThat(throttle.rejectProbability()).isEqualTo((400 - 2.0 * 100) / 401);
+    }
+
+    @Test
+    void callsStillInFlightAreNotRequestsYetSoAColdStartIsNotThrottled() {
+        // Eight concurrent calls right after a start, none answered yet: counted at send time they
+        // were eight requests without an accept, and the next call was refused with p = 8/9.
+        for (int i = 0; i < 8; i++) {
+            assertThat(throttle.tryAcquire()).isTrue();
+        }
+        assertThat(throttle.requests()).isZero();
+        assertThat(throttle.rejectProbability()).isZero();
+        for (int i = 0; i < 8; i++) {
+            throttle.onAccepted();
+        }
+        assertThat(throttle.requests()).isEqualTo(8);
+        assertThat(throttle.accepts()).isEqualTo(8);
+        for (int i = 0; i < 100; i++) {
+            assertThat(throttle.tryAcquire()).isTrue();
+        }
+        assertThat(throttle.throttledCount()).isZero();
     }
 
     @Test
@@ -78,7 +101,9 @@ class AdaptiveThrottleTest {
         }
         assertThat(throttle.accepts()).isEqualTo(50);
         for (int i = 0; i < 500; i++) {
-            throttle.tryAcquire();
+            if (throttle.tryAcquire()) {
+                throttle.onRejected();
+            }
         }
         assertThat(throttle.rejectProbability()).isGreaterThan(0.7);
         clock.advance(Duration.ofSeconds(11));

@@ -125,8 +125,8 @@ public final class StrataMetrics implements AutoCloseable {
     /**
      * Meters every logical call of the pipeline: {@code strata.calls} (timer, {@code kind} =
      * {@code successful_without_retry | successful_with_retry | failed_without_retry |
-     * failed_with_retry}), {@code strata.calls.rejected} ({@code kind} = {@code circuit_open |
-     * bulkhead_full}), {@code strata.attempts}, {@code strata.faults} per failed attempt and
+     * failed_with_retry}), {@code strata.calls.rejected} ({@code kind} = the refusal's fault kind:
+     * {@code circuit_open}, {@code bulkhead_full}, {@code throttled}, ...), {@code strata.attempts}, {@code strata.faults} per failed attempt and
      * {@code strata.fallbacks}.
      */
     public StrataMetrics bind(Pipeline pipeline) {
@@ -397,8 +397,8 @@ public final class StrataMetrics implements AutoCloseable {
         private final Timer failedWithoutRetry;
         private final Timer failedWithRetry;
         private final Counter attempts;
-        private final Counter circuitOpen;
-        private final Counter bulkheadFull;
+        /** Per refusal's fault kind; circuit_open and bulkhead_full exist from the start, the rest on first use. */
+        private final AtomicReferenceArray<Counter> rejected = new AtomicReferenceArray<>(FaultKind.values().length);
         private final Counter budgetRefused;
         private final AtomicReferenceArray<Counter> faults = new AtomicReferenceArray<>(FaultKind.values().length);
         private final AtomicReferenceArray<Counter> fallbacks = new AtomicReferenceArray<>(FaultKind.values().length * 2);
@@ -413,10 +413,8 @@ public final class StrataMetrics implements AutoCloseable {
             // A counter, not a distribution summary: an increment is all the success path can afford.
             attempts = track(Counter.builder(ATTEMPTS).tags(l3)
                     .description("attempts made by logical calls; per call: divide by strata.calls").register(registry));
-            circuitOpen = track(Counter.builder(CALLS_REJECTED).tags(l3).tag("kind", "circuit_open")
-                    .description("calls refused before their first attempt").register(registry));
-            bulkheadFull = track(Counter.builder(CALLS_REJECTED).tags(l3).tag("kind", "bulkhead_full")
-                    .description("calls refused before their first attempt").register(registry));
+            rejectedCounter(FaultKind.CIRCUIT_OPEN);
+            rejectedCounter(FaultKind.BULKHEAD_FULL);
             budgetRefused = track(Counter.builder("strata.calls.budget.refused").tags(l3)
                     .description("calls that ended because the retry budget refused a retry").register(registry));
         }
@@ -443,11 +441,18 @@ public final class StrataMetrics implements AutoCloseable {
 
         @Override
         public void callRejected(String dep, Fault fault) {
-            if (fault.kind() == FaultKind.BULKHEAD_FULL) {
-                bulkheadFull.increment();
-            } else {
-                circuitOpen.increment();
+            rejectedCounter(fault.kind()).increment();
+        }
+
+        /** The refusal counter of {@code kind} (throttled, rate_limited, ... each its own series). */
+        private Counter rejectedCounter(FaultKind kind) {
+            Counter c = rejected.get(kind.ordinal());
+            if (c == null) {
+                c = track(Counter.builder(CALLS_REJECTED).tags(l3).tag("kind", tagValue(kind.code()))
+                        .description("calls refused before their first attempt").register(registry));
+                rejected.set(kind.ordinal(), c); // a racing duplicate is the same meter: the registry dedupes by id
             }
+            return c;
         }
 
         @Override

@@ -9,6 +9,7 @@ import dev.strata.resilience.AdaptiveLimit;
 import dev.strata.resilience.AdaptiveLimitExceededException;
 import dev.strata.resilience.AdaptiveThrottle;
 import dev.strata.resilience.Pipeline;
+import dev.strata.resilience.ThrottledException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,32 @@ class OverloadMetricsTest {
             assertThat(registry.get(StrataMetrics.CALLS_REJECTED).tags("kind", "bulkhead_full").counter().count()).isEqualTo(1);
             assertThat(registry.get("strata.throttle.probability").gauge().value()).isZero();
             assertThat(registry.get("strata.throttle.rejected").functionCounter().count()).isZero();
+        }
+    }
+
+    @Test
+    void aThrottledRefusalIsCountedAsThrottledNotAsAnOpenCircuit() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AdaptiveThrottle throttle = AdaptiveThrottle.builder("search").events(EventBus.detached()).build();
+        Pipeline pipeline = Pipeline.builder("search").throttle(throttle).events(EventBus.detached()).build();
+        try (StrataMetrics metrics = new StrataMetrics(registry)) {
+            metrics.bind(pipeline).bind(throttle);
+            int refused = 0;
+            for (int i = 0; i < 200; i++) { // every call fails with an overload signal, so the throttle starts refusing
+                try {
+                    pipeline.execute(() -> {
+                        throw new java.net.SocketTimeoutException("read timed out");
+                    });
+                } catch (ThrottledException e) {
+                    refused++;
+                } catch (RuntimeException e) {
+                    // the dependency's own failure
+                }
+            }
+            assertThat(refused).isPositive();
+            assertThat(registry.get(StrataMetrics.CALLS_REJECTED).tags("kind", "throttled").counter().count()).isEqualTo(refused);
+            assertThat(registry.get(StrataMetrics.CALLS_REJECTED).tags("kind", "circuit_open").counter().count()).isZero();
+            assertThat(registry.get("strata.throttle.rejected").functionCounter().count()).isEqualTo(refused);
         }
     }
 }

@@ -59,10 +59,14 @@ final class TierChainSim {
                     return false; // refused locally: retrying a local refusal only adds load
                 }
                 boolean ok = downstream.handle();
-                if (ok) {
-                    if (throttle != null) {
+                if (throttle != null) {
+                    if (ok) {
                         throttle.onAccepted();
+                    } else {
+                        throttle.onRejected();
                     }
+                }
+                if (ok) {
                     return true;
                 }
             }
