@@ -32,9 +32,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>else, when the window's mean latency exceeds {@code tolerance} x the baseline, the limit
  *       is scaled by baseline / latency (at most halved per window): that is the concurrency at
  *       which the queue we caused drains;</li>
- *   <li>else, when the window used at least half the limit, the limit grows by sqrt(limit), or by
- *       one once the latency has used half the tolerated rise (near the knee a big step overshoots
- *       into a queue); an idle limit does not grow, so it cannot run to the maximum while latency
+ *   <li>else, when the window used at least half the limit, the queue its latency implies
+ *       (Vegas: {@code in flight x (1 - baseline / latency)} calls waited) decides: under
+ *       {@code alpha = max(2, 2 log10(limit))} calls the limit grows (by sqrt(limit), by one past
+ *       {@code alpha / 2}), up to {@code 2 alpha} it holds, above it shrinks by the excess. So it
+ *       settles where a few calls queue instead of climbing to the tolerance and being cut back
+ *       (a sawtooth); an idle limit does not grow, so it cannot run to the maximum while latency
  *       is hidden.</li>
  * </ul>
  * After a cut only calls admitted since the cut are samples, and the first window of them is not
@@ -58,8 +61,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * slowly), so under overload sheddable work is refused first, with no per-service tuning, and a
  * service with no critical traffic loses no capacity to a reserve. A cut spares the slots of more
  * critical work, but never by more than {@code backoffRatio}, and refused critical calls raise the
- * limit only while the dependency shows no queue: when critical work alone exceeds the capacity,
- * the limit still comes down to it.
+ * limit only while the dependency shows no queue (fewer than {@code alpha} calls waiting): when
+ * critical work alone exceeds the capacity, the limit still comes down to it.
  *
  * <p>Thread-safe and lock-free. Admission and release allocate nothing; the window is closed by
  * whichever caller first sees it elapsed.
@@ -310,21 +313,19 @@ public final class AdaptiveLimit {
             }
         }
         double growthStep = Math.max(1.0, Math.sqrt(before));
+        double step = step(before, peak, rtt, growthStep);
         if (!cut && !hold && n > 0 && peak * 2 >= before) { // a window closed for refusals alone says nothing of latency
-            // Near the knee (latency already past half the tolerated rise) grow by one slot, not
-            // sqrt(limit): a big step there overshoots into the queue the next cut has to drain.
-            boolean nearKnee = algorithm == Algorithm.GRADIENT && rtt > 0 && baselineNanos > 0
-                    && rtt > (1 + (tolerance - 1) / 2) * baselineNanos;
-            next = before + (nearKnee ? 1.0 : growthStep);
+            next = before + step;
         }
-        if (higherRefused > 0 && !cut && !hold) {
+        if (higherRefused > 0 && !cut && !hold && step > 0) {
             // Less critical work was there to refuse, yet more critical work was refused, and the
-            // dependency showed no queue: the limit is below what the more critical work needs. Grow
-            // by what was refused, at most one growth step (sqrt(limit)) per window: when the critical
+            // dependency showed no queue (its latency says no more than a few calls wait, see step):
+            // the limit is below what the more critical work needs. Grow by what was refused, at
+            // most one growth step (sqrt(limit), one near the knee) per window: when the critical
             // work alone exceeds the capacity (10x overload, 20 % critical), an unbounded raise let
             // thousands in per window, the queue passed the deadline and goodput fell to 1 %. A window
             // that cut keeps the more critical work's slots instead (below).
-            next = Math.max(next, before + Math.min(higherRefused, growthStep));
+            next = Math.max(next, before + Math.min(higherRefused, step));
         }
         if (cut) {
             // While less critical work is there to refuse, a cut keeps the slots the more critical
@@ -347,6 +348,33 @@ public final class AdaptiveLimit {
         limit = (int) Math.round(exactLimit);
         updateReserves();
         reportMinimum();
+    }
+
+    /**
+     * How a busy window that did not cut moves the limit. With {@link Algorithm#GRADIENT} it reads
+     * the queue the window's latency implies (Vegas: of the calls in flight, the share
+     * {@code 1 - baseline / latency} waited rather than being served) and keeps it at a few calls:
+     * below {@code alpha / 2} it grows by sqrt(limit), below {@code alpha} by one, up to
+     * {@code 2 alpha} it holds, above it shrinks by the excess (at most what a drop would cut).
+     * Growing until the tolerance cut instead made a sawtooth: 39..61 every 0.6 s for a
+     * dependency whose best limit was 45.
+     */
+    private double step(double before, int peak, double rtt, double growthStep) {
+        if (algorithm != Algorithm.GRADIENT || rtt <= 0 || baselineNanos <= 0) {
+            return growthStep;
+        }
+        double queue = Math.min(before, peak) * (1 - baselineNanos / rtt);
+        double alpha = Math.max(2.0, 2 * Math.log10(before));
+        if (queue < alpha / 2) {
+            return growthStep;
+        }
+        if (queue < alpha) {
+            return 1.0;
+        }
+        if (queue <= 2 * alpha) {
+            return 0.0;
+        }
+        return -Math.min(before * (1 - backoffRatio), queue - 2 * alpha);
     }
 
     private void updateReserves() {
