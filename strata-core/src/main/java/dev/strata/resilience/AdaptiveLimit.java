@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *       the limit by {@code backoffRatio};</li>
  *   <li>else, when the window's mean latency exceeds {@code tolerance} x the baseline, the limit
  *       is scaled by baseline / latency (at most halved per window): that is the concurrency at
- *       which the queue we caused drains;</li>
+ *       which the queue we caused drains. Right after a cut made on timeouts alone, which measured
+ *       no latency to compare with, it is cut by {@code backoffRatio} only;</li>
  *   <li>else, when the window used at least half the limit, the queue its latency implies
  *       (Vegas: {@code in flight x (1 - baseline / latency)} calls waited) decides: under
  *       {@code alpha = max(2, 2 log10(limit))} calls the limit grows (by sqrt(limit), by one past
@@ -122,6 +123,8 @@ public final class AdaptiveLimit {
     private volatile double lastRttNanos;
     /** 0 = no recent cut; 1 = the window right after a cut; 2 = the one after that. */
     private int windowsSinceCut;
+    /** Whether the window of the last cut had latency samples (a window of timeouts alone has none). */
+    private boolean lastCutMeasured = true;
     private long lastSheddableRefused;
     /** {@link #lastSheddableRefused} for readers outside the window update. */
     private volatile long lastSheddableRefusedSeen;
@@ -307,7 +310,10 @@ public final class AdaptiveLimit {
                 double base = latencies.judgedBaseline(windowsSinceCut == 2);
                 baselineNanos = base;
                 if (rtt > tolerance * base) {
-                    next = before * Math.max(0.5, base / rtt);
+                    // After a cut made on timeouts alone there is no latency from before it to
+                    // tell our queue from a dependency that got slower (see LatencyBaselines), so
+                    // this cut is gentle and its latency is the reference the next window is judged by.
+                    next = before * Math.max(windowsSinceCut == 2 && !lastCutMeasured ? backoffRatio : 0.5, base / rtt);
                     cut = true;
                 }
             }
@@ -336,6 +342,7 @@ public final class AdaptiveLimit {
                     : defaultOffered ? Math.max(reserveCritical, criticalPeak * 1.25) : 0;
             next = Math.max(next, Math.min(before * backoffRatio, Math.ceil(keep)));
             windowsSinceCut = 1;
+            lastCutMeasured = n > 0;
             latencies.cut();
             sampleFrom = now;
         } else if (windowsSinceCut > 0) {

@@ -102,6 +102,43 @@ class AdaptiveLimitTest {
         assertThat(l.limit()).isGreaterThanOrEqualTo(90);
     }
 
+    /** {@code n} calls admitted at once and answered {@code latencyMs} later, in one window of exactly {@code n} samples. */
+    private void answered(AdaptiveLimit l, int n, long latencyMs) {
+        long[] starts = new long[n];
+        for (int i = 0; i < n; i++) {
+            starts[i] = l.tryAcquire(Criticality.DEFAULT);
+            assertThat(starts[i]).isNotEqualTo(AdaptiveLimit.NOT_ADMITTED);
+        }
+        clock.advance(Duration.ofMillis(100));
+        for (long start : starts) {
+            l.onSuccess(Criticality.DEFAULT, start + Duration.ofMillis(100 - latencyMs).toNanos());
+        }
+    }
+
+    @Test
+    void afterACutOnTimeoutsAloneASlowerDependencyIsCutGentlyAndThenBecomesTheBaseline() {
+        // The dependency steps from 10 to 50 ms. The first window after the step holds only
+        // timeouts: cut, but with no latency to compare the next window with. Halving then (the
+        // latency is 5x the old baseline) dropped the simulation's limit to half the dependency's
+        // capacity for 0.4 s; the cut is backoffRatio, and the window after it re-baselines.
+        AdaptiveLimit l = limit().initialLimit(40).minSamples(20).build();
+        answered(l, 20, 10);
+        answered(l, 20, 10);
+        assertThat(l.baselineRttNanos()).isEqualTo(10_000_000L);
+        long timedOut = l.tryAcquire(Criticality.DEFAULT);
+        clock.advance(Duration.ofMillis(101));
+        l.onDropped(Criticality.DEFAULT, timedOut);
+        int afterTimeouts = l.limit();
+        answered(l, 20, 50); // right after the cut: not judged
+        assertThat(l.limit()).isEqualTo(afterTimeouts);
+        answered(l, 20, 50);
+        assertThat(l.limit()).as("a cut of backoffRatio, not a halving").isEqualTo((int) Math.round(afterTimeouts * 0.9));
+        answered(l, 20, 50);
+        answered(l, 20, 50);
+        assertThat(l.baselineRttNanos()).isEqualTo(50_000_000L);
+        assertThat(l.limit()).isGreaterThanOrEqualTo((int) Math.round(afterTimeouts * 0.9));
+    }
+
     @Test
     void rampsBackWithinAFewSecondsAfterADrop() {
         AdaptiveLimit l = limit().build();
