@@ -114,6 +114,51 @@ class ShopDiagnosisTest {
     }
 
     @Test
+    void slowPaymentsAndABrokenDatabaseAtOnceAreTwoActiveVerdictsEachOnItsDependency() throws Exception {
+        try (ShopProcess shop = ShopProcess.start(Map.of("STRATA_HTTP_RATE_LIMIT_LIMIT", "0", "STRATA_DEFAULTS_BREAKER_OPEN_WAIT", "2s",
+                "STRATA_DEFAULTS_BREAKER_MAX_OPEN_WAIT", "4s"));
+             ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            for (int i = 0; i < 6; i++) {
+                load.submit(() -> {
+                    while (running.get()) {
+                        shop.post("/checkout");
+                        Thread.sleep(300);
+                    }
+                    return null;
+                });
+            }
+            ToxiproxyClient toxiproxy = new ToxiproxyClient("127.0.0.1", shop.chaosPort());
+            try {
+                assertThat(Diagnosis.parse(shop.get("/strata/diagnosis").body()).healthy()).isTrue();
+                Proxy payments = toxiproxy.getProxy("payments");
+                Proxy db = toxiproxy.getProxy("orders-db");
+                // two faults in the same second, on two dependencies, as an incident often starts
+                payments.toxics().latency("slow-payments", ToxicDirection.DOWNSTREAM, 3_000);
+                db.disable();
+                long faultsAt = System.nanoTime();
+                Diagnosis both = await(shop, d -> d.active().stream().anyMatch(v -> v.id().equals("dependency-slow")
+                        && v.dependency().equals("payments")) && d.active().stream().anyMatch(v -> v.dependency().equals("orders-db")),
+                        faultsAt, VERDICT_WITHIN);
+                assertThat(both.first().dependency()).as(both.toText()).isIn("payments", "orders-db");
+                assertThat(both.active()).as(both.toText()).noneMatch(v -> v.id().equals("retry-storm"))
+                        .allMatch(v -> v.dependency().equals("payments") || v.dependency().equals("orders-db"));
+                assertThat(both.active().stream().filter(v -> v.dependency().equals("orders-db")).findFirst().orElseThrow().layer())
+                        .as(both.toText()).isIn(Layer.NETWORK, Layer.RESOURCE);
+
+                payments.toxics().get("slow-payments").remove();
+                db.enable();
+                Diagnosis healed = await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
+                assertThat(healed.verdicts()).as(healed.toText()).allMatch(v -> !v.active());
+            } finally {
+                running.set(false);
+                load.shutdown();
+                assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
+    @Test
     void aSecondPoolToTheShopsDatabaseReachesItsDiagnosis(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         // the shop's own example, not strict, with a second dependency on orders-db's JDBC URL
         String example = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("examples/shop.yaml"));
