@@ -222,14 +222,11 @@ class AdaptiveLimitTest {
         // grows by what was refused (at most one growth step), and sheddable work pays.
         AdaptiveLimit l = limit().initialLimit(4).build();
         window(l, 2, 4, 1.0); // a 1 ms baseline
-        int before = fillWithCriticalAndRefuseThree(l);
+        long[] held = fillWithCriticalAndRefuseThree(l);
+        int before = held.length;
         clock.advance(Duration.ofMillis(100));
-        long[] again = new long[before];
-        for (int i = 0; i < before; i++) {
-            again[i] = clock.nanoTime() - Duration.ofMillis(1).toNanos();
-        }
-        for (long start : again) {
-            l.onSuccess(Criticality.CRITICAL, start); // 1 ms: no queue
+        for (long start : held) {
+            l.onSuccess(Criticality.CRITICAL, start + Duration.ofMillis(99).toNanos()); // 1 ms: no queue
         }
         assertThat(l.limit()).isGreaterThanOrEqualTo(before + 2);
     }
@@ -241,8 +238,8 @@ class AdaptiveLimitTest {
         // overload (the simulation's goodput fell to 1 %); the cut is softened to backoffRatio, not cancelled.
         AdaptiveLimit l = limit().initialLimit(10).build();
         criticalBaseline(l, 4); // critical calls answered in 1 ms
-        int before = fillWithCriticalAndRefuseThree(l);
-        long[] held = heldCritical;
+        long[] held = fillWithCriticalAndRefuseThree(l);
+        int before = held.length;
         clock.advance(Duration.ofMillis(100));
         for (long start : held) {
             l.onSuccess(Criticality.CRITICAL, start); // 100 ms against a 1 ms baseline
@@ -258,8 +255,8 @@ class AdaptiveLimitTest {
         // served); held, 99.5 % are served with a p99 of 16 ms (BENCHMARKS.md, "Overload control").
         AdaptiveLimit l = limit().initialLimit(20).minSamples(4).build();
         criticalBaseline(l, 4);
-        int before = fillWithCriticalAndRefuseThree(l);
-        long[] held = heldCritical;
+        long[] held = fillWithCriticalAndRefuseThree(l);
+        int before = held.length;
         clock.advance(Duration.ofMillis(100));
         for (long start : held) {
             l.onSuccess(Criticality.CRITICAL, start + Duration.ofMillis(100).toNanos() - 1_300_000L);
@@ -267,8 +264,6 @@ class AdaptiveLimitTest {
         assertThat(l.lastRttNanos()).isEqualTo(1_300_000L);
         assertThat(l.limit()).isEqualTo(before);
     }
-
-    private long[] heldCritical;
 
     /** A window of {@code n} critical calls answered in 1 ms: the critical class's baseline. */
     private void criticalBaseline(AdaptiveLimit l, int n) {
@@ -282,17 +277,17 @@ class AdaptiveLimitTest {
         }
     }
 
-    /** Fills the limit with critical calls (kept in {@link #heldCritical}), then 3 critical and 1 sheddable call are refused. */
-    private int fillWithCriticalAndRefuseThree(AdaptiveLimit l) {
-        heldCritical = new long[l.limit()];
-        for (int i = 0; i < heldCritical.length; i++) {
-            heldCritical[i] = l.tryAcquire(Criticality.CRITICAL);
+    /** Fills the limit with critical calls, then 3 critical and 1 sheddable call are refused; returns the held calls' starts. */
+    private long[] fillWithCriticalAndRefuseThree(AdaptiveLimit l) {
+        long[] held = new long[l.limit()];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = l.tryAcquire(Criticality.CRITICAL);
         }
         for (int i = 0; i < 3; i++) {
             assertThat(l.tryAcquire(Criticality.CRITICAL)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
         }
         assertThat(l.tryAcquire(Criticality.SHEDDABLE)).isEqualTo(AdaptiveLimit.NOT_ADMITTED);
-        return l.limit();
+        return held;
     }
 
     @Test

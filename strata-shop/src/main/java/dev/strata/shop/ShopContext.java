@@ -5,6 +5,7 @@ import dev.strata.config.ConfigValues;
 import dev.strata.application.Strata;
 import dev.strata.chaos.ChaosServer;
 import dev.strata.observe.EventBus;
+import dev.strata.resilience.AdaptiveLimit;
 import dev.strata.resilience.Bulkhead;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Pipeline;
@@ -30,7 +31,7 @@ public final class ShopContext {
     private final ConfigValues configRoot;
     private final List<Map.Entry<String, AutoCloseable>> closeables = new ArrayList<>();
     private final List<String> announcements = new ArrayList<>();
-    private final List<dev.strata.resilience.AdaptiveLimit> edgeLimits = new ArrayList<>();
+    private final List<AdaptiveLimit> edgeLimits = new ArrayList<>();
     private final java.net.URI uri;
     private String owner = "shop";
 
@@ -125,12 +126,12 @@ public final class ShopContext {
      * Makes a limit the shop's own edge enforces (not one of the runtime's dependencies) known to the
      * plug-ins installed after this one, so that {@code /metrics} and the dashboard show it.
      */
-    public void publishEdgeLimit(dev.strata.resilience.AdaptiveLimit limit) {
+    public void publishEdgeLimit(AdaptiveLimit limit) {
         edgeLimits.add(Args.nonNull("limit", limit));
     }
 
     /** The limits earlier plug-ins enforce at the shop's edge, in the order they were published. */
-    public List<dev.strata.resilience.AdaptiveLimit> edgeLimits() {
+    public List<AdaptiveLimit> edgeLimits() {
         return List.copyOf(edgeLimits);
     }
 
