@@ -29,6 +29,10 @@ import org.springframework.core.env.Environment;
 @Import(StrataBeanRegistrar.class)
 public class StrataAutoConfiguration {
 
+    /** Instantiated by Spring Boot's auto-configuration. */
+    public StrataAutoConfiguration() {
+    }
+
     /** The runtime, built (validated) but not started; {@link StrataLifecycle} starts it. */
     @Bean
     public Strata strata(LoadedConfig config, Environment environment, ObjectProvider<StrataBuilderCustomizer> customizers) {

@@ -23,15 +23,22 @@ import org.springframework.core.type.AnnotationMetadata;
  * Registered before Spring Boot's {@code DataSourceAutoConfiguration}, whose pooled data source
  * (HikariCP) then backs off: there is no second pool beside Strata's. Each depends on the
  * {@link StrataLifecycle} bean, so the beans that use it are destroyed before the runtime closes
- * its pools.
+ * its pools. Not an API: public only because the public auto-configuration imports it.
  */
-final class StrataBeanRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware {
+public final class StrataBeanRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware {
 
     static final String CONFIG_BEAN = "strataLoadedConfig";
     /** {@link StrataAutoConfiguration#strataLifecycle}'s bean, which shuts the runtime down when destroyed. */
     static final String LIFECYCLE_BEAN = "strataLifecycle";
 
     private ConfigurableEnvironment environment;
+
+    /**
+     * Created by Spring for {@code @Import} on {@link StrataAutoConfiguration}; the class is public
+     * only so that annotation may name it from an exported package, not to be used directly.
+     */
+    StrataBeanRegistrar() {
+    }
 
     @Override
     public void setEnvironment(Environment environment) {

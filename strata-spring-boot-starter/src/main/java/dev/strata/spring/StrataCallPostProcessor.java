@@ -92,7 +92,7 @@ public final class StrataCallPostProcessor implements BeanPostProcessor {
             boolean withCause = p.length == params.length + 1 && p[p.length - 1] == Fallback.Cause.class;
             if ((p.length == params.length || withCause) && Arrays.equals(Arrays.copyOf(p, params.length), params)
                     && returns.isAssignableFrom(ClassUtils.resolvePrimitiveIfNecessary(candidate.getReturnType()))) {
-                if (dependency.find("fallback", List.class).map(List::isEmpty).orElse(true)) {
+                if (dependency.find("fallback", List.class).map(kinds -> kinds.isEmpty()).orElse(true)) {
                     throw new BeanCreationException(beanName, "@StrataCall on " + where + ": fallback '" + call.fallback()
                             + "' would never run: set strata.dependencies." + call.value()
                             + ".fallback to the fault kinds it answers, e.g. [circuit-open, bulkhead-full]");

@@ -11,6 +11,10 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
  */
 public final class StrataConfigFailureAnalyzer extends AbstractFailureAnalyzer<ConfigException> {
 
+    /** Instantiated by Spring Boot from {@code META-INF/spring.factories}. */
+    public StrataConfigFailureAnalyzer() {
+    }
+
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, ConfigException cause) {
         return new FailureAnalysis(cause.getMessage(),

@@ -13,6 +13,10 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(Strata.class)
 public class StrataEndpointAutoConfiguration {
 
+    /** Instantiated by Spring Boot's auto-configuration. */
+    public StrataEndpointAutoConfiguration() {
+    }
+
     /** {@code /actuator/strata}, {@code /actuator/strata/diagnosis} and {@code POST /actuator/strata/reload}. */
     @Bean
     @ConditionalOnAvailableEndpoint

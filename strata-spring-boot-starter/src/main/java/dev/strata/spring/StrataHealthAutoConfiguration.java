@@ -26,6 +26,10 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(Strata.class)
 public class StrataHealthAutoConfiguration {
 
+    /** Instantiated by Spring Boot's auto-configuration. */
+    public StrataHealthAutoConfiguration() {
+    }
+
     /** Strata's liveness. */
     @Bean
     public HealthIndicator strataLiveness(Strata strata) {

@@ -18,6 +18,10 @@ public final class StrataHealthGroups implements EnvironmentPostProcessor {
 
     static final String SOURCE = "strataHealthGroups";
 
+    /** Instantiated by Spring Boot from {@code META-INF/spring.factories}. */
+    public StrataHealthGroups() {
+    }
+
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
         if (!ClassUtils.isPresent("org.springframework.boot.health.contributor.HealthIndicator", getClass().getClassLoader())

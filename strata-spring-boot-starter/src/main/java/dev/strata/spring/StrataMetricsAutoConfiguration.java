@@ -22,6 +22,10 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(Strata.class)
 public class StrataMetricsAutoConfiguration {
 
+    /** Instantiated by Spring Boot's auto-configuration. */
+    public StrataMetricsAutoConfiguration() {
+    }
+
     /** Binds after the runtime started, unbinds before it stops. */
     @Bean
     public MetricsBinding strataMetricsBinding(Strata strata, ObjectProvider<MeterRegistry> registry) {

@@ -21,6 +21,10 @@ import org.springframework.web.client.RestClient;
         matchIfMissing = true)
 public class StrataRestClientAutoConfiguration {
 
+    /** Instantiated by Spring Boot's auto-configuration. */
+    public StrataRestClientAutoConfiguration() {
+    }
+
     /** Adds {@link StrataRestClientRouting} to every builder. */
     @Bean
     public RestClientCustomizer strataRestClientCustomizer(Strata strata) {

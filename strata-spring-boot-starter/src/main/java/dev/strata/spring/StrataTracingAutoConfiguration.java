@@ -24,6 +24,10 @@ import org.springframework.core.env.Environment;
 @ConditionalOnBean(Strata.class)
 public class StrataTracingAutoConfiguration {
 
+    /** Instantiated by Spring Boot's auto-configuration. */
+    public StrataTracingAutoConfiguration() {
+    }
+
     /** Binds every dependency's pipeline once the runtime started; unbinds before it stops. */
     @Bean
     public TracingBinding strataTracingBinding(Strata strata, ObjectProvider<OpenTelemetry> openTelemetry, Environment environment) {
