@@ -6,6 +6,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.web.client.RestClient;
 
 /**
@@ -25,8 +26,15 @@ public class StrataRestClientAutoConfiguration {
     public StrataRestClientAutoConfiguration() {
     }
 
-    /** Adds {@link StrataRestClientRouting} to every builder. */
+    /**
+     * Adds {@link StrataRestClientRouting} to every builder. Depends on the runtime's lifecycle
+     * bean, so that bean exists before any bean built from a customized builder: Spring destroys
+     * singletons in the reverse order they were created, and a bean that holds a RestClient
+     * depends only on a prototype builder, which it does not count. Without this a
+     * {@code @PreDestroy} method calling a dependency found the runtime already closed.
+     */
     @Bean
+    @DependsOn(StrataBeanRegistrar.LIFECYCLE_BEAN)
     public RestClientCustomizer strataRestClientCustomizer(Strata strata) {
         StrataRestClientRouting routing = new StrataRestClientRouting(strata);
         return builder -> builder.requestInterceptor(routing);
