@@ -18,8 +18,11 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -29,10 +32,11 @@ import org.springframework.util.ReflectionUtils;
  * checked; every mistake is a {@link BeanCreationException} naming the bean, the method and what
  * is allowed.
  */
-public final class StrataCallPostProcessor implements BeanPostProcessor {
+public final class StrataCallPostProcessor implements BeanPostProcessor, BeanFactoryAware {
 
     private final ObjectProvider<LoadedConfig> config;
     private final ObjectProvider<Strata> strata;
+    private ConfigurableBeanFactory beanFactory;
 
     /** Looks the configuration and runtime up lazily, so it can be created before them. */
     public StrataCallPostProcessor(ObjectProvider<LoadedConfig> config, ObjectProvider<Strata> strata) {
@@ -41,6 +45,11 @@ public final class StrataCallPostProcessor implements BeanPostProcessor {
     }
 
     private record Target(String dependency, Method fallback, boolean withCause) {
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        this.beanFactory = beanFactory instanceof ConfigurableBeanFactory configurable ? configurable : null;
     }
 
     @Override
@@ -55,6 +64,11 @@ public final class StrataCallPostProcessor implements BeanPostProcessor {
         });
         if (targets.isEmpty()) {
             return bean;
+        }
+        if (beanFactory != null && beanFactory.containsBean(StrataBeanRegistrar.LIFECYCLE_BEAN)) {
+            // The bean calls the runtime: it, and the beans using it, are destroyed before the
+            // runtime's lifecycle bean closes the runtime, so their @PreDestroy methods may still call.
+            beanFactory.registerDependentBean(StrataBeanRegistrar.LIFECYCLE_BEAN, beanName);
         }
         ProxyFactory proxy = new ProxyFactory(bean);
         proxy.setProxyTargetClass(true);

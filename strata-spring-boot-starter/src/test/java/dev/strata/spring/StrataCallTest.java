@@ -104,6 +104,47 @@ class StrataCallTest {
         });
     }
 
+    /** A bean whose {@code @PreDestroy} still calls a {@code @StrataCall} method of another bean. */
+    static class Farewell {
+        static final java.util.concurrent.atomic.AtomicReference<String> SAID = new java.util.concurrent.atomic.AtomicReference<>();
+        private final Pricing pricing;
+
+        Farewell(Pricing pricing) {
+            this.pricing = pricing;
+        }
+
+        @jakarta.annotation.PreDestroy
+        void sayGoodbye() {
+            try {
+                SAID.set(pricing.price("last-tea"));
+            } catch (RuntimeException e) {
+                SAID.set("failed: " + e);
+            }
+        }
+    }
+
+    @Configuration
+    static class WithFarewell {
+        @Bean
+        Pricing pricing() {
+            return new Pricing();
+        }
+
+        @Bean
+        Farewell farewell(Pricing pricing) {
+            return new Farewell(pricing);
+        }
+    }
+
+    @Test
+    void aPreDestroyMethodCanStillCallAStrataCallMethod() {
+        // The runtime closes when its lifecycle bean is destroyed; a @StrataCall bean is registered
+        // as depending on it, so it and the beans that use it are destroyed first.
+        Farewell.SAID.set(null);
+        runner.withUserConfiguration(WithFarewell.class).run(context -> assertThat(context).hasNotFailed());
+        assertThat(Farewell.SAID.get()).isEqualTo("last-tea:42");
+    }
+
     static class Traced {
         @StrataCall("pricing")
         public String whereAmI() {
