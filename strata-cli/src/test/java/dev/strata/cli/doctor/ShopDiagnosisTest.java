@@ -50,24 +50,19 @@ class ShopDiagnosisTest {
         return d;
     }
 
-    private static Predicate<Diagnosis> firstActive(String id, String dependency) {
-        return d -> d.first() != null && d.first().active() && d.first().id().equals(id)
-                && d.first().dependency().equals(dependency);
+    /** The shop for fault scenarios: no per-client limit, the breaker's open wait shortened so a recovery shows within the bound (see docs/diagnosis.md). */
+    private static ShopProcess startForFaults() throws Exception {
+        return ShopProcess.start(Map.of("STRATA_HTTP_RATE_LIMIT_LIMIT", "0", "STRATA_DEFAULTS_BREAKER_OPEN_WAIT", "2s",
+                "STRATA_DEFAULTS_BREAKER_MAX_OPEN_WAIT", "4s"));
     }
 
-    @Test
-    void slowPaymentsThenABrokenDatabaseEachHeadTheDiagnosisAndLeaveItWhenGone() throws Exception {
-        // the breaker's open wait is shortened so a recovery shows within the bound (see docs/diagnosis.md)
-        try (ShopProcess shop = ShopProcess.start(Map.of("STRATA_HTTP_RATE_LIMIT_LIMIT", "0", "STRATA_DEFAULTS_BREAKER_OPEN_WAIT", "2s",
-                "STRATA_DEFAULTS_BREAKER_MAX_OPEN_WAIT", "4s"));
-             ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
-            AtomicBoolean running = new AtomicBoolean(true);
-            // Six checkout clients: the slow-dependency rule wants 5 attempt timeouts, which six clients
-            // give in one 2 s timeout (the verdict after 2.3 s). It once took 7-9 s of the 10 s bound:
-            // the throttle counted checkouts in flight as refused and throttled a freshly started shop.
-            for (String path : new String[] {"/checkout", "/checkout", "/checkout", "/checkout", "/checkout", "/checkout", "/catalog"}) {
-                load.submit(() -> {
-                    while (running.get()) {
+    /** Closed-loop clients, one per path (POST for /checkout, else GET), each pausing 300 ms; close stops and awaits them. */
+    private record Clients(ExecutorService threads, AtomicBoolean running) implements AutoCloseable {
+        static Clients start(ShopProcess shop, String... paths) {
+            Clients clients = new Clients(Executors.newVirtualThreadPerTaskExecutor(), new AtomicBoolean(true));
+            for (String path : paths) {
+                clients.threads.submit(() -> {
+                    while (clients.running.get()) {
                         if (path.equals("/checkout")) {
                             shop.post(path);
                         } else {
@@ -78,83 +73,84 @@ class ShopDiagnosisTest {
                     return null;
                 });
             }
+            return clients;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            threads.shutdown();
+            assertThat(threads.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private static Predicate<Diagnosis> firstActive(String id, String dependency) {
+        return d -> d.first() != null && d.first().active() && d.first().id().equals(id)
+                && d.first().dependency().equals(dependency);
+    }
+
+    @Test
+    void slowPaymentsThenABrokenDatabaseEachHeadTheDiagnosisAndLeaveItWhenGone() throws Exception {
+        // Six checkout clients: the slow-dependency rule wants 5 attempt timeouts, which six clients
+        // give in one 2 s timeout (the verdict after 2.3 s). It once took 7-9 s of the 10 s bound:
+        // the throttle counted checkouts in flight as refused and throttled a freshly started shop.
+        try (ShopProcess shop = startForFaults();
+             Clients clients = Clients.start(shop, "/checkout", "/checkout", "/checkout", "/checkout", "/checkout", "/checkout",
+                     "/catalog")) {
             ToxiproxyClient toxiproxy = new ToxiproxyClient("127.0.0.1", shop.chaosPort());
-            try {
-                assertThat(Diagnosis.parse(shop.get("/strata/diagnosis").body()).healthy()).isTrue();
+            assertThat(Diagnosis.parse(shop.get("/strata/diagnosis").body()).healthy()).isTrue();
 
-                // payments answers in 3 s; its attempts time out at 2 s and the retry budget holds
-                Proxy payments = toxiproxy.getProxy("payments");
-                payments.toxics().latency("slow-payments", ToxicDirection.DOWNSTREAM, 3_000);
-                long slowAt = System.nanoTime();
-                Diagnosis slow = await(shop, firstActive("dependency-slow", "payments"), slowAt, VERDICT_WITHIN);
-                assertThat(slow.first().layer()).isEqualTo(Layer.REMOTE);
-                assertThat(slow.active()).as(slow.toText()).noneMatch(v -> v.id().equals("retry-storm"));
-                assertThat(slow.first().evidence().get("measuredP50Millis").toString()).doesNotContain("Diagnoser");
+            // payments answers in 3 s; its attempts time out at 2 s and the retry budget holds
+            Proxy payments = toxiproxy.getProxy("payments");
+            payments.toxics().latency("slow-payments", ToxicDirection.DOWNSTREAM, 3_000);
+            long slowAt = System.nanoTime();
+            Diagnosis slow = await(shop, firstActive("dependency-slow", "payments"), slowAt, VERDICT_WITHIN);
+            assertThat(slow.first().layer()).isEqualTo(Layer.REMOTE);
+            assertThat(slow.active()).as(slow.toText()).noneMatch(v -> v.id().equals("retry-storm"));
+            assertThat(slow.first().evidence().get("measuredP50Millis").toString()).doesNotContain("Diagnoser");
 
-                payments.toxics().get("slow-payments").remove();
-                Diagnosis recovered = await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
-                assertThat(recovered.verdicts()).as(recovered.toText()).allMatch(v -> !v.active());
+            payments.toxics().get("slow-payments").remove();
+            Diagnosis recovered = await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
+            assertThat(recovered.verdicts()).as(recovered.toText()).allMatch(v -> !v.active());
 
-                // within payments' 60 s window, the database stops answering
-                Proxy db = toxiproxy.getProxy("orders-db");
-                db.disable();
-                long dbAt = System.nanoTime();
-                Diagnosis broken = await(shop, d -> d.first() != null && d.first().active()
-                        && d.first().dependency().equals("orders-db"), dbAt, VERDICT_WITHIN);
-                assertThat(broken.active()).extracting(Verdict::dependency).as(broken.toText()).doesNotContain("payments");
+            // within payments' 60 s window, the database stops answering
+            Proxy db = toxiproxy.getProxy("orders-db");
+            db.disable();
+            long dbAt = System.nanoTime();
+            Diagnosis broken = await(shop, d -> d.first() != null && d.first().active()
+                    && d.first().dependency().equals("orders-db"), dbAt, VERDICT_WITHIN);
+            assertThat(broken.active()).extracting(Verdict::dependency).as(broken.toText()).doesNotContain("payments");
 
-                db.enable();
-                await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
-            } finally {
-                running.set(false);
-                load.shutdown();
-                assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-            }
+            db.enable();
+            await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
         }
     }
 
     @Test
     void slowPaymentsAndABrokenDatabaseAtOnceAreTwoActiveVerdictsEachOnItsDependency() throws Exception {
-        try (ShopProcess shop = ShopProcess.start(Map.of("STRATA_HTTP_RATE_LIMIT_LIMIT", "0", "STRATA_DEFAULTS_BREAKER_OPEN_WAIT", "2s",
-                "STRATA_DEFAULTS_BREAKER_MAX_OPEN_WAIT", "4s"));
-             ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
-            AtomicBoolean running = new AtomicBoolean(true);
-            for (int i = 0; i < 6; i++) {
-                load.submit(() -> {
-                    while (running.get()) {
-                        shop.post("/checkout");
-                        Thread.sleep(300);
-                    }
-                    return null;
-                });
-            }
+        try (ShopProcess shop = startForFaults();
+             Clients clients = Clients.start(shop, "/checkout", "/checkout", "/checkout", "/checkout", "/checkout", "/checkout")) {
             ToxiproxyClient toxiproxy = new ToxiproxyClient("127.0.0.1", shop.chaosPort());
-            try {
-                assertThat(Diagnosis.parse(shop.get("/strata/diagnosis").body()).healthy()).isTrue();
-                Proxy payments = toxiproxy.getProxy("payments");
-                Proxy db = toxiproxy.getProxy("orders-db");
-                // two faults in the same second, on two dependencies, as an incident often starts
-                payments.toxics().latency("slow-payments", ToxicDirection.DOWNSTREAM, 3_000);
-                db.disable();
-                long faultsAt = System.nanoTime();
-                Diagnosis both = await(shop, d -> d.active().stream().anyMatch(v -> v.id().equals("dependency-slow")
-                        && v.dependency().equals("payments")) && d.active().stream().anyMatch(v -> v.dependency().equals("orders-db")),
-                        faultsAt, VERDICT_WITHIN);
-                assertThat(both.first().dependency()).as(both.toText()).isIn("payments", "orders-db");
-                assertThat(both.active()).as(both.toText()).noneMatch(v -> v.id().equals("retry-storm"))
-                        .allMatch(v -> v.dependency().equals("payments") || v.dependency().equals("orders-db"));
-                assertThat(both.active().stream().filter(v -> v.dependency().equals("orders-db")).findFirst().orElseThrow().layer())
-                        .as(both.toText()).isIn(Layer.NETWORK, Layer.RESOURCE);
+            assertThat(Diagnosis.parse(shop.get("/strata/diagnosis").body()).healthy()).isTrue();
+            Proxy payments = toxiproxy.getProxy("payments");
+            Proxy db = toxiproxy.getProxy("orders-db");
+            // two faults in the same second, on two dependencies, as an incident often starts
+            payments.toxics().latency("slow-payments", ToxicDirection.DOWNSTREAM, 3_000);
+            db.disable();
+            long faultsAt = System.nanoTime();
+            Diagnosis both = await(shop, d -> d.active().stream().anyMatch(v -> v.id().equals("dependency-slow")
+                    && v.dependency().equals("payments")) && d.active().stream().anyMatch(v -> v.dependency().equals("orders-db")),
+                    faultsAt, VERDICT_WITHIN);
+            assertThat(both.first().dependency()).as(both.toText()).isIn("payments", "orders-db");
+            assertThat(both.active()).as(both.toText()).noneMatch(v -> v.id().equals("retry-storm"))
+                    .allMatch(v -> v.dependency().equals("payments") || v.dependency().equals("orders-db"));
+            assertThat(both.active().stream().filter(v -> v.dependency().equals("orders-db")).findFirst().orElseThrow().layer())
+                    .as(both.toText()).isIn(Layer.NETWORK, Layer.RESOURCE);
 
-                payments.toxics().get("slow-payments").remove();
-                db.enable();
-                Diagnosis healed = await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
-                assertThat(healed.verdicts()).as(healed.toText()).allMatch(v -> !v.active());
-            } finally {
-                running.set(false);
-                load.shutdown();
-                assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-            }
+            payments.toxics().get("slow-payments").remove();
+            db.enable();
+            Diagnosis healed = await(shop, Diagnosis::healthy, System.nanoTime(), HEALTHY_WITHIN);
+            assertThat(healed.verdicts()).as(healed.toText()).allMatch(v -> !v.active());
         }
     }
 
