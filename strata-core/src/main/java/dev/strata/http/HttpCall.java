@@ -5,6 +5,7 @@ import dev.strata.call.Deadline;
 import dev.strata.fault.FaultClassifier;
 import dev.strata.fault.Layer;
 import dev.strata.internal.Require;
+import dev.strata.internal.SelfBoundedAttempt;
 import dev.strata.resilience.DeadlineExceededException;
 import dev.strata.resilience.Pipeline;
 import java.io.IOException;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeoutException;
  * smaller of the attempt timeout and the deadline's time left (the client's "Time" section), its
  * outcome read by {@link HttpFaults}.
  */
-final class HttpCall<T> {
+final class HttpCall<T> implements SelfBoundedAttempt<HttpResponse<T>> {
 
     private static final Set<String> IDEMPOTENT_METHODS = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
 
@@ -78,7 +79,28 @@ final class HttpCall<T> {
                     "deadline passed before the request was sent", null);
         }
         boolean byDeadline = deadlineLeft < client.attemptTimeoutNanos;
-        long bound = byDeadline ? deadlineLeft : client.attemptTimeoutNanos;
+        return exchange(byDeadline ? deadlineLeft : client.attemptTimeoutNanos, byDeadline, null);
+    }
+
+    @Override
+    public HttpResponse<T> call() throws IOException, InterruptedException {
+        return attempt();
+    }
+
+    /**
+     * The attempt under the pipeline's bound (its timeout or the deadline's time left), run on the
+     * caller's thread: the exchange keeps the bound itself. The client's own attempt timeout
+     * still applies when it is shorter, as its own timeout (the pipeline's did not fire).
+     */
+    @Override
+    public HttpResponse<T> callWithin(long boundNanos, boolean byDeadline, Runnable fired)
+            throws IOException, InterruptedException {
+        return client.attemptTimeoutNanos < boundNanos ? exchange(client.attemptTimeoutNanos, false, null)
+                : exchange(boundNanos, byDeadline, fired);
+    }
+
+    /** The exchange within {@code bound}; at the bound {@code fired} (if any) runs before the timeout is thrown. */
+    private HttpResponse<T> exchange(long bound, boolean byDeadline, Runnable fired) throws IOException, InterruptedException {
         HttpFaults.Exchange<T> exchange = new HttpFaults.Exchange<>(handler, client.snippetBytes);
         long start = System.nanoTime();
         CompletableFuture<HttpResponse<T>> sent = client.http.sendAsync(requestFor(bound), exchange);
@@ -87,12 +109,18 @@ final class HttpCall<T> {
             response = sent.get(bound, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             sent.cancel(true); // the JDK aborts the exchange and closes its connection
+            if (fired != null) {
+                fired.run();
+            }
             throw record(start, HttpFaults.exceeded(client.dependency, bound, byDeadline));
         } catch (InterruptedException e) {
             sent.cancel(true); // the pipeline's own timeout fired, or the caller gave up
             throw e;
         } catch (ExecutionException e) {
             Throwable cause = HttpFaults.ownBound(e.getCause(), request, client.dependency, bound, byDeadline);
+            if (fired != null && cause != e.getCause()) {
+                fired.run(); // the JDK's request timeout (set to the bound) fired just before ours
+            }
             record(start, cause);
             if (cause instanceof IOException io) {
                 throw io;

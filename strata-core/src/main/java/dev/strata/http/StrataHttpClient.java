@@ -184,7 +184,7 @@ public final class StrataHttpClient implements AutoCloseable {
         HttpCall<T> call = new HttpCall<>(this, request, handler, context);
         Runnable release = admission.admit();
         try {
-            HttpResponse<T> response = call.pipeline.execute(call.context, call::attempt);
+            HttpResponse<T> response = call.pipeline.execute(call.context, call); // bounds itself: runs on this thread
             return call.wrap(response);
         } finally {
             release.run();

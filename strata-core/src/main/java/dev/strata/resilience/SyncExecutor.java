@@ -13,6 +13,7 @@ import dev.strata.fault.Layer;
 import dev.strata.call.internal.Attempts;
 import dev.strata.call.internal.CallState;
 import dev.strata.internal.Durations;
+import dev.strata.internal.SelfBoundedAttempt;
 import dev.strata.observe.OutcomeListener;
 import dev.strata.observe.OutcomeListeners;
 import dev.strata.ratelimit.RateLimitDecision;
@@ -425,7 +426,25 @@ final class SyncExecutor {
                     "deadline " + Durations.format(d.budget()) + " passed before attempt " + n);
         }
         boolean byDeadline = t == null || left < t.nanos();
-        return Timeout.bounded(name, d, ctx, work, byDeadline ? left : t.nanos(), byDeadline, inFlight, n, report);
+        long bound = byDeadline ? left : t.nanos();
+        if (work instanceof SelfBoundedAttempt<T> self) {
+            return selfBounded(self, bound, byDeadline, n);
+        }
+        return Timeout.bounded(name, d, ctx, work, bound, byDeadline, inFlight, n, report);
+    }
+
+    /**
+     * An attempt that keeps the bound itself (an HTTP exchange) runs on the caller's thread: the
+     * hand-off to an attempt thread cost the HTTP client with a deadline a third of a loopback
+     * round trip. The deadline and context are already current here.
+     */
+    private <T> T selfBounded(SelfBoundedAttempt<T> attempt, long bound, boolean byDeadline, int n) throws Exception {
+        inFlight.incrementAndGet();
+        try {
+            return attempt.callWithin(bound, byDeadline, () -> report.fired(n, bound, byDeadline));
+        } finally {
+            inFlight.decrementAndGet();
+        }
     }
 
     /**
