@@ -327,7 +327,7 @@ public final class AdaptiveLimit {
             // Less critical work was there to refuse, yet more critical work was refused, and the
             // dependency showed no queue (its latency says no more than a few calls wait, see step):
             // the limit is below what the more critical work needs. Grow by what was refused, at
-            // most one growth step (sqrt(limit), one near the knee) per window: when the critical
+            // most what step allows this window (sqrt(limit), or one as the queue nears alpha): when the critical
             // work alone exceeds the capacity (10x overload, 20 % critical), an unbounded raise let
             // thousands in per window, the queue passed the deadline and goodput fell to 1 %. A window
             // that cut keeps the more critical work's slots instead (below).
