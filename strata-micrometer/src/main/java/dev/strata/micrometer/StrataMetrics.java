@@ -126,8 +126,8 @@ public final class StrataMetrics implements AutoCloseable {
      * Meters every logical call of the pipeline: {@code strata.calls} (timer, {@code kind} =
      * {@code successful_without_retry | successful_with_retry | failed_without_retry |
      * failed_with_retry}), {@code strata.calls.rejected} ({@code kind} = the refusal's fault kind:
-     * {@code circuit_open}, {@code bulkhead_full}, {@code throttled}, ...), {@code strata.attempts}, {@code strata.faults} per failed attempt and
-     * {@code strata.fallbacks}.
+     * {@code circuit_open}, {@code bulkhead_full}, {@code throttled}, ...), {@code strata.attempts},
+     * {@code strata.faults} per failed attempt and {@code strata.fallbacks}.
      */
     public StrataMetrics bind(Pipeline pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");
