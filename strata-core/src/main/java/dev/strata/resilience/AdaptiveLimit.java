@@ -85,7 +85,6 @@ public final class AdaptiveLimit {
     private static final int CRITICAL = Criticality.CRITICAL.ordinal();
     private static final int DEFAULT = Criticality.DEFAULT.ordinal();
     private static final int SHEDDABLE = Criticality.SHEDDABLE.ordinal();
-    private static final boolean[] DROPS = drops();
 
     private final String name;
     private final Algorithm algorithm;
@@ -243,7 +242,7 @@ public final class AdaptiveLimit {
      * server errors, exhausted retries and deadlines.
      */
     public static boolean isDrop(FaultKind kind) {
-        return DROPS[kind.ordinal()];
+        return OverloadSignals.isDrop(kind);
     }
 
     private void release(Criticality criticality) {
@@ -357,31 +356,12 @@ public final class AdaptiveLimit {
         reportMinimum();
     }
 
-    /**
-     * How a busy window that did not cut moves the limit. With {@link Algorithm#GRADIENT} it reads
-     * the queue the window's latency implies (Vegas: of the calls in flight, the share
-     * {@code 1 - baseline / latency} waited rather than being served) and keeps it at a few calls:
-     * below {@code alpha / 2} it grows by sqrt(limit), below {@code alpha} by one, up to
-     * {@code 2 alpha} it holds, above it shrinks by the excess (at most what a drop would cut).
-     * Growing until the tolerance cut instead made a sawtooth: 39..61 every 0.6 s for a
-     * dependency whose best limit was 45.
-     */
+    /** The step of a busy window that did not cut: by the queue band with GRADIENT, else one growth step. */
     private double step(double before, int peak, double rtt, double growthStep) {
         if (algorithm != Algorithm.GRADIENT || rtt <= 0 || baselineNanos <= 0) {
             return growthStep;
         }
-        double queue = Math.min(before, peak) * (1 - baselineNanos / rtt);
-        double alpha = Math.max(2.0, 2 * Math.log10(before));
-        if (queue < alpha / 2) {
-            return growthStep;
-        }
-        if (queue < alpha) {
-            return 1.0;
-        }
-        if (queue <= 2 * alpha) {
-            return 0.0;
-        }
-        return -Math.min(before * (1 - backoffRatio), queue - 2 * alpha);
+        return QueueBand.step(before, peak, rtt, baselineNanos, growthStep, backoffRatio);
     }
 
     private void updateReserves() {
@@ -518,18 +498,6 @@ public final class AdaptiveLimit {
     public String toString() {
         return "AdaptiveLimit[" + name + ", " + algorithm + ", " + inFlight() + "/" + limit + " in flight, "
                 + minLimit + ".." + maxLimit + "]";
-    }
-
-    private static boolean[] drops() {
-        boolean[] d = new boolean[FaultKind.values().length];
-        for (FaultKind k : new FaultKind[] {FaultKind.CONNECTION_REFUSED, FaultKind.CONNECT_TIMEOUT,
-                FaultKind.CONNECTION_RESET, FaultKind.READ_TIMEOUT, FaultKind.POOL_EXHAUSTED, FaultKind.RATE_LIMITED,
-                FaultKind.TOO_MANY_CONNECTIONS, FaultKind.DEADLINE_EXCEEDED, FaultKind.ATTEMPT_TIMEOUT,
-                FaultKind.BULKHEAD_FULL, FaultKind.RETRIES_EXHAUSTED, FaultKind.RETRY_BUDGET_EXHAUSTED,
-                FaultKind.SERVER_ERROR}) {
-            d[k.ordinal()] = true;
-        }
-        return d;
     }
 
     /**
