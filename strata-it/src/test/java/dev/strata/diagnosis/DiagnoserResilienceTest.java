@@ -9,6 +9,7 @@ import dev.strata.fault.Layer;
 import dev.strata.network.Connected;
 import dev.strata.network.Connector;
 import dev.strata.observe.EventBus;
+import dev.strata.resilience.AdaptiveLimit;
 import dev.strata.resilience.Backoff;
 import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Jitter;
@@ -21,6 +22,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** L3 findings and the remote side, each produced for real against an HTTP server or through the ChaosProxy. */
@@ -202,6 +211,76 @@ class DiagnoserResilienceTest {
             assertThat((Long) v.evidence().get("timeoutsFired")).isGreaterThanOrEqualTo(5);
             assertThat(v.evidence()).containsEntry("attemptTimeoutMillis", 50L).containsEntry("retriesSucceeded", 0L);
             assertThat(diagnoser.diagnose().verdict("timeout-too-tight")).isNull();
+        }
+    }
+
+    @Test
+    void aSlowDependencyDrivesItsAdaptiveLimitToTheMinimumAndTheLimitRecoversWithIt() throws Exception {
+        EventBus bus = EventBus.detached();
+        AtomicLong delayMillis = new AtomicLong(2);
+        AdaptiveLimit limit = AdaptiveLimit.builder("inventory").events(bus).initialLimit(8).minLimit(2).maxLimit(50)
+                .window(Duration.ofMillis(50)).minSamples(2).build();
+        Pipeline pipeline = Pipeline.builder("inventory").events(bus).timeout(Duration.ofMillis(50)).adaptiveLimit(limit).build();
+        AtomicBoolean stop = new AtomicBoolean();
+        try (Downstream inventory = new Downstream(n -> 200, n -> delayMillis.get());
+             Diagnoser diagnoser = Diagnoser.builder(DiagnosisSource.builder(bus).build()).start();
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
+             AutoCloseable stopCallers = () -> stop.set(true)) { // closes first, so a failed assertion cannot hang the executor's close
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                running.add(callers.submit(() -> {
+                    while (!stop.get()) {
+                        callQuietly(pipeline, inventory);
+                        Thread.sleep(2); // a refused caller comes back a little later
+                    }
+                    return null;
+                }));
+            }
+            Thread.sleep(500); // the limit learns the 2 ms baseline
+            assertThat(diagnoser.diagnose().healthy()).as(diagnoser.diagnose().toText()).isTrue();
+
+            delayMillis.set(300); // every call now outlives its 50 ms timeout: a drop for the limit
+            long faultAt = System.nanoTime();
+            Diagnosis d = Scenario.awaitFirst(diagnoser, "dependency-slow", Layer.REMOTE, faultAt);
+            while (d.verdict("adaptive-limit-at-minimum") == null && System.nanoTime() - faultAt < Scenario.WITHIN.toNanos()) {
+                Thread.sleep(100);
+                d = diagnoser.diagnose();
+            }
+            assertThat(d.first().id()).as(d.toText()).isEqualTo("dependency-slow");
+            assertThat(d.first().explains()).as(d.toText()).contains("adaptive-limit-at-minimum");
+            Verdict atMinimum = d.verdict("adaptive-limit-at-minimum");
+            assertThat(atMinimum).as(d.toText()).isNotNull();
+            assertThat(atMinimum.layer()).isEqualTo(Layer.RESILIENCE);
+            assertThat(atMinimum.dependency()).isEqualTo("inventory");
+            assertThat(atMinimum.state()).isEqualTo(Verdict.State.ACTIVE);
+            assertThat(atMinimum.evidence()).containsEntry("minimumLimit", 2L).containsEntry("atMinimumNow", true);
+            assertThat(limit.limit()).isEqualTo(2);
+
+            delayMillis.set(2); // the dependency is fast again: the limit leaves its minimum by itself
+            long healedAt = System.nanoTime();
+            while (limit.limit() <= limit.minLimit() && System.nanoTime() - healedAt < Scenario.WITHIN.toNanos()) {
+                Thread.sleep(50);
+            }
+            assertThat(limit.limit()).as("limit 10 s after the dependency healed").isGreaterThan(2);
+            Verdict left = diagnoser.diagnose().verdict("adaptive-limit-at-minimum");
+            assertThat(left).isNotNull();
+            assertThat(left.evidence()).containsEntry("atMinimumNow", false);
+            // its latest evidence is the moment the limit left: active for ACTIVE_FOR after that, then recovering
+            long leftAt = System.nanoTime();
+            while (left.state() == Verdict.State.ACTIVE
+                    && System.nanoTime() - leftAt < Diagnoser.ACTIVE_FOR.plus(Scenario.WITHIN).toNanos()) {
+                Thread.sleep(200);
+                left = diagnoser.diagnose().verdict("adaptive-limit-at-minimum");
+            }
+            assertThat(left.state()).as(diagnoser.diagnose().toText()).isEqualTo(Verdict.State.RECOVERING);
+            assertThat(left.evidence()).containsEntry("atMinimumNow", false);
+
+            stop.set(true);
+            for (Future<?> f : running) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+            assertThat(limit.inFlight()).isZero();
+            assertThat(pipeline.inFlightAttempts()).isZero();
         }
     }
 }
