@@ -135,13 +135,15 @@ public final class Pool<R> implements AutoCloseable {
         Lease<R> lease;
         long waited;
         if (entry != null && readyToLend(entry, start)) {
+            // the fast path: an idle resource that needs no check, nothing waited for
             lease = borrow(entry, Math.max(0L, start - entry.lastVerifiedNanos));
-            waited = 0L; // the fast path: an idle resource that needs no check, nothing waited for
+            entry.countLentWithoutWaiting();
+            waited = 0L;
         } else {
             lease = lend(start, Deadline.remainingNanosOr(acquisitionTimeoutNanos), entry);
             waited = clock.nanoTime() - start;
+            metrics.acquired(waited);
         }
-        metrics.acquired(waited);
         CallContext context = CallContext.current();
         if (context != null) {
             context.trace().record(Layer.RESOURCE, "pool-wait", waited, "ok");
@@ -363,7 +365,6 @@ public final class Pool<R> implements AutoCloseable {
 
     void release(PoolEntry<R> entry, Fault brokenBy) {
         entry.markUnborrowed();
-        metrics.released();
         try {
             if (closed) {
                 retire(entry, EvictionReason.POOL_CLOSED);

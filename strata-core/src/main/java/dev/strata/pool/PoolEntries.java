@@ -17,6 +17,8 @@ final class PoolEntries<R> {
     private final ReentrantLock entriesLock = new ReentrantLock();
     // Reserved before a resource is created, so racing creators never exceed maxSize.
     private final AtomicInteger total = new AtomicInteger();
+    // The lends without waiting of resources already closed; guarded by entriesLock
+    private long closedLentWithoutWaiting;
 
     PoolEntries(int maxSize) {
         this.maxSize = maxSize;
@@ -61,6 +63,34 @@ final class PoolEntries<R> {
             }
         }
         return count;
+    }
+
+    /** Resources lent out now. */
+    int borrowedCount() {
+        int count = 0;
+        for (PoolEntry<R> entry : entries) {
+            if (entry.isBorrowed()) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Every lend that waited for nothing, by the open resources and the closed ones. Never
+     * decreases between two calls: a closing resource's count moves under the same lock.
+     */
+    long lentWithoutWaiting() {
+        entriesLock.lock();
+        try {
+            long sum = closedLentWithoutWaiting;
+            for (PoolEntry<R> entry : entries) {
+                sum += entry.lentWithoutWaiting();
+            }
+            return sum;
+        } finally {
+            entriesLock.unlock();
+        }
     }
 
     /** Resources open or being created now. */
@@ -114,6 +144,7 @@ final class PoolEntries<R> {
                     System.arraycopy(current, 0, shrunk, 0, i);
                     System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
                     entries = shrunk;
+                    closedLentWithoutWaiting += entry.lentWithoutWaiting(); // no longer lent: final
                     return true;
                 }
             }

@@ -13,9 +13,12 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A pool's accounting: the counters and wait histogram behind {@link Pool#stats()}, and the
- * failure of a borrower that gave up, which states the pool's counts when it did. Striped and
- * lock-free, so every borrow and return counts itself without contending with the others; the
- * counters are summed only when a {@link PoolStats} snapshot is taken.
+ * failure of a borrower that gave up, which states the pool's counts when it did. A borrow
+ * that waited for nothing and every return write no shared counter at all (the lend is counted
+ * on its entry, the active count is read from the entries' borrowed flags): with more threads
+ * than cores, a striped counter still bounces between cores each time the scheduler pairs two
+ * threads on one stripe. The rest is striped and lock-free; all is summed only when a
+ * {@link PoolStats} snapshot is taken.
  */
 final class PoolMetrics {
 
@@ -26,7 +29,6 @@ final class PoolMetrics {
     private final PoolEntries<?> entries;
     private final WaiterLine line;
 
-    private final LongAdder releases = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder created = new LongAdder();
     private final LongAdder createFailures = new LongAdder();
@@ -48,24 +50,20 @@ final class PoolMetrics {
     }
 
     /**
-     * A borrow succeeded after waiting {@code waitedNanos}. Counted by the wait histogram alone
-     * (which also records the waits of borrowers that gave up, counted in {@code timeouts}): one
-     * striped increment per borrow instead of two.
+     * A borrow succeeded after waiting {@code waitedNanos} on the slow path (the fast path counts
+     * itself on the entry it lent: {@link PoolEntries#lentWithoutWaiting()}). Counted by the wait
+     * histogram alone, which also records the waits of borrowers that gave up ({@code timeouts}).
      */
     void acquired(long waitedNanos) {
         waits.record(waitedNanos);
     }
 
-    /** Successful acquisitions: every recorded wait but those that ended in giving up. */
-    private long acquisitions() {
+    /** Successful acquisitions: the fast ones, and every recorded wait but those that ended in giving up. */
+    private long acquisitions(long withoutWaiting) {
         // Waits first: a timeout is counted before its wait is recorded, so every give-up among the
         // waits read is in the timeouts read next, and a borrower that gave up is never counted.
         long recorded = waits.count();
-        return Math.max(0L, recorded - timeouts.sum());
-    }
-
-    void released() {
-        releases.increment();
+        return Math.max(0L, recorded - timeouts.sum()) + withoutWaiting;
     }
 
     /**
@@ -113,15 +111,16 @@ final class PoolMetrics {
 
     /** Resources lent out now. */
     int active() {
-        return (int) Math.max(0L, acquisitions() - releases.sum());
+        return entries.borrowedCount();
     }
 
     /** The counters, with the gauges read from the pool's entries and waiter line now. */
     PoolStats snapshot() {
         Map<EvictionReason, Long> closedCounts = new EnumMap<>(EvictionReason.class);
+        long quick = entries.lentWithoutWaiting();
         closedBy.forEach((reason, count) -> closedCounts.put(reason, count.sum()));
         return new PoolStats(name, maxSize, entries.total(), active(), entries.idleCount(), line.waiting(),
-                acquisitions(), timeouts.sum(), created.sum(), createFailures.sum(), closedCounts,
-                staleDetected.sum(), leaksReported.sum(), waits.percentile(0.50), waits.percentile(0.99), waits.max());
+                acquisitions(quick), timeouts.sum(), created.sum(), createFailures.sum(), closedCounts,
+                staleDetected.sum(), leaksReported.sum(), waits.percentile(0.50, quick), waits.percentile(0.99, quick), waits.max());
     }
 }

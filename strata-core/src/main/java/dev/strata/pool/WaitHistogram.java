@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Lock-free histogram of acquisition waits in power-of-two nanosecond buckets: cheap enough for
- * every acquisition, precise to a factor of two, which is what a percentile of waits needs.
+ * every acquisition that took the slow path, precise to a factor of two, which is what a
+ * percentile of waits needs. The fast path's waits of nothing are counted elsewhere and passed in.
  */
 final class WaitHistogram {
 
@@ -29,12 +30,16 @@ final class WaitHistogram {
         }
     }
 
-    /** The upper bound of the bucket holding the {@code quantile} (0..1) of recorded values; zero when empty. */
-    Duration percentile(double quantile) {
+    /**
+     * The upper bound of the bucket holding the {@code quantile} (0..1) of the recorded values and
+     * of {@code zeroWaits} more waits of nothing counted elsewhere; zero when there are none.
+     */
+    Duration percentile(double quantile, long zeroWaits) {
         long[] counts = new long[BUCKETS];
+        counts[0] = zeroWaits;
         long total = 0;
         for (int i = 0; i < BUCKETS; i++) {
-            counts[i] = buckets[i].sum();
+            counts[i] += buckets[i].sum();
             total += counts[i];
         }
         if (total == 0) {

@@ -129,6 +129,32 @@ class PoolTest {
     }
 
     @Test
+    void lendsCountedOnTheirEntriesSurviveTheEntrysRetirementAndAFastLendWaitsNothing() throws Exception {
+        CountingFactory factory = new CountingFactory();
+        try (Pool<CountingFactory.Resource> pool = Pool.open(config("counted").maxSize(1).minIdle(1).build(), factory)) {
+            pool.awaitWarm(Duration.ofSeconds(5));
+            for (int i = 0; i < 10; i++) {
+                pool.acquire().close(); // the fast path: counted on the one entry, no shared counter
+            }
+            Lease<CountingFactory.Resource> held = pool.acquire();
+            assertThat(pool.stats().active()).isEqualTo(1);
+            assertThat(pool.stats().acquisitions()).isEqualTo(11);
+            held.evict(dev.strata.fault.Fault.of(FaultKind.NETWORK_IO, "broken on purpose"));
+            held.close(); // its entry retires: its 11 lends must not leave the count with it
+            PoolStats afterRetirement = pool.stats();
+            assertThat(afterRetirement.acquisitions()).isEqualTo(11);
+            assertThat(afterRetirement.active()).isZero();
+            assertThat(afterRetirement.closed(EvictionReason.BROKEN)).isEqualTo(1);
+
+            pool.acquire().close(); // a new entry, counted from zero beside the closed one's 11
+            PoolStats stats = pool.stats();
+            assertThat(stats.acquisitions()).isEqualTo(12);
+            assertThat(stats.active()).isZero();
+            assertThat(stats.waitP50()).isLessThan(Duration.ofMillis(1)); // 11 of 12 lends waited nothing
+        }
+    }
+
+    @Test
     void aResourceThatFailsWithAConnectionFaultIsEvictedNeverReturned() throws Exception {
         CountingFactory factory = new CountingFactory();
         try (Pool<CountingFactory.Resource> pool = Pool.open(config("evict").maxSize(2).build(), factory)) {
