@@ -256,18 +256,22 @@ public final class Pool<R> implements AutoCloseable {
     private PoolEntry<R> awaitHandOff(long start, long end, long budget) {
         WaiterLine.Waiter waiter = line.join(clock.nanoTime());
         boolean counted = true;
+        boolean inLine = true;
         try {
             for (;;) {
                 if (closed) {
                     throw closedException();
                 }
                 if (waiter.slot() instanceof PoolEntry<?> offered) {
-                    waiter.clear(offered);
+                    waiter.clear(offered); // the offer took this waiter out of the line
+                    inLine = false;
                     @SuppressWarnings("unchecked")
                     PoolEntry<R> hint = (PoolEntry<R>) offered;
                     if (hint.claim(PoolEntry.IDLE, PoolEntry.IN_USE)) {
                         return hint;
                     }
+                    line.rejoinAtFront(waiter); // someone was quicker: back to the front, then look again
+                    inLine = true;
                 }
                 // While someone starves, only the head of the line takes idle resources unoffered
                 PoolEntry<R> free = line.isHead(waiter) || !someoneStarving(clock.nanoTime()) ? entries.claimIdle() : null;
@@ -292,10 +296,10 @@ public final class Pool<R> implements AutoCloseable {
             if (counted) {
                 line.uncount();
             }
-            Object unused = line.leave(waiter);
+            Object unused = line.leave(waiter, inLine);
             if (unused instanceof PoolEntry<?> hint && hint.state() == PoolEntry.IDLE) {
                 line.offer(hint); // a hint we did not use: wake the next waiter for it
-            } else if (!line.isEmpty() && entries.hasRoom()) {
+            } else if (line.waiting() > 0 && entries.hasRoom()) {
                 // A "room to create" wake-up goes to one waiter only; if it was this one and it is
                 // leaving (timed out, closed, interrupted), the next one must get it or it sleeps
                 // its whole timeout beside free room.
@@ -318,7 +322,10 @@ public final class Pool<R> implements AutoCloseable {
      */
     void handOffOrIdle(PoolEntry<R> entry) {
         entry.makeIdle(); // a full volatile write: ordered against the look at the waiter line
-        if (!line.isEmpty() && line.offer(entry)) {
+        // The waiting count, not the line: one read of a counter, and a borrower counts itself
+        // before it joins and looks for idle resources after, so either it sees this one idle
+        // or this sees it waiting
+        if (line.waiting() > 0 && line.offer(entry)) {
             // Give the woken waiter a moment of CPU before this thread can borrow again; on a
             // busy machine the returner would otherwise take back its own resource every time.
             for (int i = 0; i < 16 && entry.state() == PoolEntry.IDLE; i++) {

@@ -2,7 +2,7 @@ package dev.strata.pool;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -14,7 +14,11 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A returned resource is offered to the longest waiter and stays claimable by anyone
  * meanwhile: binding every return to a parked thread costs a context switch per borrow under load
- * (a convoy), and a waiter the scheduler is slow to run would hold the resource hostage.
+ * (a convoy), and a waiter the scheduler is slow to run would hold the resource hostage. The
+ * waiter an offer goes to leaves the line with it, so the next return offers to the next waiter at
+ * once instead of walking past every waiter that holds an offer it has not woken up to take yet
+ * (with more threads than cores, most of them); a waiter whose offer someone else claimed first
+ * goes back to the front.
  */
 final class WaiterLine {
 
@@ -66,15 +70,23 @@ final class WaiterLine {
         }
     }
 
-    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
     private final AtomicInteger waiting = new AtomicInteger();
 
     /** Joins the line (counted as waiting) at {@code nowNanos}. */
     Waiter join(long nowNanos) {
         Waiter waiter = new Waiter(nowNanos);
         waiting.incrementAndGet();
-        waiters.offer(waiter);
+        waiters.offerLast(waiter);
         return waiter;
+    }
+
+    /**
+     * Puts a waiter back at the front of the line after the offer it left with was claimed by
+     * someone else: it keeps its place (and its waiting time, for the starvation rule).
+     */
+    void rejoinAtFront(Waiter waiter) {
+        waiters.offerFirst(waiter);
     }
 
     /** Stops counting a waiter that is about to leave (so a message built meanwhile counts right). */
@@ -83,18 +95,21 @@ final class WaiterLine {
     }
 
     /**
-     * Leaves the line; returns an offer the waiter had not looked at, or null. The caller
-     * passes that offer, or a room-to-create wake-up it may have consumed, on.
+     * Leaves the line; returns an offer the waiter had not looked at, or null. {@code inLine} is
+     * false when the waiter left it with an offer already (then there is nothing to unlink). The
+     * caller passes the returned offer, or a room-to-create wake-up it may have consumed, on.
      */
-    Object leave(Waiter waiter) {
+    Object leave(Waiter waiter, boolean inLine) {
         Object unused = waiter.leave();
-        waiters.remove(waiter);
+        if (unused == null && inLine) {
+            waiters.remove(waiter);
+        }
         return unused;
     }
 
     /** Whether {@code waiter} is the longest waiter. */
     boolean isHead(Waiter waiter) {
-        return waiters.peek() == waiter;
+        return waiters.peekFirst() == waiter;
     }
 
     /** How many borrowers wait now. */
@@ -102,26 +117,26 @@ final class WaiterLine {
         return waiting.get();
     }
 
-    boolean isEmpty() {
-        return waiters.isEmpty();
-    }
-
     /** Whether the longest waiter has waited longer than {@code starvationNanos} at {@code nowNanos}. */
     boolean someoneStarving(long nowNanos, long starvationNanos) {
         if (waiting.get() == 0) {
             return false;
         }
-        Waiter head = waiters.peek();
+        Waiter head = waiters.peekFirst();
         return head != null && nowNanos - head.sinceNanos > starvationNanos;
     }
 
-    /** Offers {@code entry} to the longest waiter without an offer and wakes it; false when there is none. */
+    /**
+     * Offers {@code entry} to the longest waiter, which leaves the line with it, and wakes it;
+     * false when no one is in line.
+     */
     boolean offer(Object entry) {
-        for (Waiter waiter : waiters) {
+        for (Waiter waiter; (waiter = waiters.pollFirst()) != null; ) {
             if (waiter.offer(entry)) {
                 LockSupport.unpark(waiter.thread);
                 return true;
             }
+            // it left meanwhile (timed out, closed, interrupted): it is out of the line now too
         }
         return false;
     }

@@ -14,22 +14,34 @@ import org.junit.jupiter.api.Test;
 class WaiterLineTest {
 
     @Test
-    void anOfferGoesToTheLongestWaiterWithoutOneAndSkipsThoseWhoLeft() {
+    void anOfferTakesTheLongestWaiterOutOfTheLineAndSkipsThoseWhoLeft() {
         WaiterLine line = new WaiterLine();
         WaiterLine.Waiter first = line.join(0);
         WaiterLine.Waiter second = line.join(1);
+        WaiterLine.Waiter third = line.join(2);
         Object a = new Object();
         Object b = new Object();
 
         assertThat(line.offer(a)).isTrue();
         assertThat(first.slot()).isSameAs(a);
-        assertThat(line.offer(b)).as("the first has an offer: the next waiter gets this one").isTrue();
-        assertThat(second.slot()).isSameAs(b);
-        assertThat(line.offer(new Object())).as("everyone has an offer").isFalse();
+        assertThat(line.isHead(second)).as("the first left the line with its offer").isTrue();
+        assertThat(line.leave(second, true)).as("no offer yet").isNull();
+        assertThat(line.offer(b)).as("the second left without one: the third gets it").isTrue();
+        assertThat(third.slot()).isSameAs(b);
+        assertThat(line.offer(new Object())).as("no one is in line").isFalse();
 
-        assertThat(line.leave(first)).as("an unused offer comes back to be passed on").isSameAs(a);
-        assertThat(line.isHead(second)).isTrue();
+        assertThat(line.leave(first, false)).as("an unused offer comes back to be passed on").isSameAs(a);
         assertThat(first.offer(new Object())).as("offers to a waiter who left fail").isFalse();
+
+        third.clear(b); // its offer was claimed by someone else first: it goes back to the front
+        WaiterLine.Waiter fourth = line.join(3);
+        line.rejoinAtFront(third);
+        assertThat(line.isHead(third)).isTrue();
+        assertThat(line.someoneStarving(100, 50)).as("it keeps its waiting time").isTrue();
+        Object c = new Object();
+        assertThat(line.offer(c)).isTrue();
+        assertThat(third.slot()).isSameAs(c);
+        assertThat(line.isHead(fourth)).isTrue();
     }
 
     @Test
