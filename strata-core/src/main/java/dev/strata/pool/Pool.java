@@ -60,7 +60,8 @@ public final class Pool<R> implements AutoCloseable {
 
     // Borrowers that found nothing idle and no room to create wait here, in arrival order. A
     // returned resource is offered to the longest waiter but not reserved for it (see WaiterLine);
-    // once that waiter has waited a quarter of the acquisition timeout, new callers queue behind it.
+    // once a waiter has waited a quarter of the acquisition timeout (starvationNanos), new callers
+    // queue behind the line instead of taking idle resources first, so no waiter starves.
     private final WaiterLine line = new WaiterLine();
     private final PoolEntries<R> entries;
     private final PoolMetrics metrics;
@@ -131,7 +132,7 @@ public final class Pool<R> implements AutoCloseable {
             throw closedException();
         }
         long start = clock.nanoTime();
-        PoolEntry<R> entry = someoneStarving(start) ? null : entries.claimIdle();
+        PoolEntry<R> entry = line.someoneStarving() ? null : entries.claimIdle();
         Lease<R> lease;
         long waited;
         if (entry != null && readyToLend(entry, start)) {
@@ -211,7 +212,7 @@ public final class Pool<R> implements AutoCloseable {
     private Lease<R> lend(long start, long budget, PoolEntry<R> claimed) {
         long end = start + budget;
         for (;;) {
-            PoolEntry<R> entry = claimed != null ? claimed : someoneStarving(clock.nanoTime()) ? null : entries.claimIdle();
+            PoolEntry<R> entry = claimed != null ? claimed : line.someoneStarving() ? null : entries.claimIdle();
             claimed = null;
             if (entry == null) {
                 if (entries.reserveRoom()) {
@@ -274,7 +275,8 @@ public final class Pool<R> implements AutoCloseable {
                     inLine = true;
                 }
                 // While someone starves, only the head of the line takes idle resources unoffered
-                PoolEntry<R> free = line.isHead(waiter) || !someoneStarving(clock.nanoTime()) ? entries.claimIdle() : null;
+                long untilStarving = line.markIfStarving(waiter, clock.nanoTime(), starvationNanos);
+                PoolEntry<R> free = line.isHead(waiter) || !line.someoneStarving() ? entries.claimIdle() : null;
                 if (free != null) {
                     return free;
                 }
@@ -290,7 +292,7 @@ public final class Pool<R> implements AutoCloseable {
                 if (Thread.currentThread().isInterrupted()) {
                     throw interrupted("waiting for a resource", null);
                 }
-                LockSupport.parkNanos(this, left);
+                LockSupport.parkNanos(this, Math.min(left, untilStarving)); // wake to be counted as starving
             }
         } finally {
             if (counted) {
@@ -306,14 +308,6 @@ public final class Pool<R> implements AutoCloseable {
                 line.signalRoom();
             }
         }
-    }
-
-    /**
-     * Whether the longest waiter has waited a quarter of the acquisition timeout: then new
-     * callers queue behind it instead of taking idle resources first, so it cannot starve.
-     */
-    private boolean someoneStarving(long now) {
-        return line.someoneStarving(now, starvationNanos);
     }
 
     /**

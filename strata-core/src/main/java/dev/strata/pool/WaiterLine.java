@@ -38,6 +38,8 @@ final class WaiterLine {
 
         final Thread thread = Thread.currentThread();
         final long sinceNanos;
+        // Whether it counts itself among the starving; only its own thread reads or writes this
+        private boolean starving;
         // null while waiting without an offer, else the idle entry offered to it, or GONE
         @SuppressWarnings("unused") // accessed through SLOT
         private volatile Object slot;
@@ -72,6 +74,9 @@ final class WaiterLine {
 
     private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
     private final AtomicInteger waiting = new AtomicInteger();
+    // Waiters that have waited past the starvation mark: written only when one crosses it or leaves,
+    // so the borrow's fast path reads a line no one writes under load
+    private final AtomicInteger starving = new AtomicInteger();
 
     /** Joins the line (counted as waiting) at {@code nowNanos}. */
     Waiter join(long nowNanos) {
@@ -100,6 +105,10 @@ final class WaiterLine {
      * caller passes the returned offer, or a room-to-create wake-up it may have consumed, on.
      */
     Object leave(Waiter waiter, boolean inLine) {
+        if (waiter.starving) {
+            waiter.starving = false;
+            starving.decrementAndGet();
+        }
         Object unused = waiter.leave();
         if (unused == null && inLine) {
             waiters.remove(waiter);
@@ -117,13 +126,27 @@ final class WaiterLine {
         return waiting.get();
     }
 
-    /** Whether the longest waiter has waited longer than {@code starvationNanos} at {@code nowNanos}. */
-    boolean someoneStarving(long nowNanos, long starvationNanos) {
-        if (waiting.get() == 0) {
-            return false;
+    /**
+     * Counts {@code waiter} as starving once it has waited longer than {@code starvationNanos} at
+     * {@code nowNanos}; returns how long it may park before it must look again to be counted.
+     * Called by the waiter itself each time it wakes up.
+     */
+    long markIfStarving(Waiter waiter, long nowNanos, long starvationNanos) {
+        if (waiter.starving) {
+            return Long.MAX_VALUE;
         }
-        Waiter head = waiters.peekFirst();
-        return head != null && nowNanos - head.sinceNanos > starvationNanos;
+        long untilStarving = waiter.sinceNanos + starvationNanos - nowNanos;
+        if (untilStarving < 0) {
+            waiter.starving = true;
+            starving.incrementAndGet();
+            return Long.MAX_VALUE;
+        }
+        return untilStarving + 1;
+    }
+
+    /** Whether a borrower in line has waited past the starvation mark (see {@link #markIfStarving}). */
+    boolean someoneStarving() {
+        return starving.get() > 0;
     }
 
     /**

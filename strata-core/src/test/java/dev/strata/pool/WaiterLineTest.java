@@ -37,7 +37,8 @@ class WaiterLineTest {
         WaiterLine.Waiter fourth = line.join(3);
         line.rejoinAtFront(third);
         assertThat(line.isHead(third)).isTrue();
-        assertThat(line.someoneStarving(100, 50)).as("it keeps its waiting time").isTrue();
+        assertThat(line.markIfStarving(third, 100, 50)).as("it keeps its waiting time: counted at once").isEqualTo(Long.MAX_VALUE);
+        assertThat(line.someoneStarving()).isTrue();
         Object c = new Object();
         assertThat(line.offer(c)).isTrue();
         assertThat(third.slot()).isSameAs(c);
@@ -65,7 +66,12 @@ class WaiterLineTest {
 
         assertThat(woken.await(5, TimeUnit.SECONDS)).as("the live waiter is woken, not the one leaving").isTrue();
         assertThat(line.waiting()).isEqualTo(2);
-        assertThat(line.someoneStarving(100, 50)).isTrue();
-        assertThat(line.someoneStarving(10, 50)).isFalse();
+        WaiterLine.Waiter live = parked.get();
+        assertThat(line.markIfStarving(live, 10, 50)).as("not starving yet: look again in 42 ns").isEqualTo(42);
+        assertThat(line.someoneStarving()).isFalse();
+        assertThat(line.markIfStarving(live, 100, 50)).isEqualTo(Long.MAX_VALUE);
+        assertThat(line.someoneStarving()).isTrue();
+        line.leave(live, true);
+        assertThat(line.someoneStarving()).as("a starving waiter that leaves is no longer counted").isFalse();
     }
 }
