@@ -17,6 +17,10 @@ final class PoolEntries<R> {
     private final ReentrantLock entriesLock = new ReentrantLock();
     // Reserved before a resource is created, so racing creators never exceed maxSize.
     private final AtomicInteger total = new AtomicInteger();
+    // Where each thread (hashed) last found an idle resource: see claimIdle. Written only when that
+    // changes, so in a steady state every borrower only reads it.
+    private static final int LAST_CLAIMED_SLOTS = 1024;
+    private final int[] lastClaimed = new int[LAST_CLAIMED_SLOTS];
     // The lends without waiting of resources already closed; guarded by entriesLock
     private long closedLentWithoutWaiting;
 
@@ -30,9 +34,10 @@ final class PoolEntries<R> {
     }
 
     /**
-     * Claims an idle resource, or returns null when none is. Each thread starts its scan at its
-     * own slot, so a thread tends to get back the resource it used last (warm caches, and the
-     * others can age out) and concurrent borrowers rarely race for the same one.
+     * Claims an idle resource, or returns null when none is. A thread starts its scan at the
+     * resource it claimed last (remembered per thread, hashed, in a small table): it tends to get
+     * the same one back (warm caches, and the others can age out), and two threads settle on
+     * different resources instead of racing for the same one on every borrow.
      */
     PoolEntry<R> claimIdle() {
         PoolEntry<R>[] snapshot = entries;
@@ -40,12 +45,20 @@ final class PoolEntries<R> {
         if (n == 0) {
             return null;
         }
-        // One division per borrow, not one per step (a 64-bit division costs tens of cycles), and
-        // the thread id mixed first: consecutive ids would otherwise start at neighbouring entries.
-        int i = (int) ((Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L >>> 33) % n);
+        // The thread id mixed first: consecutive ids would otherwise share neighbouring slots.
+        long mixed = Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L;
+        int slot = (int) (mixed >>> 32) & (LAST_CLAIMED_SLOTS - 1);
+        int remembered = lastClaimed[slot] - 1; // stored plus one: 0 is "nothing yet"
+        // A thread seen for the first time starts at a place of its own: two threads that both
+        // started at the first resource would work on neighbouring cache lines
+        int start = remembered >= 0 && remembered < n ? remembered : (int) ((mixed >>> 33) % n);
+        int i = start;
         for (int left = n; left > 0; left--) {
             PoolEntry<R> entry = snapshot[i];
             if (entry.state() == PoolEntry.IDLE && entry.claim(PoolEntry.IDLE, PoolEntry.IN_USE)) {
+                if (i != remembered) {
+                    lastClaimed[slot] = i + 1; // a plain write: a stale or lost value only moves where a scan starts
+                }
                 return entry;
             }
             if (++i == n) {
