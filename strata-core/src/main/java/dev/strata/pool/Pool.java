@@ -250,9 +250,10 @@ public final class Pool<R> implements AutoCloseable {
 
     /**
      * Waits in line for a resource. Returns one, or null when there is room to create one.
-     * Each returned resource is offered, as a hint, to the longest waiter without a hint, which
-     * is woken to claim it; the resource stays claimable by anyone meanwhile, so a waiter that
-     * is slow to be scheduled does not hold it up (as HikariCP's hand-off queue).
+     * Each returned resource is offered, as a hint, to the longest waiter, which leaves the line
+     * with it and is woken to claim it; the resource stays claimable by anyone meanwhile, so a
+     * waiter that is slow to be scheduled does not hold it up (as HikariCP's hand-off queue). A
+     * waiter that finds its hint taken goes back to the front of the line.
      */
     private PoolEntry<R> awaitHandOff(long start, long end, long budget) {
         WaiterLine.Waiter waiter = line.join(clock.nanoTime());
@@ -311,8 +312,8 @@ public final class Pool<R> implements AutoCloseable {
     }
 
     /**
-     * Returns a resource to circulation: idle, and offered to the longest waiter without an
-     * offer, which is woken to claim it.
+     * Returns a resource to circulation: idle, and offered to the longest waiter, which leaves
+     * the line with it and is woken to claim it.
      */
     void handOffOrIdle(PoolEntry<R> entry) {
         entry.makeIdle(); // a full volatile write: ordered against the look at the waiter line
