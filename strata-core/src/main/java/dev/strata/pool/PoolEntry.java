@@ -73,10 +73,6 @@ final class PoolEntry<R> extends PoolEntryPadding {
     }
 
     /**
-     * Marks the entry back from its borrower. Release stores (see {@link #markReturned}); the
-     * borrow site is set only with leak detection on, so it is cleared only then.
-     */
-    /**
      * Counts a lend that waited for nothing, on the entry itself: the borrower owns this line
      * already, where a shared counter would bounce between cores on every borrow.
      */
@@ -92,6 +88,10 @@ final class PoolEntry<R> extends PoolEntryPadding {
         return borrowed;
     }
 
+    /**
+     * Marks the entry back from its borrower. Release stores (see {@link #markReturned}); the
+     * borrow site is set only with leak detection on, so it is cleared only then.
+     */
     void markUnborrowed() {
         BORROWED.setRelease(this, false);
         if (borrowSite != null) {

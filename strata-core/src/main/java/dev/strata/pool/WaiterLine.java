@@ -9,8 +9,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The borrowers of a {@link Pool} that found nothing idle and no room to create, in arrival
  * order, and the two wake-ups they get: an idle resource offered to the longest waiter (which
- * leaves the line with it), and "room to create" for the longest waiter still in line. Lock-free; testable alone
- * (the pool's hand-off policy around it lives in {@link Pool}).
+ * leaves the line with it), and "room to create" for the longest waiter still in line.
+ * Lock-free; testable alone (the pool's hand-off policy around it lives in {@link Pool}).
  *
  * <p>A returned resource is offered to the longest waiter and stays claimable by anyone
  * meanwhile: binding every return to a parked thread costs a context switch per borrow under load
