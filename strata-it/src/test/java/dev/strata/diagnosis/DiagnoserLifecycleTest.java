@@ -90,15 +90,10 @@ class DiagnoserLifecycleTest {
         });
     }
 
-    /** Diagnoses until {@code until} holds, at most {@code bound} after {@code fromNanos}; returns the last diagnosis. */
+    /** {@link Scenario#await}, printing how long the diagnosis took. */
     private static Diagnosis await(Diagnoser diagnoser, Predicate<Diagnosis> until, long fromNanos, Duration bound)
             throws InterruptedException {
-        Diagnosis d = diagnoser.diagnose();
-        while (!until.test(d) && System.nanoTime() - fromNanos < bound.toNanos()) {
-            Thread.sleep(200);
-            d = diagnoser.diagnose();
-        }
-        assertThat(until.test(d)).as("within %s: %s", bound, d.toText()).isTrue();
+        Diagnosis d = Scenario.await(diagnoser, until, fromNanos, bound);
         // the number the bounds are about, for the record of a run
         System.out.printf("diagnosis: %s after %d ms%n", d.healthy() ? "healthy" : "first " + d.first().id() + " ["
                 + d.first().dependency() + "]", (System.nanoTime() - fromNanos) / 1_000_000);

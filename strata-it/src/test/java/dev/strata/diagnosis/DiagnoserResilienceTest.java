@@ -15,6 +15,7 @@ import dev.strata.resilience.CircuitBreaker;
 import dev.strata.resilience.Jitter;
 import dev.strata.resilience.Pipeline;
 import dev.strata.resilience.Retry;
+import dev.strata.testsupport.Await;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -247,11 +248,8 @@ class DiagnoserResilienceTest {
 
             delayMillis.set(300); // every call now outlives its 50 ms timeout: a drop for the limit
             long faultAt = System.nanoTime();
-            Diagnosis d = Scenario.awaitFirst(diagnoser, "dependency-slow", Layer.REMOTE, faultAt);
-            while (d.verdict("adaptive-limit-at-minimum") == null && System.nanoTime() - faultAt < Scenario.WITHIN.toNanos()) {
-                Thread.sleep(100);
-                d = diagnoser.diagnose();
-            }
+            Scenario.awaitFirst(diagnoser, "dependency-slow", Layer.REMOTE, faultAt);
+            Diagnosis d = Scenario.await(diagnoser, x -> x.verdict("adaptive-limit-at-minimum") != null, faultAt, Scenario.WITHIN);
             assertThat(d.first().id()).as(d.toText()).isEqualTo("dependency-slow");
             assertThat(d.first().explains()).as(d.toText()).contains("adaptive-limit-at-minimum");
             Verdict atMinimum = d.verdict("adaptive-limit-at-minimum");
@@ -263,22 +261,17 @@ class DiagnoserResilienceTest {
             assertThat(limit.limit()).isEqualTo(2);
 
             delayMillis.set(2); // the dependency is fast again: the limit leaves its minimum by itself
-            long healedAt = System.nanoTime();
-            while (limit.limit() <= limit.minLimit() && System.nanoTime() - healedAt < Scenario.WITHIN.toNanos()) {
-                Thread.sleep(50);
-            }
-            assertThat(limit.limit()).as("limit 10 s after the dependency healed").isGreaterThan(2);
+            Await.until(Scenario.WITHIN, () -> limit.limit() > limit.minLimit());
+            assertThat(limit.limit()).as("limit after the dependency healed").isGreaterThan(2);
             Verdict left = diagnoser.diagnose().verdict("adaptive-limit-at-minimum");
             assertThat(left).isNotNull();
             assertThat(left.evidence()).containsEntry("atMinimumNow", false);
             // its latest evidence is the moment the limit left: active for ACTIVE_FOR after that, then recovering
-            long leftAt = System.nanoTime();
-            while (left.state() == Verdict.State.ACTIVE
-                    && System.nanoTime() - leftAt < Diagnoser.ACTIVE_FOR.plus(Scenario.WITHIN).toNanos()) {
-                Thread.sleep(200);
-                left = diagnoser.diagnose().verdict("adaptive-limit-at-minimum");
-            }
-            assertThat(left.state()).as(diagnoser.diagnose().toText()).isEqualTo(Verdict.State.RECOVERING);
+            d = Scenario.await(diagnoser, x -> x.verdict("adaptive-limit-at-minimum") != null
+                    && x.verdict("adaptive-limit-at-minimum").state() != Verdict.State.ACTIVE,
+                    System.nanoTime(), Diagnoser.ACTIVE_FOR.plus(Scenario.WITHIN));
+            left = d.verdict("adaptive-limit-at-minimum");
+            assertThat(left.state()).as(d.toText()).isEqualTo(Verdict.State.RECOVERING);
             assertThat(left.evidence()).containsEntry("atMinimumNow", false);
 
             stop.set(true);

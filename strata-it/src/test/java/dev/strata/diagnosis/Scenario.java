@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.function.Predicate;
 
 /** Helpers for the diagnoser's scenario tests: one shared PostgreSQL, and waiting for a verdict. */
 final class Scenario {
@@ -82,16 +83,24 @@ final class Scenario {
      * in the failure message).
      */
     static Diagnosis awaitFirst(Diagnoser diagnoser, String id, Layer layer, long faultAtNanos) throws InterruptedException {
+        Diagnosis d = await(diagnoser, x -> x.first() != null && x.first().id().equals(id), faultAtNanos, WITHIN);
+        assertThat(d.first().layer()).as(d.toText()).isEqualTo(layer);
+        assertThat(Duration.ofNanos(System.nanoTime() - faultAtNanos)).isLessThanOrEqualTo(WITHIN);
+        return d;
+    }
+
+    /**
+     * Asks the diagnoser until {@code until} holds, for at most {@code bound} after {@code fromNanos};
+     * asserts that it does (with the whole diagnosis in the failure message) and returns that diagnosis.
+     */
+    static Diagnosis await(Diagnoser diagnoser, Predicate<Diagnosis> until, long fromNanos, Duration bound)
+            throws InterruptedException {
         Diagnosis d = diagnoser.diagnose();
-        while ((d.first() == null || !d.first().id().equals(id))
-                && System.nanoTime() - faultAtNanos < WITHIN.toNanos()) {
+        while (!until.test(d) && System.nanoTime() - fromNanos < bound.toNanos()) {
             Thread.sleep(100);
             d = diagnoser.diagnose();
         }
-        assertThat(d.first()).as(d.toText()).isNotNull();
-        assertThat(d.first().id()).as(d.toText()).isEqualTo(id);
-        assertThat(d.first().layer()).as(d.toText()).isEqualTo(layer);
-        assertThat(Duration.ofNanos(System.nanoTime() - faultAtNanos)).isLessThanOrEqualTo(WITHIN);
+        assertThat(until.test(d)).as("within %s: %s", bound, d.toText()).isTrue();
         return d;
     }
 }
