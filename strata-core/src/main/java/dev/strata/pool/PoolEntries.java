@@ -3,6 +3,7 @@ package dev.strata.pool;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * The open resources of a {@link Pool} and the count that bounds them (the role of HikariCP's
@@ -68,21 +69,20 @@ final class PoolEntries<R> {
         return null;
     }
 
+    /** Resources idle now. */
     int idleCount() {
-        int count = 0;
-        for (PoolEntry<R> entry : entries) {
-            if (entry.state() == PoolEntry.IDLE) {
-                count++;
-            }
-        }
-        return count;
+        return count(entry -> entry.state() == PoolEntry.IDLE);
     }
 
     /** Resources lent out now. */
     int borrowedCount() {
+        return count(entry -> entry.borrowed);
+    }
+
+    private int count(Predicate<PoolEntry<R>> which) {
         int count = 0;
         for (PoolEntry<R> entry : entries) {
-            if (entry.isBorrowed()) {
+            if (which.test(entry)) {
                 count++;
             }
         }

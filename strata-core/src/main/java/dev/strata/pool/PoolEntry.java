@@ -84,10 +84,6 @@ final class PoolEntry<R> extends PoolEntryPadding {
         return (long) LENT_WITHOUT_WAITING.getOpaque(this);
     }
 
-    boolean isBorrowed() {
-        return borrowed;
-    }
-
     /**
      * Marks the entry back from its borrower. Release stores (see {@link #markReturned}); the
      * borrow site is set only with leak detection on, so it is cleared only then.
