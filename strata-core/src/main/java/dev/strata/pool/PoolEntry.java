@@ -6,9 +6,10 @@ import java.lang.invoke.VarHandle;
 /**
  * One open resource of a {@link Pool} and its state, claimed by a CAS: borrowing and returning
  * take no lock and allocate nothing here. Idle, in use, reserved by the housekeeper (a keepalive
- * ping, a retirement) or removed.
+ * ping, a retirement) or removed. The fields a borrow and a return write live in
+ * {@link PoolEntryLayout.Hot}, padded away from every other object.
  */
-final class PoolEntry<R> extends PoolEntryPadding {
+final class PoolEntry<R> extends PoolEntryLayout.TailPadding {
     static final int IDLE = 0;
     static final int IN_USE = 1;
     /** Taken by the housekeeper for a keepalive ping or retirement. */
@@ -23,35 +24,25 @@ final class PoolEntry<R> extends PoolEntryPadding {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(PoolEntry.class, "state", int.class);
-            BORROWED = lookup.findVarHandle(PoolEntry.class, "borrowed", boolean.class);
-            LAST_RETURNED = lookup.findVarHandle(PoolEntry.class, "lastReturnedNanos", long.class);
-            LAST_VERIFIED = lookup.findVarHandle(PoolEntry.class, "lastVerifiedNanos", long.class);
-            LENT_WITHOUT_WAITING = lookup.findVarHandle(PoolEntry.class, "lentWithoutWaiting", long.class);
+            STATE = lookup.findVarHandle(PoolEntryLayout.Hot.class, "state", int.class);
+            BORROWED = lookup.findVarHandle(PoolEntryLayout.Hot.class, "borrowed", boolean.class);
+            LAST_RETURNED = lookup.findVarHandle(PoolEntryLayout.Hot.class, "lastReturnedNanos", long.class);
+            LAST_VERIFIED = lookup.findVarHandle(PoolEntryLayout.Hot.class, "lastVerifiedNanos", long.class);
+            LENT_WITHOUT_WAITING = lookup.findVarHandle(PoolEntryLayout.Hot.class, "lentWithoutWaiting", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     final R resource;
-    @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state = IN_USE; // a new entry belongs to whoever created it
     final long createdNanos;
     final long retireAtNanos;
-    volatile long lastReturnedNanos;
-    volatile long lastVerifiedNanos;
-    volatile long borrowedAtNanos;
-    volatile boolean borrowed;
-    volatile boolean leakReported;
-    volatile Throwable borrowSite;
-    // Only its borrower writes it (ownership passes through the state CAS); stats read it opaquely
-    @SuppressWarnings("unused") // accessed through LENT_WITHOUT_WAITING
-    private long lentWithoutWaiting;
 
     PoolEntry(R resource, long now, long lifetimeNanos) {
         this.resource = resource;
         this.createdNanos = now;
         this.retireAtNanos = lifetimeNanos <= 0 ? Long.MAX_VALUE : now + lifetimeNanos;
+        this.state = IN_USE; // a new entry belongs to whoever created it
         this.lastReturnedNanos = now;
         this.lastVerifiedNanos = now;
     }
