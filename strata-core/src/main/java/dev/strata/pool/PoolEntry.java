@@ -34,14 +34,11 @@ final class PoolEntry<R> extends PoolEntryLayout.TailPadding {
         }
     }
 
-    final R resource;
-    final long createdNanos;
-    final long retireAtNanos;
+    final R resource; // four bytes: the layout places it in a gap among the written fields
 
     PoolEntry(R resource, long now, long lifetimeNanos) {
+        super(now, lifetimeNanos <= 0 ? Long.MAX_VALUE : now + lifetimeNanos);
         this.resource = resource;
-        this.createdNanos = now;
-        this.retireAtNanos = lifetimeNanos <= 0 ? Long.MAX_VALUE : now + lifetimeNanos;
         this.state = IN_USE; // a new entry belongs to whoever created it
         this.lastReturnedNanos = now;
         this.lastVerifiedNanos = now;

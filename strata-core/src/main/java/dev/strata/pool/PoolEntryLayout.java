@@ -42,10 +42,13 @@ final class PoolEntryLayout {
     }
 
     /**
-     * What a borrow and a return write. Changed only through {@link PoolEntry}; package-private
-     * so that its VarHandles can reach it.
+     * What a borrow and a return write, and the entry's times that every borrow reads (on the same
+     * lines, so a borrow touches as few as it can). Changed only through {@link PoolEntry};
+     * package-private so that its VarHandles can reach it.
      */
     abstract static class Hot extends HeadPadding {
+        final long createdNanos;
+        final long retireAtNanos;
         volatile int state;
         volatile boolean borrowed;
         volatile long lastReturnedNanos;
@@ -56,9 +59,14 @@ final class PoolEntryLayout {
         volatile long borrowedAtNanos;
         volatile boolean leakReported;
         volatile Throwable borrowSite;
+
+        Hot(long createdNanos, long retireAtNanos) {
+            this.createdNanos = createdNanos;
+            this.retireAtNanos = retireAtNanos;
+        }
     }
 
-    /** 128 bytes after the written fields, before the entry's read-only ones and the next object. */
+    /** 128 bytes after the written fields, before the next object. */
     abstract static class TailPadding extends Hot {
         @SuppressWarnings("unused") private long q01;
         @SuppressWarnings("unused") private long q02;
@@ -76,5 +84,9 @@ final class PoolEntryLayout {
         @SuppressWarnings("unused") private long q14;
         @SuppressWarnings("unused") private long q15;
         @SuppressWarnings("unused") private long q16;
+
+        TailPadding(long createdNanos, long retireAtNanos) {
+            super(createdNanos, retireAtNanos);
+        }
     }
 }
