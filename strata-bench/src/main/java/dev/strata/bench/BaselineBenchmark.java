@@ -1,6 +1,7 @@
 package dev.strata.bench;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,7 +15,9 @@ import org.openjdk.jmh.annotations.State;
  * Floors that explain the policy numbers on a given machine: the bare call every policy wraps,
  * one read of the monotonic clock, which on some virtual machines costs more than a whole
  * policy and so decides who wins a success-path comparison, and the take-and-give-back of one
- * shared counter, the least any concurrency limit (a bulkhead, a semaphore) pays per call.
+ * shared counter, the least any concurrency limit (a bulkhead, a semaphore) pays per call; and
+ * the look-up of one key's state in a concurrent map, alone and with the state's monitor taken
+ * and released, the least a keyed rate limiter pays per decision beyond its clock read.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -23,6 +26,17 @@ public class BaselineBenchmark {
 
     final Callable<String> callable = () -> CircuitBreakerBenchmark.RESULT;
     final AtomicInteger slots = new AtomicInteger();
+    final ConcurrentHashMap<String, Counter> states = new ConcurrentHashMap<>();
+    final String key = "k";
+
+    /** What a keyed limiter keeps per key, reduced to one count. */
+    static final class Counter {
+        int count;
+    }
+
+    public BaselineBenchmark() {
+        states.put(key, new Counter());
+    }
 
     @Benchmark
     public String directCall() throws Exception {
@@ -40,5 +54,20 @@ public class BaselineBenchmark {
         int taken = slots.incrementAndGet();
         slots.decrementAndGet();
         return taken;
+    }
+
+    /** One key's state found in a concurrent map. */
+    @Benchmark
+    public Object keyedStateLookup() {
+        return states.get(key);
+    }
+
+    /** One key's state found, then counted under its monitor, as a keyed limiter decides. */
+    @Benchmark
+    public int keyedStateLookupAndMonitor() {
+        Counter counter = states.get(key);
+        synchronized (counter) {
+            return ++counter.count;
+        }
     }
 }
