@@ -71,6 +71,10 @@ class L3BenchmarkSmokeTest {
         assertThat(b.directCall()).isEqualTo(CircuitBreakerBenchmark.RESULT);
         long before = System.nanoTime();
         assertThat(b.systemNanoTime()).isGreaterThanOrEqualTo(before);
+        assertThat(b.sharedCounterTakeAndGiveBack()).isEqualTo(1);
+        assertThat(b.keyedStateLookup()).isNotNull();
+        assertThat(b.keyedStateLookupAndMonitor()).isEqualTo(1);
+        assertThat(b.keyedStateLookupAndMonitor()).as("the count lives in the looked-up state").isEqualTo(2);
     }
 
     static List<Method> benchmarkMethods(Class<?> type) {
