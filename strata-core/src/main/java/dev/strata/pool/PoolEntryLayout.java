@@ -11,7 +11,7 @@ package dev.strata.pool;
  * after a compressed object header took the entry's {@code state}, the field a CAS writes twice
  * per borrow, and put it on the same line as whatever object the heap placed just before the
  * entry. When that object was the {@link Pool} itself, which every borrower reads, two threads
- * cycling two different entries slowed each other 2.5-fold, in one JVM out of three, depending on
+ * cycling two different entries slowed each other 2.5-fold, in about one JVM in five, depending on
  * where the collector had copied the entries. The head padding therefore starts with an
  * {@code int} that takes that gap itself.
  */
