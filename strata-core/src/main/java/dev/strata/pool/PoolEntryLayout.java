@@ -8,8 +8,8 @@ package dev.strata.pool;
  * <p>Why the layout is spelled out in classes: the JVM lays a superclass's fields out before a
  * subclass's, and nothing else about field order is promised. It also fills gaps in the
  * superclass's layout with small subclass fields: with plain {@code long} padding, the 4-byte gap
- * after a compressed object header took the entry's {@code state}, the field a CAS writes twice
- * per borrow, and put it on the same line as whatever object the heap placed just before the
+ * after a compressed object header took the entry's {@code state}, which every borrow CASes and
+ * every return writes, and put it on the same line as whatever object the heap placed just before the
  * entry. When that object was the {@link Pool} itself, which every borrower reads, two threads
  * cycling two different entries slowed each other 2.5-fold, in about one JVM in five, depending on
  * where the collector had copied the entries. The head padding therefore starts with an
@@ -43,8 +43,8 @@ final class PoolEntryLayout {
 
     /**
      * What a borrow and a return write, and the entry's times that every borrow reads (on the same
-     * lines, so a borrow touches as few as it can). Changed only through {@link PoolEntry};
-     * package-private so that its VarHandles can reach it.
+     * lines, so a borrow touches as few as it can). Package-private: the pool's classes use them
+     * as fields of the entry, and {@link PoolEntry}'s VarHandles reach them.
      */
     abstract static class Hot extends HeadPadding {
         final long createdNanos;
